@@ -1,1 +1,21 @@
 //! Medication name search.
+//!
+//! People type drug names badly: misspelt (`ibuprophen`, `amoxacillan`), in the
+//! other script (`ибупрофен` for ibuprofen), with the wrong keyboard layout
+//! (`gfhfwtnfvjk`), as a brand (`Нурофен`) when they want the generic, with a
+//! strength and a form (`paracetamol 500 mg`). This module turns all of that into
+//! ranked medication concepts (substances and products), in memory, with no I/O.
+//!
+//! Layers: [`normalize`] (one normaliser for names and queries), [`translit`]
+//! (Cyrillic ↔ Latin and the cross-script [`skeleton`] key), [`layout`] (ЙЦУКЕН ↔
+//! QWERTY), then the index itself.
+
+pub mod layout;
+pub mod model;
+pub mod normalize;
+pub mod translit;
+
+pub use layout::{switch_layout, switch_layout_all};
+pub use model::{ConceptInfo, ConceptInput, ConceptKind, Hit, Lang, MatchKind, NameInput};
+pub use normalize::normalize;
+pub use translit::{is_cyrillic, latin_variants, skeleton, to_cyrillic, to_latin};
