@@ -6,3 +6,4 @@
 //! from its HTTP layer.
 
 pub mod names;
+pub mod places;
