@@ -7,3 +7,4 @@
 
 pub mod names;
 pub mod places;
+pub mod stock;

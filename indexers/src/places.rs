@@ -38,7 +38,34 @@ pub struct PlaceIndex {
     /// Dense by facility id; `[NaN; 3]` for ids that have no location.
     coords: Vec<[f64; 3]>,
     skipped: usize,
+    /// Count pyramid for [`PlaceIndex::estimate_within`], finest level first.
+    density: Vec<DensityLevel>,
 }
+
+/// Facility counts per lat/lon cell of one size.
+#[derive(Debug, Clone)]
+struct DensityLevel {
+    cell_deg: f64,
+    counts: std::collections::HashMap<(i32, i32), u32>,
+}
+
+impl DensityLevel {
+    fn cell(&self, lat: f64, lon: f64) -> (i32, i32) {
+        // `as` saturates; coordinates are validated finite before this.
+        (
+            (lat / self.cell_deg).floor() as i32,
+            (lon / self.cell_deg).floor() as i32,
+        )
+    }
+    fn get(&self, i: i32, j: i32) -> u32 {
+        self.counts.get(&(i, j)).copied().unwrap_or(0)
+    }
+}
+
+/// Cell sizes of the density pyramid: 0.02° (≈ 2 km) doubling to ≈ 5°, enough
+/// for radii from a few hundred metres to the API's 200 km cap.
+const DENSITY_LEVELS: usize = 9;
+const DENSITY_FINEST_DEG: f64 = 0.02;
 
 impl Default for PlaceIndex {
     fn default() -> Self {
@@ -126,10 +153,26 @@ impl PlaceIndex {
             .map(|(i, v)| GeomWithData::new(*v, i as u32))
             .collect();
         coords.shrink_to_fit();
+        let density = (0..DENSITY_LEVELS)
+            .map(|k| {
+                let mut lvl = DensityLevel {
+                    cell_deg: DENSITY_FINEST_DEG * f64::from(1u32 << k),
+                    counts: Default::default(),
+                };
+                for e in &entries {
+                    let v = e.geom();
+                    let (lat, lon) = (v[2].asin().to_degrees(), v[1].atan2(v[0]).to_degrees());
+                    *lvl.counts.entry(lvl.cell(lat, lon)).or_insert(0) += 1;
+                }
+                lvl.counts.shrink_to_fit();
+                lvl
+            })
+            .collect();
         PlaceIndex {
             tree: RTree::bulk_load(entries),
             coords,
             skipped,
+            density,
         }
     }
 
@@ -176,6 +219,42 @@ impl PlaceIndex {
             .map(|(e, d2)| (e.data, d2))
     }
 
+    /// Estimated number of facilities within `radius_m` of the point, from a
+    /// count pyramid (a few hash lookups, no tree walk). The stock planner uses
+    /// it as the density term when it weighs walking the tree against scanning
+    /// a product's postings; it is an estimate (uniform density inside the
+    /// cells it reads), never used for correctness.
+    pub fn estimate_within(&self, lat: f64, lon: f64, radius_m: f64) -> f64 {
+        let n = self.len() as f64;
+        if !(radius_m > 0.0) || !lat.is_finite() || !lon.is_finite() || lat.abs() > 80.0 {
+            return n;
+        }
+        let r_deg = radius_m / 111_195.0;
+        let lon_scale = lat.to_radians().cos().max(0.05);
+        let Some(level) = self
+            .density
+            .iter()
+            .position(|l| l.cell_deg >= 2.0 * r_deg / lon_scale)
+        else {
+            return n;
+        };
+        let lvl = &self.density[level];
+        let (ci, cj) = lvl.cell(lat, lon);
+        // The 2x2 block of cells around the point covers the circle; scale
+        // the count by circle area / block area.
+        let half = |x: f64| if x - x.floor() < 0.5 { -1 } else { 0 };
+        let (di, dj) = (half(lat / lvl.cell_deg), half(lon / lvl.cell_deg));
+        let mut count = 0u64;
+        for a in 0..2 {
+            for b in 0..2 {
+                count += u64::from(lvl.get(ci + di + a, cj + dj + b));
+            }
+        }
+        let block_area = (2.0 * lvl.cell_deg).powi(2) * lon_scale;
+        let circle_area = std::f64::consts::PI * r_deg * r_deg;
+        (count as f64 * (circle_area / block_area).min(1.0)).min(n)
+    }
+
     /// The facility's unit vector, if it has a location.
     #[inline]
     pub fn unit_vector(&self, facility: u32) -> Option<&[f64; 3]> {
@@ -212,7 +291,9 @@ impl PlaceIndex {
         let entry = std::mem::size_of::<rstar::RTreeNode<Entry>>();
         // Leaves hold up to 6 entries; parents ≈ n/3 nodes of envelope + Vec.
         let parents = self.len() / 3 + 1;
+        let density: usize = self.density.iter().map(|l| l.counts.capacity() * 13).sum();
         self.coords.capacity() * std::mem::size_of::<[f64; 3]>()
+            + density
             + self.len() * entry
             + parents * (48 + std::mem::size_of::<Vec<u8>>())
     }
@@ -322,6 +403,26 @@ mod tests {
             let r = brute[25].1 + 1.0;
             assert_eq!(idx.within(la, lo, r).len(), 26);
         }
+    }
+
+    #[test]
+    fn density_estimate_is_in_the_right_ballpark() {
+        // 40 x 40 grid, 0.005° apart (≈ 0.55 km x 0.36 km at 50°N).
+        let pts: Vec<(u32, f64, f64)> = (0..1600)
+            .map(|i| {
+                (
+                    i,
+                    50.0 + 0.005 * (i / 40) as f64,
+                    30.0 + 0.005 * (i % 40) as f64,
+                )
+            })
+            .collect();
+        let idx = PlaceIndex::build(pts);
+        let exact = idx.within(50.1, 30.1, 3_000.0).len() as f64;
+        let est = idx.estimate_within(50.1, 30.1, 3_000.0);
+        assert!(est > exact / 3.0 && est < exact * 3.0, "{est} vs {exact}");
+        assert!(idx.estimate_within(10.0, 10.0, 3_000.0) < 1.0);
+        assert_eq!(idx.estimate_within(50.1, 30.1, 5e6), 1600.0);
     }
 
     #[test]
