@@ -10,11 +10,14 @@
 //! (Cyrillic ↔ Latin and the cross-script [`skeleton`] key), [`layout`] (ЙЦУКЕН ↔
 //! QWERTY), then the index itself.
 
+mod index;
 pub mod layout;
 pub mod model;
 pub mod normalize;
+mod query;
 pub mod translit;
 
+pub use index::{is_noise_token, NameIndex, MAX_QUERY_CHARS};
 pub use layout::{switch_layout, switch_layout_all};
 pub use model::{ConceptInfo, ConceptInput, ConceptKind, Hit, Lang, MatchKind, NameInput};
 pub use normalize::normalize;
