@@ -170,7 +170,7 @@ fn trigrams(s: &str, out: &mut Vec<u64>) {
 
 /// Optimal-string-alignment Damerau-Levenshtein distance on char slices (a
 /// transposition is one edit), without allocation for inputs up to 64 chars.
-fn osa(a: &[char], b: &[char]) -> usize {
+pub(crate) fn osa_distance(a: &[char], b: &[char]) -> usize {
     let a = &a[..a.len().min(64)];
     let b = &b[..b.len().min(64)];
     let (n, m) = (a.len(), b.len());
@@ -690,7 +690,7 @@ impl NameIndex {
         let score_of = |k: &[char]| -> f32 {
             let k = &k[..k.len().min(MAX_FUZZY_CHARS + 8)];
             let qq = &q[..q.len().min(MAX_FUZZY_CHARS + 8)];
-            let d = osa(qq, k) as f32;
+            let d = osa_distance(qq, k) as f32;
             let maxlen = qq.len().max(k.len()) as f32;
             let ed = 1.0 - d / maxlen;
             let qs: String = qq.iter().collect();
@@ -1135,13 +1135,13 @@ impl NameIndex {
         out
     }
 
-    /// Names of a concept, normalised (used by the evaluation).
-    pub(crate) fn normalized_names(&self, kind: ConceptKind, id: i64) -> Vec<String> {
-        self.concept(kind, id)
-            .map(|c| {
-                c.names
-                    .iter()
-                    .map(|n: &NameInput| normalize(&n.text))
+    /// Concepts that have exactly this normalised name (published or
+    /// transliterated).
+    pub fn exact_concepts(&self, normalized: &str) -> Vec<(ConceptKind, i64)> {
+        self.key_id(normalized)
+            .map(|k| {
+                self.key_concepts(k)
+                    .map(|(kind, id, _)| (kind, id))
                     .collect()
             })
             .unwrap_or_default()
@@ -1174,7 +1174,7 @@ pub fn is_noise_token(tok: &str) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::names::model::Lang;
 

@@ -10,6 +10,7 @@
 //! (Cyrillic ↔ Latin and the cross-script [`skeleton`] key), [`layout`] (ЙЦУКЕН ↔
 //! QWERTY), then the index itself.
 
+pub mod eval;
 mod index;
 pub mod layout;
 pub mod model;
