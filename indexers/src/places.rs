@@ -226,7 +226,12 @@ impl PlaceIndex {
     /// cells it reads), never used for correctness.
     pub fn estimate_within(&self, lat: f64, lon: f64, radius_m: f64) -> f64 {
         let n = self.len() as f64;
-        if !(radius_m > 0.0) || !lat.is_finite() || !lon.is_finite() || lat.abs() > 80.0 {
+        if radius_m.is_nan()
+            || radius_m <= 0.0
+            || !lat.is_finite()
+            || !lon.is_finite()
+            || lat.abs() > 80.0
+        {
             return n;
         }
         let r_deg = radius_m / 111_195.0;

@@ -31,12 +31,14 @@ const NOW: i64 = 1_750_000_000;
 
 /// 400 facilities around Kyiv, 60 products; product p is carried by a
 /// facility with probability 1/(1+p/4) (a popularity skew).
-fn fixture() -> (
+type Fixture = (
     PlaceIndex,
     Vec<(u32, f64, f64)>,
     Vec<(u32, StockLine)>,
     Vec<Option<bool>>,
-) {
+);
+
+fn fixture() -> Fixture {
     let mut r = Rng(42);
     let pts: Vec<(u32, f64, f64)> = (0..400)
         .map(|i| (i, 50.45 + (r.f() - 0.5) * 0.4, 30.52 + (r.f() - 0.5) * 0.6))

@@ -1,0 +1,364 @@
+//! Opening hours: "open now?", "when does that change?", "what are today's
+//! times?" for OSM `opening_hours` strings and HSDS/Ohana weekly schedules.
+//!
+//! Both sources end up as one evaluator, the [`opening_hours`] crate (the Rust
+//! implementation of the OSM grammar, tolerant of real-world data): an HSDS
+//! schedule is rewritten into the equivalent OSM expression (`Mo 20:00-32:00`
+//! for an overnight slot), so overnight spans, DST days and next-change
+//! computation behave the same whatever the source.
+//!
+//! Every facility carries its own IANA time zone: the expression is evaluated
+//! in local wall-clock time, and the instants it returns are converted back to
+//! UTC. On the spring-forward day a time that does not exist locally (03:30 in
+//! Kyiv on the last Sunday of March) resolves to the first existing minute
+//! after the gap; on the fall-back day an ambiguous time resolves to the later
+//! of its two instants (the crate's choice).
+//!
+//! Public holidays: with an ISO country code, `PH` rules use the crate's
+//! embedded national calendar (from nager.date); regional holidays of that
+//! country evaluate as *unknown* rather than guessed. Without a country, or
+//! for a country the calendar does not cover, `PH` rules never match, so a
+//! holiday is evaluated like an ordinary day: [`Hours::holidays_known`] then
+//! returns false so the caller can say "hours on public holidays unknown".
+//!
+//! Nothing here fails a facility: a string that does not parse becomes
+//! [`Hours::Unknown`] with its raw text kept, and every query on it answers
+//! "unknown". Evaluation runs under `catch_unwind`, since the evaluator has
+//! internal assertions and one odd string must not take a request down.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use chrono::{DateTime, NaiveTime, TimeDelta, Timelike, Utc, Weekday};
+use chrono_tz::Tz;
+use opening_hours::localization::{Country, TzLocation};
+use opening_hours::{Context, OpeningHours, RuleKind};
+
+/// Strings longer than this are not parsed: no real schedule needs it, and the
+/// parser's cost grows with the input.
+pub const MAX_RAW_LEN: usize = 1024;
+
+/// Intervals longer than this count as "forever" for next-change purposes:
+/// bounds the evaluator's work on expressions like `2020 Jan 01 off`.
+const HORIZON_DAYS: i64 = 370;
+
+/// One weekly slot of an HSDS `schedule` / Ohana `regular_schedules` row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct WeeklySlot {
+    /// Day the slot opens.
+    pub weekday: Weekday,
+    /// Local opening time.
+    pub opens: NaiveTime,
+    /// Local closing time; `closes <= opens` means it closes the next day
+    /// (`opens == closes` is a full 24 hours).
+    pub closes: NaiveTime,
+}
+
+/// The compiled evaluator, opaque so the crate behind it can change.
+#[derive(Clone, Debug)]
+pub struct Compiled {
+    oh: OpeningHours<TzLocation<Tz>>,
+    holidays_known: bool,
+}
+
+/// Opening hours of one facility.
+#[derive(Clone, Debug)]
+pub enum Hours {
+    /// An OSM `opening_hours` expression.
+    Osm {
+        /// The source text, as given.
+        raw: String,
+        /// The facility's time zone.
+        tz: Tz,
+        /// ISO 3166-1 alpha-2 code used for public holidays, if known.
+        country: Option<String>,
+        /// The evaluator.
+        compiled: Compiled,
+    },
+    /// A weekly schedule (HSDS 3.0 `schedule`, Ohana `regular_schedules`).
+    Weekly {
+        /// The slots, as given.
+        slots: Vec<WeeklySlot>,
+        /// The facility's time zone.
+        tz: Tz,
+        /// The evaluator (the equivalent OSM expression).
+        compiled: Compiled,
+    },
+    /// Not parseable, or empty: every answer is "unknown".
+    Unknown {
+        /// The source text, kept for display.
+        raw: String,
+    },
+}
+
+/// The answer to "is it open at this instant".
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize)]
+pub struct OpenState {
+    /// `Some(true)` open, `Some(false)` closed, `None` unknown.
+    pub open: Option<bool>,
+    /// When that answer next changes, if within about a year.
+    pub next_change: Option<DateTime<Utc>>,
+}
+
+fn day_abbr(d: Weekday) -> &'static str {
+    match d {
+        Weekday::Mon => "Mo",
+        Weekday::Tue => "Tu",
+        Weekday::Wed => "We",
+        Weekday::Thu => "Th",
+        Weekday::Fri => "Fr",
+        Weekday::Sat => "Sa",
+        Weekday::Sun => "Su",
+    }
+}
+
+/// Runs `f`, turning a panic inside the evaluator into `None`.
+fn guarded<T>(f: impl FnOnce() -> T) -> Option<T> {
+    catch_unwind(AssertUnwindSafe(f)).ok()
+}
+
+fn compile(expr: &str, tz: Tz, country: Option<&str>) -> Option<Compiled> {
+    if expr.len() > MAX_RAW_LEN || expr.trim().is_empty() {
+        return None;
+    }
+    let parsed: OpeningHours = guarded(|| expr.parse::<OpeningHours>().ok()).flatten()?;
+    let mut ctx = Context::default()
+        .with_locale(TzLocation::new(tz))
+        .approx_bound_interval_size(TimeDelta::days(HORIZON_DAYS));
+    let country = country.and_then(|c| c.trim().to_ascii_uppercase().parse::<Country>().ok());
+    if let Some(c) = country {
+        ctx = ctx
+            .with_holidays(c.holidays())
+            .with_holidays_unknown(c.holidays_regional());
+    }
+    let mentions_ph = expr
+        .split(|ch: char| !ch.is_ascii_alphanumeric())
+        .any(|w| w == "PH");
+    let holidays_known =
+        !mentions_ph || country.is_some_and(|c| c.holidays().get_public().count() > 0);
+    Some(Compiled {
+        oh: parsed.with_context(ctx),
+        holidays_known,
+    })
+}
+
+impl Hours {
+    /// Parses an OSM `opening_hours` string. Never fails: anything the parser
+    /// rejects (or an empty / over-long string) is [`Hours::Unknown`] with the
+    /// raw text kept. `country` (ISO alpha-2, any case) selects the public
+    /// holiday calendar for `PH`.
+    pub fn parse_osm(raw: &str, tz: Tz, country: Option<&str>) -> Hours {
+        match compile(raw.trim(), tz, country) {
+            Some(compiled) => Hours::Osm {
+                raw: raw.to_string(),
+                tz,
+                country: country.map(|c| c.trim().to_ascii_uppercase()),
+                compiled,
+            },
+            None => Hours::Unknown {
+                raw: raw.to_string(),
+            },
+        }
+    }
+
+    /// A weekly schedule. An empty slot list carries no information and is
+    /// [`Hours::Unknown`] (not "always closed").
+    pub fn from_weekly(slots: Vec<WeeklySlot>, tz: Tz) -> Hours {
+        match Self::weekly_expression(&slots).and_then(|e| compile(&e, tz, None)) {
+            Some(compiled) => Hours::Weekly {
+                slots,
+                tz,
+                compiled,
+            },
+            None => Hours::Unknown { raw: String::new() },
+        }
+    }
+
+    /// The OSM expression equivalent to weekly slots (additional rules joined
+    /// by `, ` so slots of one day add up instead of replacing each other;
+    /// overnight slots in extended hours, `20:00-32:00`).
+    pub fn weekly_expression(slots: &[WeeklySlot]) -> Option<String> {
+        if slots.is_empty() {
+            return None;
+        }
+        let parts: Vec<String> = slots
+            .iter()
+            .map(|s| {
+                let o = s.opens.hour() * 60 + s.opens.minute();
+                let mut c = s.closes.hour() * 60 + s.closes.minute();
+                if c <= o {
+                    c += 24 * 60;
+                }
+                format!(
+                    "{} {:02}:{:02}-{:02}:{:02}",
+                    day_abbr(s.weekday),
+                    o / 60,
+                    o % 60,
+                    c / 60,
+                    c % 60
+                )
+            })
+            .collect();
+        Some(parts.join(", "))
+    }
+
+    fn compiled(&self) -> Option<&Compiled> {
+        match self {
+            Hours::Osm { compiled, .. } | Hours::Weekly { compiled, .. } => Some(compiled),
+            Hours::Unknown { .. } => None,
+        }
+    }
+
+    /// The facility's time zone (None for unknown hours).
+    pub fn tz(&self) -> Option<Tz> {
+        match self {
+            Hours::Osm { tz, .. } | Hours::Weekly { tz, .. } => Some(*tz),
+            Hours::Unknown { .. } => None,
+        }
+    }
+
+    /// Open, closed or unknown at `at`, and when that changes.
+    pub fn state_at(&self, at: DateTime<Utc>) -> OpenState {
+        let (Some(c), Some(tz)) = (self.compiled(), self.tz()) else {
+            return OpenState::default();
+        };
+        let local = at.with_timezone(&tz);
+        guarded(|| {
+            let open = match c.oh.state(local).0 {
+                RuleKind::Open => Some(true),
+                RuleKind::Closed => Some(false),
+                RuleKind::Unknown => None,
+            };
+            let next_change = c.oh.next_change(local).map(|d| d.with_timezone(&Utc));
+            OpenState { open, next_change }
+        })
+        .unwrap_or_default()
+    }
+
+    /// Open at `at`? (`None` = unknown.)
+    pub fn is_open_at(&self, at: DateTime<Utc>) -> Option<bool> {
+        let (Some(c), Some(tz)) = (self.compiled(), self.tz()) else {
+            return None;
+        };
+        let local = at.with_timezone(&tz);
+        guarded(|| match c.oh.state(local).0 {
+            RuleKind::Open => Some(true),
+            RuleKind::Closed => Some(false),
+            RuleKind::Unknown => None,
+        })
+        .flatten()
+    }
+
+    /// The open intervals of the local day containing `at`, in local wall
+    /// time, in order. An interval ending at midnight is returned with end
+    /// `00:00`; an overnight opening shows as `(00:00, 08:00)` in the morning
+    /// and `(20:00, 00:00)` in the evening. Empty when closed all day or
+    /// unknown.
+    pub fn today(&self, at: DateTime<Utc>) -> Vec<(NaiveTime, NaiveTime)> {
+        let (Some(c), Some(tz)) = (self.compiled(), self.tz()) else {
+            return Vec::new();
+        };
+        let date = at.with_timezone(&tz).date_naive();
+        let t = |h: u8, m: u8| {
+            NaiveTime::from_hms_opt(u32::from(h) % 24, u32::from(m), 0).unwrap_or(NaiveTime::MIN)
+        };
+        guarded(|| {
+            c.oh.schedule_at(date)
+                .into_iter()
+                .filter(|r| r.kind == RuleKind::Open)
+                .map(|r| {
+                    (
+                        t(r.range.start.hour(), r.range.start.minute()),
+                        t(r.range.end.hour(), r.range.end.minute()),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+    }
+
+    /// The source text (OSM string, or the unparseable text); None for a
+    /// weekly schedule, which has no source string.
+    pub fn raw(&self) -> Option<&str> {
+        match self {
+            Hours::Osm { raw, .. } | Hours::Unknown { raw } => Some(raw),
+            Hours::Weekly { .. } => None,
+        }
+    }
+
+    /// False when the hours are unknown.
+    pub fn is_known(&self) -> bool {
+        self.compiled().is_some()
+    }
+
+    /// False when the expression has `PH` rules but no holiday calendar was
+    /// available: public holidays are then evaluated as ordinary days and the
+    /// caller should say so.
+    pub fn holidays_known(&self) -> bool {
+        self.compiled().is_some_and(|c| c.holidays_known)
+    }
+}
+
+/// Per-facility "open now" answers cached until they change. Why: evaluating
+/// an expression costs microseconds, while an availability query needs the
+/// answer for dozens of facilities in a few microseconds in total. Each entry
+/// keeps its own `next_change`, so [`OpenTable::refresh`] re-evaluates only the
+/// facilities whose state expired.
+#[derive(Clone, Debug, Default)]
+pub struct OpenTable {
+    state: Vec<Option<bool>>,
+    until: Vec<i64>,
+}
+
+impl OpenTable {
+    /// Evaluates `n` facilities at `now`; `hours(f)` gives facility `f`'s
+    /// hours (None = no hours known).
+    pub fn build<'a>(
+        n: usize,
+        now: DateTime<Utc>,
+        hours: impl Fn(u32) -> Option<&'a Hours>,
+    ) -> OpenTable {
+        let mut t = OpenTable {
+            state: vec![None; n],
+            until: vec![i64::MIN; n],
+        };
+        t.refresh(now, hours);
+        t
+    }
+
+    /// Re-evaluates the entries whose answer may have changed by `now`.
+    /// Returns how many were re-evaluated.
+    pub fn refresh<'a>(
+        &mut self,
+        now: DateTime<Utc>,
+        hours: impl Fn(u32) -> Option<&'a Hours>,
+    ) -> usize {
+        let ts = now.timestamp();
+        let mut n = 0;
+        for (i, (st, until)) in self.state.iter_mut().zip(self.until.iter_mut()).enumerate() {
+            if *until > ts {
+                continue;
+            }
+            n += 1;
+            let s = hours(i as u32).map(|h| h.state_at(now)).unwrap_or_default();
+            *st = s.open;
+            *until = s
+                .next_change
+                .map_or(i64::MAX, |c| c.timestamp().max(ts + 1));
+        }
+        n
+    }
+
+    /// Cached answer for a facility (None: unknown, or out of range).
+    #[inline]
+    pub fn get(&self, facility: u32) -> Option<bool> {
+        self.state.get(facility as usize).copied().flatten()
+    }
+
+    /// Earliest instant (unix s) at which some entry needs re-evaluation.
+    pub fn valid_until(&self) -> i64 {
+        self.until.iter().copied().min().unwrap_or(i64::MAX)
+    }
+}
+
+#[cfg(test)]
+mod tests;
