@@ -1,0 +1,388 @@
+//! Medication search, autocomplete and detail.
+//!
+//! Public ids carry their kind (`s123` substance, `p456` product group) because the
+//! two live in separate id spaces and a client holding an id must be able to fetch it.
+
+use axum::extract::{Path, State};
+use axum::Json;
+use medmap_indexers::names::{ConceptKind, Hit, MatchKind};
+use serde::Serialize;
+
+use crate::http::error::ApiError;
+use crate::http::params::Params;
+use crate::http::AppState;
+use crate::model::Lang;
+use crate::snapshot::Snapshot;
+
+/// How many analogs/brands an item lists inline; the detail endpoint lists all.
+const INLINE_RELATED: usize = 10;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DisplayLang {
+    En,
+    Uk,
+    Ru,
+}
+
+impl DisplayLang {
+    pub fn parse(p: &Params) -> Result<DisplayLang, ApiError> {
+        match p.raw("lang").map(str::trim) {
+            None | Some("") | Some("en") => Ok(DisplayLang::En),
+            Some("uk") => Ok(DisplayLang::Uk),
+            Some("ru") => Ok(DisplayLang::Ru),
+            Some(o) => Err(ApiError::bad(
+                "lang",
+                format!("lang must be en, uk or ru, got {o:?}"),
+            )),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct Ref {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Serialize)]
+pub struct Item {
+    pub id: String,
+    pub kind: ConceptKind,
+    pub name: String,
+    pub names: Vec<String>,
+    pub ingredients: Vec<Ref>,
+    /// For a product: other products with the same active ingredients.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub analogs: Option<Vec<Ref>>,
+    /// For a substance: products that contain it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub brands: Option<Vec<Ref>>,
+    pub score: f32,
+    #[serde(rename = "match")]
+    pub match_kind: MatchKind,
+    pub matched: String,
+}
+
+#[derive(Serialize)]
+pub struct SearchResponse {
+    pub query: String,
+    pub items: Vec<Item>,
+}
+
+pub fn public_id(kind: ConceptKind, id: i64) -> String {
+    match kind {
+        ConceptKind::Substance => format!("s{id}"),
+        ConceptKind::Product => format!("p{id}"),
+    }
+}
+
+pub fn parse_public_id(s: &str) -> Option<(ConceptKind, i64)> {
+    let (kind, rest) = match s.as_bytes().first()? {
+        b's' => (ConceptKind::Substance, &s[1..]),
+        b'p' => (ConceptKind::Product, &s[1..]),
+        _ => return None,
+    };
+    rest.parse()
+        .ok()
+        .filter(|n: &i64| *n > 0)
+        .map(|n| (kind, n))
+}
+
+/// Register names in capitals (`NUROFEN`, `ІБУПРОФЕН`) read as shouting; show them in
+/// title case. Mixed-case names are kept as the register wrote them.
+pub fn display_case(s: &str) -> String {
+    if s.chars().any(char::is_lowercase) {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut start = true;
+    for c in s.chars() {
+        if start {
+            out.extend(c.to_uppercase());
+        } else {
+            out.extend(c.to_lowercase());
+        }
+        start = !c.is_alphanumeric();
+    }
+    out
+}
+
+pub fn substance_name(snap: &Snapshot, id: i64, lang: DisplayLang) -> String {
+    let Some(s) = snap.substances.get(&id) else {
+        return format!("s{id}");
+    };
+    let r = &s.row;
+    let pick = match lang {
+        DisplayLang::En => r.name_en.as_ref(),
+        DisplayLang::Uk => r.name_uk.as_ref(),
+        DisplayLang::Ru => r.name_ru.as_ref(),
+    };
+    let name = pick
+        .or(r.name_en.as_ref())
+        .or(r.name_uk.as_ref())
+        .or(r.name_ru.as_ref())
+        .cloned()
+        .unwrap_or_else(|| r.merge_key.clone());
+    display_case(&name)
+}
+
+pub fn product_name(snap: &Snapshot, id: i64, lang: DisplayLang) -> String {
+    let Some(p) = snap.products.get(&id) else {
+        return format!("p{id}");
+    };
+    let want = match lang {
+        DisplayLang::En => Lang::Latin,
+        DisplayLang::Uk => Lang::Uk,
+        DisplayLang::Ru => Lang::Ru,
+    };
+    let by_lang = |l: Lang| {
+        p.names
+            .iter()
+            .find(|(_, nl)| *nl == l)
+            .map(|(t, _)| t.clone())
+    };
+    let name = match lang {
+        DisplayLang::En => by_lang(Lang::Latin).or_else(|| by_lang(Lang::En)),
+        _ => by_lang(want),
+    };
+    display_case(&name.unwrap_or_else(|| p.name.clone()))
+}
+
+fn refs_of_products(
+    snap: &Snapshot,
+    ids: impl Iterator<Item = i64>,
+    lang: DisplayLang,
+    limit: usize,
+) -> Vec<Ref> {
+    ids.take(limit)
+        .map(|id| Ref {
+            id: public_id(ConceptKind::Product, id),
+            name: product_name(snap, id, lang),
+        })
+        .collect()
+}
+
+/// Product groups with the same ingredient set, the most widely registered first.
+pub fn analogs(snap: &Snapshot, product: i64) -> Vec<i64> {
+    let Some(p) = snap.products.get(&product) else {
+        return Vec::new();
+    };
+    if p.ingredients.is_empty() {
+        return Vec::new();
+    }
+    let mut v: Vec<i64> = snap
+        .names
+        .products_with_ingredients(&p.ingredients)
+        .into_iter()
+        .filter(|&id| id != product)
+        .collect();
+    v.sort_by_key(|id| std::cmp::Reverse(snap.products.get(id).map_or(0, |g| g.members.len())));
+    v
+}
+
+/// Products containing a substance, the most widely registered first.
+pub fn brands(snap: &Snapshot, substance: i64) -> Vec<i64> {
+    let mut v = snap
+        .substances
+        .get(&substance)
+        .map(|s| s.products.clone())
+        .unwrap_or_default();
+    v.sort_by_key(|id| std::cmp::Reverse(snap.products.get(id).map_or(0, |g| g.members.len())));
+    v
+}
+
+fn names_of(snap: &Snapshot, kind: ConceptKind, id: i64) -> Vec<String> {
+    let list = match kind {
+        ConceptKind::Substance => snap.substances.get(&id).map(|s| &s.names),
+        ConceptKind::Product => snap.products.get(&id).map(|p| &p.names),
+    };
+    list.map(|l| l.iter().map(|(t, _)| t.clone()).collect())
+        .unwrap_or_default()
+}
+
+pub fn item(snap: &Snapshot, hit: &Hit, lang: DisplayLang) -> Item {
+    let (name, ingredients, analogs_v, brands_v) = match hit.kind {
+        ConceptKind::Substance => (
+            substance_name(snap, hit.id, lang),
+            Vec::new(),
+            None,
+            Some(refs_of_products(
+                snap,
+                brands(snap, hit.id).into_iter(),
+                lang,
+                INLINE_RELATED,
+            )),
+        ),
+        ConceptKind::Product => {
+            let ing = snap
+                .products
+                .get(&hit.id)
+                .map(|p| p.ingredients.clone())
+                .unwrap_or_default();
+            (
+                product_name(snap, hit.id, lang),
+                ing.iter()
+                    .map(|s| Ref {
+                        id: public_id(ConceptKind::Substance, *s),
+                        name: substance_name(snap, *s, lang),
+                    })
+                    .collect(),
+                Some(refs_of_products(
+                    snap,
+                    analogs(snap, hit.id).into_iter(),
+                    lang,
+                    INLINE_RELATED,
+                )),
+                None,
+            )
+        }
+    };
+    Item {
+        id: public_id(hit.kind, hit.id),
+        kind: hit.kind,
+        name,
+        names: names_of(snap, hit.kind, hit.id),
+        ingredients,
+        analogs: analogs_v,
+        brands: brands_v,
+        score: hit.score,
+        match_kind: hit.match_kind,
+        matched: hit.matched.clone(),
+    }
+}
+
+/// `GET /api/v1/medications/search?q=&limit=&lang=`
+pub async fn search(
+    State(st): State<AppState>,
+    p: Params,
+) -> Result<Json<SearchResponse>, ApiError> {
+    let q = p.required_text("q")?;
+    let limit = p.limit("limit", 10, 50)?;
+    let lang = DisplayLang::parse(&p)?;
+    let snap = st.snap()?;
+    let hits = snap.names.search(&q, limit);
+    let items = hits.iter().map(|h| item(&snap, h, lang)).collect();
+    Ok(Json(SearchResponse { query: q, items }))
+}
+
+#[derive(Serialize)]
+pub struct Suggestion {
+    pub id: String,
+    pub kind: ConceptKind,
+    pub name: String,
+    #[serde(rename = "match")]
+    pub match_kind: MatchKind,
+}
+
+#[derive(Serialize)]
+pub struct SuggestResponse {
+    pub query: String,
+    pub items: Vec<Suggestion>,
+}
+
+/// `GET /api/v1/medications/suggest?q=` — autocomplete, at most 10 items.
+pub async fn suggest(
+    State(st): State<AppState>,
+    p: Params,
+) -> Result<Json<SuggestResponse>, ApiError> {
+    let q = p.required_text("q")?;
+    let limit = p.limit("limit", 10, 10)?;
+    let lang = DisplayLang::parse(&p)?;
+    let snap = st.snap()?;
+    let items = snap
+        .names
+        .suggest(&q, limit)
+        .iter()
+        .map(|h| Suggestion {
+            id: public_id(h.kind, h.id),
+            kind: h.kind,
+            name: match h.kind {
+                ConceptKind::Substance => substance_name(&snap, h.id, lang),
+                ConceptKind::Product => product_name(&snap, h.id, lang),
+            },
+            match_kind: h.match_kind,
+        })
+        .collect();
+    Ok(Json(SuggestResponse { query: q, items }))
+}
+
+#[derive(Serialize)]
+pub struct Detail {
+    pub id: String,
+    pub kind: ConceptKind,
+    pub name: String,
+    pub names: Vec<String>,
+    pub ingredients: Vec<Ref>,
+    pub forms: Vec<String>,
+    pub atc: Option<String>,
+    pub registration_numbers: Vec<String>,
+    pub sources: Vec<String>,
+    /// Products with the same active ingredients (for a product).
+    pub analogs: Vec<Ref>,
+    /// Products containing the substance (for a substance).
+    pub brands: Vec<Ref>,
+}
+
+/// `GET /api/v1/medications/{id}`
+pub async fn detail(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    p: Params,
+) -> Result<Json<Detail>, ApiError> {
+    let lang = DisplayLang::parse(&p)?;
+    let (kind, n) = parse_public_id(&id).ok_or_else(|| {
+        ApiError::bad(
+            "id",
+            format!("{id:?} is not a medication id (s123 or p123)"),
+        )
+    })?;
+    let snap = st.snap()?;
+    let d = match kind {
+        ConceptKind::Substance => {
+            let s = snap
+                .substances
+                .get(&n)
+                .ok_or_else(|| ApiError::NotFound(format!("medication {id}")))?;
+            Detail {
+                id,
+                kind,
+                name: substance_name(&snap, n, lang),
+                names: names_of(&snap, kind, n),
+                ingredients: Vec::new(),
+                forms: Vec::new(),
+                atc: s.row.atc.clone(),
+                registration_numbers: Vec::new(),
+                sources: Vec::new(),
+                analogs: Vec::new(),
+                brands: refs_of_products(&snap, brands(&snap, n).into_iter(), lang, 500),
+            }
+        }
+        ConceptKind::Product => {
+            let g = snap
+                .products
+                .get(&n)
+                .ok_or_else(|| ApiError::NotFound(format!("medication {id}")))?;
+            Detail {
+                id,
+                kind,
+                name: product_name(&snap, n, lang),
+                names: names_of(&snap, kind, n),
+                ingredients: g
+                    .ingredients
+                    .iter()
+                    .map(|s| Ref {
+                        id: public_id(ConceptKind::Substance, *s),
+                        name: substance_name(&snap, *s, lang),
+                    })
+                    .collect(),
+                forms: g.forms.clone(),
+                atc: g.atc.clone(),
+                registration_numbers: g.registration_numbers.clone(),
+                sources: g.sources.clone(),
+                analogs: refs_of_products(&snap, analogs(&snap, n).into_iter(), lang, 500),
+                brands: Vec::new(),
+            }
+        }
+    };
+    Ok(Json(d))
+}

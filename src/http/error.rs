@@ -1,0 +1,65 @@
+//! The one error type of the HTTP layer and its mapping to status codes: every
+//! handler returns `Result<_, ApiError>`, so no handler decides statuses on its own.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// A malformed or out-of-range parameter: which one and why.
+    #[error("{message}")]
+    BadRequest {
+        param: Option<String>,
+        message: String,
+    },
+    #[error("{0} not found")]
+    NotFound(String),
+    /// The snapshot is still being built (first start imports data).
+    #[error("medmap is starting up; try again in a few seconds")]
+    NotReady,
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+}
+
+impl ApiError {
+    pub fn bad(param: &str, message: impl Into<String>) -> Self {
+        ApiError::BadRequest {
+            param: Some(param.to_string()),
+            message: message.into(),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code, details) = match &self {
+            ApiError::BadRequest { param, .. } => (
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                json!({ "param": param }),
+            ),
+            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found", json!({})),
+            ApiError::NotReady => (StatusCode::SERVICE_UNAVAILABLE, "not_ready", json!({})),
+            ApiError::Store(e) => {
+                tracing::error!(error = %e, "store error");
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal", json!({}))
+            }
+        };
+        let message = match &self {
+            ApiError::Store(_) => "internal error".to_string(),
+            other => other.to_string(),
+        };
+        let mut resp = (
+            status,
+            Json(json!({ "error": { "code": code, "message": message, "details": details } })),
+        )
+            .into_response();
+        if matches!(self, ApiError::NotReady) {
+            resp.headers_mut()
+                .insert("retry-after", axum::http::HeaderValue::from_static("2"));
+        }
+        resp
+    }
+}

@@ -1,0 +1,81 @@
+//! The HTTP layer (axum): state, router, and one module per resource under `api/`.
+//! Handlers parse input into domain values at the edge ([`params`]) and read the
+//! current snapshot; the one [`error::ApiError`] maps failures to statuses.
+
+pub mod api;
+pub mod error;
+mod metrics_layer;
+pub mod ops;
+pub mod params;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::routing::get;
+use axum::Router;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::snapshot::{SharedSnapshot, Snapshot};
+use crate::store::Store;
+use error::ApiError;
+
+/// Settings handlers need at request time.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub fresh_secs: i64,
+    pub cutoff_secs: i64,
+    pub max_body_bytes: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            fresh_secs: 24 * 3600,
+            cutoff_secs: 72 * 3600,
+            max_body_bytes: 50 * 1024 * 1024,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub snapshot: SharedSnapshot,
+    pub settings: Arc<Settings>,
+    pub metrics: metrics_exporter_prometheus::PrometheusHandle,
+}
+
+impl AppState {
+    /// The current snapshot, or 503 while the first one is being built.
+    pub fn snap(&self) -> Result<Arc<Snapshot>, ApiError> {
+        self.snapshot.load_full().ok_or(ApiError::NotReady)
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    let max_body = state.settings.max_body_bytes;
+    Router::new()
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
+        .nest("/api/v1", api::router())
+        .fallback(ops::not_found)
+        .layer(axum::middleware::from_fn(metrics_layer::record))
+        .layer(CompressionLayer::new())
+        .layer(RequestBodyLimitLayer::new(max_body))
+        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
+        // Logs carry method, path and status, never the query string together with
+        // a client address: medication queries are health data.
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+        }))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(CatchPanicLayer::new())
+        .with_state(state)
+}

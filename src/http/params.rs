@@ -1,0 +1,186 @@
+//! Strict query-string parsing at the edge: parameters become domain values here or
+//! the request is answered 400 with the parameter and the reason. Lenient decoders
+//! turn broken percent-encoding into U+FFFD and search for garbage; we refuse it.
+
+use std::collections::HashMap;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+
+use super::error::ApiError;
+
+/// Longest accepted free-text query, in characters: medication names are short, and
+/// the cap bounds the work any single query can cause.
+pub const MAX_QUERY_CHARS: usize = 200;
+
+/// Decoded query parameters (first value wins for repeated names).
+#[derive(Debug, Default)]
+pub struct Params(HashMap<String, String>);
+
+fn decode(raw: &str, what: &str) -> Result<String, ApiError> {
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hex = bytes
+                    .get(i + 1..i + 3)
+                    .and_then(|h| std::str::from_utf8(h).ok())
+                    .and_then(|h| u8::from_str_radix(h, 16).ok());
+                match hex {
+                    Some(b) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    None => {
+                        return Err(ApiError::bad(
+                            what,
+                            format!("broken percent-encoding in {what:?}"),
+                        ))
+                    }
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).map_err(|_| ApiError::bad(what, format!("{what:?} is not valid UTF-8")))
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Params {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let mut map = HashMap::new();
+        if let Some(q) = parts.uri.query() {
+            for pair in q.split('&').filter(|p| !p.is_empty()) {
+                let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+                let k = decode(k, "query string")?;
+                let v = decode(v, &k)?;
+                map.entry(k).or_insert(v);
+            }
+        }
+        Ok(Params(map))
+    }
+}
+
+impl Params {
+    pub fn raw(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(String::as_str)
+    }
+
+    /// Free text: trimmed, non-empty, at most [`MAX_QUERY_CHARS`], no control characters.
+    pub fn text(&self, name: &str) -> Result<Option<String>, ApiError> {
+        let Some(v) = self.raw(name) else {
+            return Ok(None);
+        };
+        let v = v.trim();
+        if v.is_empty() {
+            return Ok(None);
+        }
+        if v.chars().count() > MAX_QUERY_CHARS {
+            return Err(ApiError::bad(
+                name,
+                format!("{name} is longer than {MAX_QUERY_CHARS} characters"),
+            ));
+        }
+        if v.chars().any(char::is_control) {
+            return Err(ApiError::bad(
+                name,
+                format!("{name} contains control characters"),
+            ));
+        }
+        Ok(Some(v.to_string()))
+    }
+
+    pub fn required_text(&self, name: &str) -> Result<String, ApiError> {
+        self.text(name)?
+            .ok_or_else(|| ApiError::bad(name, format!("{name} is required and must not be empty")))
+    }
+
+    pub fn number<T: std::str::FromStr>(&self, name: &str) -> Result<Option<T>, ApiError> {
+        match self.raw(name).map(str::trim).filter(|s| !s.is_empty()) {
+            None => Ok(None),
+            Some(v) => v
+                .parse()
+                .map(Some)
+                .map_err(|_| ApiError::bad(name, format!("{name} must be a number, got {v:?}"))),
+        }
+    }
+
+    /// An integer limit in `1..=max`, `default` when absent.
+    pub fn limit(&self, name: &str, default: usize, max: usize) -> Result<usize, ApiError> {
+        match self.number::<usize>(name)? {
+            None => Ok(default),
+            Some(n) if (1..=max).contains(&n) => Ok(n),
+            Some(n) => Err(ApiError::bad(
+                name,
+                format!("{name} must be between 1 and {max}, got {n}"),
+            )),
+        }
+    }
+
+    pub fn boolean(&self, name: &str) -> Result<Option<bool>, ApiError> {
+        match self.raw(name).map(str::trim) {
+            None | Some("") => Ok(None),
+            Some("true" | "1" | "yes" | "on") => Ok(Some(true)),
+            Some("false" | "0" | "no" | "off") => Ok(Some(false)),
+            Some(v) => Err(ApiError::bad(
+                name,
+                format!("{name} must be true or false, got {v:?}"),
+            )),
+        }
+    }
+
+    /// A point from `lat` and `lon` (both or neither), validated.
+    pub fn point(&self) -> Result<Option<(f64, f64)>, ApiError> {
+        match (self.number::<f64>("lat")?, self.number::<f64>("lon")?) {
+            (None, None) => Ok(None),
+            (Some(lat), Some(lon)) => {
+                if !(-90.0..=90.0).contains(&lat) {
+                    return Err(ApiError::bad(
+                        "lat",
+                        format!("lat must be between -90 and 90, got {lat}"),
+                    ));
+                }
+                if !(-180.0..=180.0).contains(&lon) {
+                    return Err(ApiError::bad(
+                        "lon",
+                        format!("lon must be between -180 and 180, got {lon}"),
+                    ));
+                }
+                Ok(Some((lat, lon)))
+            }
+            (Some(_), None) => Err(ApiError::bad("lon", "lon is required with lat")),
+            (None, Some(_)) => Err(ApiError::bad("lat", "lat is required with lon")),
+        }
+    }
+
+    /// Radius in km, in `(0, cap]`.
+    pub fn radius_km(&self, default: f64, cap: f64) -> Result<f64, ApiError> {
+        match self.number::<f64>("radius_km")? {
+            None => Ok(default),
+            Some(r) if r > 0.0 && r <= cap => Ok(r),
+            Some(r) => Err(ApiError::bad(
+                "radius_km",
+                format!("radius_km must be more than 0 and at most {cap}, got {r}"),
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strict_percent_decoding() {
+        assert_eq!(decode("ibu%20profen+x", "q").unwrap(), "ibu profen x");
+        assert_eq!(decode("%D0%BD", "q").unwrap(), "н");
+        assert!(decode("%zz", "q").is_err());
+        assert!(decode("%D0", "q").is_err());
+        assert!(decode("abc%", "q").is_err());
+    }
+}

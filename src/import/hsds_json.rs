@@ -1,0 +1,348 @@
+//! HSDS 3.0 JSON documents (the Open Referral examples and API payloads): services,
+//! organizations, locations and service-at-locations, nested or as paged lists.
+//!
+//! HSDS records carry UUIDs; we keep them as the source ids, so the ids a city
+//! publishes are the ids medmap answers with.
+
+use std::path::Path;
+
+use serde_json::{Map, Value};
+
+use super::directory::Directory;
+use super::ohana::weekday_number;
+use super::osm::read_json as read_json_file;
+use super::report::{ImportError, ImportReport};
+use crate::model::{
+    Facility, FacilityKind, Organization, Schedule, Service, SourceRef, TaxonomyTerm,
+};
+
+const SOURCE: &str = "hsds";
+
+fn s(o: &Map<String, Value>, k: &str) -> Option<String> {
+    o.get(k)
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(String::from)
+}
+
+fn arr<'a>(o: &'a Map<String, Value>, k: &str) -> impl Iterator<Item = &'a Map<String, Value>> {
+    o.get(k)
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_object)
+}
+
+fn sref(id: &str) -> SourceRef {
+    SourceRef::new(SOURCE, id)
+}
+
+/// Accumulates records while walking nested documents, rejecting records without ids.
+struct Walker<'r> {
+    d: Directory,
+    rep: &'r mut ImportReport,
+}
+
+impl Walker<'_> {
+    fn organization(&mut self, o: &Map<String, Value>, path: &str) -> Option<SourceRef> {
+        let (Some(id), Some(name)) = (s(o, "id"), s(o, "name")) else {
+            self.rep
+                .reject(0, format!("{path}: organization without id or name"));
+            return None;
+        };
+        let r = sref(&id);
+        if !self.d.organizations.iter().any(|x| x.src == r) {
+            self.d.organizations.push(Organization {
+                src: r.clone(),
+                name,
+                description: s(o, "description"),
+                email: s(o, "email"),
+                website: s(o, "website"),
+            });
+            self.rep.imported += 1;
+        }
+        for (i, l) in arr(o, "locations").enumerate() {
+            self.location(l, Some(&r), &format!("{path}.locations[{i}]"));
+        }
+        for (i, sv) in arr(o, "services").enumerate() {
+            self.service(sv, Some(&r), &format!("{path}.services[{i}]"));
+        }
+        Some(r)
+    }
+
+    fn location(
+        &mut self,
+        l: &Map<String, Value>,
+        org: Option<&SourceRef>,
+        path: &str,
+    ) -> Option<SourceRef> {
+        let Some(id) = s(l, "id") else {
+            self.rep.reject(0, format!("{path}: location without id"));
+            return None;
+        };
+        let r = sref(&id);
+        if self.d.facilities.iter().any(|x| x.src == r) {
+            return Some(r);
+        }
+        let addr = arr(l, "addresses").next();
+        let a = |k: &str| addr.and_then(|a| s(a, k));
+        let lat = l
+            .get("latitude")
+            .and_then(Value::as_f64)
+            .filter(|v| v.abs() <= 90.0);
+        let lon = l
+            .get("longitude")
+            .and_then(Value::as_f64)
+            .filter(|v| v.abs() <= 180.0);
+        let country = a("country").map(|c| c.to_uppercase());
+        self.d.facilities.push(Facility {
+            src: r.clone(),
+            kind: FacilityKind::Social,
+            name: s(l, "name").unwrap_or_else(|| "(unnamed location)".into()),
+            organization: org
+                .cloned()
+                .or_else(|| s(l, "organization_id").map(|o| sref(&o))),
+            address: a("address_1"),
+            city: a("city"),
+            postcode: a("postal_code"),
+            timezone: country
+                .as_deref()
+                .and_then(super::geo::timezone_of)
+                .map(String::from),
+            country,
+            lat: lat.filter(|_| lon.is_some()),
+            lon: lon.filter(|_| lat.is_some()),
+            opening_hours: None,
+            phones: arr(l, "phones").filter_map(|p| s(p, "number")).collect(),
+            website: s(l, "url"),
+            email: None,
+            description: s(l, "description"),
+            languages: arr(l, "languages")
+                .filter_map(|x| s(x, "name").or_else(|| s(x, "code")))
+                .collect(),
+            external_ids: Vec::new(),
+        });
+        self.rep.imported += 1;
+        for (i, sc) in arr(l, "schedules").enumerate() {
+            self.schedule(sc, None, Some(&r), &format!("{path}.schedules[{i}]"));
+        }
+        Some(r)
+    }
+
+    fn schedule(
+        &mut self,
+        sc: &Map<String, Value>,
+        svc: Option<&SourceRef>,
+        loc: Option<&SourceRef>,
+        path: &str,
+    ) {
+        let Some(id) = s(sc, "id") else {
+            self.rep.reject(0, format!("{path}: schedule without id"));
+            return;
+        };
+        // One HSDS schedule may list several days (`byday: "TH,FR"`): one slot each.
+        let days: Vec<u8> = s(sc, "byday")
+            .map(|b| b.split(',').filter_map(weekday_number).collect())
+            .unwrap_or_default();
+        let days: Vec<Option<u8>> = if days.is_empty() {
+            vec![None]
+        } else {
+            days.into_iter().map(Some).collect()
+        };
+        for (n, day) in days.into_iter().enumerate() {
+            let sid = if n == 0 {
+                id.clone()
+            } else {
+                format!("{id}#{n}")
+            };
+            self.d.schedules.push(Schedule {
+                src: sref(&sid),
+                service: svc.cloned(),
+                facility: loc.cloned(),
+                weekday: day,
+                opens_at: s(sc, "opens_at"),
+                closes_at: s(sc, "closes_at"),
+                description: s(sc, "description"),
+            });
+        }
+        self.rep.imported += 1;
+    }
+
+    fn service(
+        &mut self,
+        o: &Map<String, Value>,
+        org: Option<&SourceRef>,
+        path: &str,
+    ) -> Option<SourceRef> {
+        let (Some(id), Some(name)) = (s(o, "id"), s(o, "name")) else {
+            self.rep
+                .reject(0, format!("{path}: service without id or name"));
+            return None;
+        };
+        let r = sref(&id);
+        let org = match o.get("organization").and_then(Value::as_object) {
+            Some(x) => self.organization(x, &format!("{path}.organization")),
+            None => org
+                .cloned()
+                .or_else(|| s(o, "organization_id").map(|x| sref(&x))),
+        };
+        let mut locations = Vec::new();
+        for (i, sal) in arr(o, "service_at_locations").enumerate() {
+            if let Some(l) = sal.get("location").and_then(Value::as_object) {
+                if let Some(lr) = self.location(
+                    l,
+                    org.as_ref(),
+                    &format!("{path}.service_at_locations[{i}].location"),
+                ) {
+                    locations.push(lr);
+                }
+            } else if let Some(lid) = s(sal, "location_id") {
+                locations.push(sref(&lid));
+            }
+        }
+        let mut terms = Vec::new();
+        for a in arr(o, "attributes") {
+            if let Some(t) = a.get("taxonomy_term").and_then(Value::as_object) {
+                if let Some(tr) = self.term(t) {
+                    terms.push(tr);
+                }
+            }
+        }
+        for (i, sc) in arr(o, "schedules").enumerate() {
+            self.schedule(sc, Some(&r), None, &format!("{path}.schedules[{i}]"));
+        }
+        if !self.d.services.iter().any(|x| x.src == r) {
+            self.d.services.push(Service {
+                src: r.clone(),
+                organization: org,
+                name,
+                description: s(o, "description"),
+                status: s(o, "status").unwrap_or_else(|| "active".into()),
+                email: s(o, "email"),
+                url: s(o, "url"),
+                eligibility: s(o, "eligibility_description"),
+                min_age: o.get("minimum_age").and_then(Value::as_f64),
+                max_age: o.get("maximum_age").and_then(Value::as_f64),
+                languages: arr(o, "languages")
+                    .filter_map(|x| s(x, "name").or_else(|| s(x, "code")))
+                    .collect(),
+                fees: s(o, "fees_description").or_else(|| s(o, "fees")),
+                application_process: s(o, "application_process"),
+                locations,
+                taxonomy_terms: terms,
+            });
+            self.rep.imported += 1;
+        }
+        Some(r)
+    }
+
+    fn term(&mut self, t: &Map<String, Value>) -> Option<SourceRef> {
+        let (id, name) = (s(t, "id")?, s(t, "name")?);
+        let r = sref(&id);
+        if !self.d.taxonomy.iter().any(|x| x.src == r) {
+            self.d.taxonomy.push(TaxonomyTerm {
+                src: r.clone(),
+                code: s(t, "code"),
+                name,
+                parent: s(t, "parent_id"),
+                taxonomy: s(t, "taxonomy"),
+            });
+            self.rep.imported += 1;
+        }
+        Some(r)
+    }
+
+    /// Classifies a top-level document by its shape and walks it.
+    fn document(&mut self, v: &Value, path: &str) {
+        let Some(o) = v.as_object() else {
+            self.rep.reject(0, format!("{path}: not a JSON object"));
+            return;
+        };
+        self.rep.read += 1;
+        if let Some(items) = o.get("contents").and_then(Value::as_array) {
+            for (i, item) in items.iter().enumerate() {
+                self.document(item, &format!("{path}.contents[{i}]"));
+            }
+        } else if o.contains_key("service") && o.contains_key("location") {
+            let svc = o
+                .get("service")
+                .and_then(Value::as_object)
+                .and_then(|x| self.service(x, None, &format!("{path}.service")));
+            let loc = o
+                .get("location")
+                .and_then(Value::as_object)
+                .and_then(|x| self.location(x, None, &format!("{path}.location")));
+            if let (Some(sv), Some(l)) = (svc, loc) {
+                if let Some(x) = self.d.services.iter_mut().find(|x| x.src == sv) {
+                    if !x.locations.contains(&l) {
+                        x.locations.push(l);
+                    }
+                }
+            }
+        } else if o.contains_key("status") || o.contains_key("service_at_locations") {
+            self.service(o, None, path);
+        } else if o.contains_key("latitude") || o.contains_key("location_type") {
+            self.location(o, None, path);
+        } else if o.contains_key("taxonomy") && o.contains_key("code") {
+            self.term(o);
+        } else if o.contains_key("name")
+            && (o.contains_key("website")
+                || o.contains_key("legal_status")
+                || o.contains_key("services"))
+        {
+            self.organization(o, path);
+        } else {
+            self.rep.reject(
+                0,
+                format!(
+                    "{path}: not an HSDS service, organization, location or service_at_location"
+                ),
+            );
+        }
+    }
+}
+
+/// Reads every `*.json` in `dir` (or one file) as HSDS documents.
+pub fn read(path: &Path) -> Result<(Directory, ImportReport), ImportError> {
+    let mut files: Vec<std::path::PathBuf> = if path.is_dir() {
+        std::fs::read_dir(path)
+            .map_err(|e| ImportError::Io {
+                path: path.display().to_string(),
+                source: e,
+            })?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect()
+    } else {
+        vec![path.to_path_buf()]
+    };
+    files.sort();
+    let mut rep = ImportReport::new("hsds_json");
+    let mut w = Walker {
+        d: Directory::default(),
+        rep: &mut rep,
+    };
+    for f in files {
+        let name = f
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("?")
+            .to_string();
+        // The schema-only documents (base, tabular, taxonomy definitions) are not data.
+        if [
+            "base.json",
+            "tabular.json",
+            "taxonomy.json",
+            "taxonomy_list.json",
+        ]
+        .contains(&name.as_str())
+        {
+            continue;
+        }
+        let v = read_json_file(&f)?;
+        w.document(&v, &format!("{name}$"));
+    }
+    let d = w.d;
+    Ok((d, rep))
+}

@@ -1,0 +1,266 @@
+//! Importers: one module per source format, each turning a file into model records
+//! plus an [`ImportReport`], and this module, which writes them to the store in
+//! dependency order. Every importer upserts by source id, so re-running one changes
+//! nothing.
+
+mod csvutil;
+pub mod demo_stock;
+pub mod directory;
+mod geo;
+pub mod hsds_json;
+pub mod medications;
+pub mod nhs;
+pub mod ohana;
+pub mod osm;
+pub mod report;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+pub use report::{ImportError, ImportReport, Rejection};
+
+use self::demo_stock::{DemoPharmacy, DemoProduct, DEMO_SOURCE};
+use self::directory::Directory;
+use self::medications::{merge::MergeStats, Catalog, Register};
+use crate::model::{Facility, FacilityKind};
+use crate::store::Store;
+
+/// The import sources the CLI knows, `medmap import <source> <path>`.
+pub const SOURCES: &[&str] = &[
+    "ua-drlz",
+    "ru-kz",
+    "us-fda",
+    "medications",
+    "nhs-pharmacies",
+    "nhs-gp",
+    "nhs-hospitals",
+    "osm",
+    "ohana",
+    "hsds-json",
+    "demo-stock",
+    "bundled",
+];
+
+/// Reports progress of a multi-step import (a bar on a terminal, lines otherwise).
+pub trait Progress: Send + Sync {
+    fn step(&self, what: &str);
+}
+
+/// No progress output (tests, library use).
+pub struct Quiet;
+impl Progress for Quiet {
+    fn step(&self, _: &str) {}
+}
+
+/// Writes a merged medication catalog; returns the reports and merge counts.
+pub async fn import_medications(
+    store: &Store,
+    dir: &Path,
+    registers: &[Register],
+) -> Result<(Vec<ImportReport>, MergeStats), ImportError> {
+    let dir = dir.to_path_buf();
+    let regs = registers.to_vec();
+    let catalog = tokio::task::spawn_blocking(move || Catalog::load(&dir, &regs))
+        .await
+        .map_err(|e| ImportError::Format {
+            path: "medications".into(),
+            message: format!("import task failed: {e}"),
+        })??;
+    let ids = store.upsert_substances(&catalog.substances).await?;
+    store.upsert_products(&catalog.products, &ids).await?;
+    Ok((catalog.reports, catalog.merge))
+}
+
+async fn save_facilities(
+    store: &Store,
+    (facilities, report): (Vec<Facility>, ImportReport),
+) -> Result<ImportReport, ImportError> {
+    store.upsert_facilities(&facilities).await?;
+    Ok(report)
+}
+
+/// Every `osm_*.geojson` in a folder, or one file.
+pub async fn import_osm(store: &Store, path: &Path) -> Result<Vec<ImportReport>, ImportError> {
+    let files: Vec<std::path::PathBuf> = if path.is_dir() {
+        let mut v: Vec<_> = std::fs::read_dir(path)
+            .map_err(|e| ImportError::Io {
+                path: path.display().to_string(),
+                source: e,
+            })?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                let n = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                n.starts_with("osm_") && n.ends_with(".geojson")
+            })
+            .collect();
+        v.sort();
+        v
+    } else {
+        vec![path.to_path_buf()]
+    };
+    let mut reports = Vec::new();
+    for f in files {
+        reports.push(save_facilities(store, osm::read(&f)?).await?);
+    }
+    Ok(reports)
+}
+
+/// Demo stock for every pharmacy in the store, replacing earlier demo lines.
+pub async fn import_demo_stock(
+    store: &Store,
+    seed: u64,
+    now: i64,
+) -> Result<ImportReport, ImportError> {
+    let facilities = store.load_facilities().await?;
+    let pharmacies: Vec<DemoPharmacy> = facilities
+        .iter()
+        .filter(|f| f.kind == FacilityKind::Pharmacy)
+        .map(|f| DemoPharmacy {
+            id: f.id,
+            country: f.country.clone(),
+        })
+        .collect();
+    let products = store.load_products().await?;
+    let links = store.load_product_substances().await?;
+    let mut per_substance: HashMap<i64, usize> = HashMap::new();
+    for (_, s) in &links {
+        *per_substance.entry(*s).or_default() += 1;
+    }
+    let mut weight: HashMap<i64, f64> = HashMap::new();
+    for (p, s) in &links {
+        *weight.entry(*p).or_default() += (1.0 + per_substance[s] as f64).ln();
+    }
+    // English-named US products, the commonest first: the bundled pharmacies are in
+    // England, Finland and Sweden.
+    let mut pool: Vec<DemoProduct> = products
+        .iter()
+        .filter(|p| p.source == "us_drugsatfda")
+        .filter_map(|p| {
+            weight.get(&p.id).map(|w| DemoProduct {
+                id: p.id,
+                weight: *w,
+            })
+        })
+        .collect();
+    pool.sort_by(|a, b| b.weight.total_cmp(&a.weight).then(a.id.cmp(&b.id)));
+    pool.truncate(600);
+    let lines = demo_stock::generate(seed, now, &pharmacies, &pool, 30);
+    let mut rep = ImportReport::new(format!("demo-stock (seed {seed})"));
+    rep.read = lines.len() as u64;
+    rep.imported = store.replace_stock_source(DEMO_SOURCE, &lines).await? as u64;
+    Ok(rep)
+}
+
+/// Imports one source by its CLI name.
+pub async fn import_source(
+    store: &Store,
+    source: &str,
+    path: &Path,
+    seed: u64,
+) -> Result<Vec<ImportReport>, ImportError> {
+    let med = |r: &[Register]| r.to_vec();
+    Ok(match source {
+        "ua-drlz" => {
+            import_medications(store, path, &med(&[Register::Ua]))
+                .await?
+                .0
+        }
+        "ru-kz" => {
+            import_medications(store, path, &med(&[Register::RuKz]))
+                .await?
+                .0
+        }
+        "us-fda" => {
+            import_medications(store, path, &med(&[Register::Us]))
+                .await?
+                .0
+        }
+        "medications" => {
+            import_medications(
+                store,
+                path,
+                &med(&[Register::Ua, Register::RuKz, Register::Us]),
+            )
+            .await?
+            .0
+        }
+        "nhs-pharmacies" => {
+            vec![save_facilities(store, nhs::read(path, nhs::NhsList::Pharmacies)?).await?]
+        }
+        "nhs-gp" => {
+            vec![save_facilities(store, nhs::read(path, nhs::NhsList::GpPractices)?).await?]
+        }
+        "nhs-hospitals" => {
+            vec![save_facilities(store, nhs::read(path, nhs::NhsList::Hospitals)?).await?]
+        }
+        "osm" => import_osm(store, path).await?,
+        "ohana" => {
+            let (d, reps) = ohana::read(path)?;
+            d.save(store).await?;
+            reps
+        }
+        "hsds-json" => {
+            let (d, rep) = hsds_json::read(path)?;
+            d.save(store).await?;
+            vec![rep]
+        }
+        "demo-stock" => vec![import_demo_stock(store, seed, chrono::Utc::now().timestamp()).await?],
+        "bundled" => import_bundled(store, path, &Quiet).await?.0,
+        other => return Err(ImportError::UnknownSource(other.to_string())),
+    })
+}
+
+/// Imports the whole bundled `data/` folder: what `serve` does on an empty database.
+pub async fn import_bundled(
+    store: &Store,
+    data: &Path,
+    progress: &dyn Progress,
+) -> Result<(Vec<ImportReport>, MergeStats), ImportError> {
+    let mut reports = Vec::new();
+    progress.step("medication registers (UA, RU, KZ, US)");
+    let (r, merge) = import_medications(
+        store,
+        &data.join("medications"),
+        &[Register::Ua, Register::RuKz, Register::Us],
+    )
+    .await?;
+    reports.extend(r);
+    let fac = data.join("facilities");
+    progress.step("NHS pharmacies, GP practices and hospitals");
+    for (file, list) in [
+        ("uk_nhs_pharmacies_england.csv", nhs::NhsList::Pharmacies),
+        (
+            "uk_nhs_gp_practices_england_2016.csv",
+            nhs::NhsList::GpPractices,
+        ),
+        ("uk_nhs_hospitals_england_2016.csv", nhs::NhsList::Hospitals),
+    ] {
+        let p = fac.join(file);
+        if p.exists() {
+            reports.push(save_facilities(store, nhs::read(&p, list)?).await?);
+        }
+    }
+    progress.step("OpenStreetMap facilities");
+    reports.extend(import_osm(store, &fac).await?);
+    progress.step("social services (Ohana, HSDS)");
+    let mut dir = Directory::default();
+    let ohana_dir = fac.join("us_san_mateo_ohana_sample");
+    if ohana_dir.exists() {
+        let (d, r) = ohana::read(&ohana_dir)?;
+        dir.extend(d);
+        reports.extend(r);
+    }
+    let hsds = data.join("hsds").join("examples");
+    if hsds.exists() {
+        let (d, r) = hsds_json::read(&hsds)?;
+        dir.extend(d);
+        reports.push(r);
+    }
+    dir.save(store).await?;
+    progress.step("demo stock");
+    reports.push(import_demo_stock(store, 42, chrono::Utc::now().timestamp()).await?);
+    store
+        .meta_set("bundled_import", &chrono::Utc::now().to_rfc3339())
+        .await?;
+    Ok((reports, merge))
+}

@@ -1,0 +1,13 @@
+//! medmap: a directory of medical and social services with a medication search engine.
+//!
+//! The app crate holds everything with I/O: the store, importers, feeds, HSDS mapping
+//! and the HTTP layer. The search core lives in `medmap-indexers` and knows nothing of
+//! these, so it can be tested and benchmarked alone.
+
+pub mod config;
+pub mod http;
+pub mod import;
+pub mod model;
+pub mod serve;
+pub mod snapshot;
+pub mod store;

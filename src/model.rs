@@ -1,0 +1,272 @@
+//! Domain records shared by the store, the importers and the snapshot build.
+//!
+//! They are plain data: the importers produce them, the store persists them and the
+//! snapshot turns them into indexes. Keeping them free of SQL and HTTP types lets the
+//! same records flow through every layer without conversions at each boundary.
+
+use serde::{Deserialize, Serialize};
+
+/// Where a record came from, so re-imports can upsert by `(source, source_id)` and
+/// every answer can say how it knows what it says.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct SourceRef {
+    pub source: String,
+    pub source_id: String,
+}
+
+impl SourceRef {
+    pub fn new(source: impl Into<String>, source_id: impl Into<String>) -> Self {
+        Self {
+            source: source.into(),
+            source_id: source_id.into(),
+        }
+    }
+
+    /// The record's UUID: its own when the source has UUIDs (HSDS), else a stable
+    /// UUIDv5 for sources that have none of their own: HSDS requires
+    /// `format: uuid` ids, and deriving them from source + source id keeps them equal
+    /// across re-imports and across replicas.
+    pub fn uuid(&self) -> uuid::Uuid {
+        if let Ok(u) = uuid::Uuid::parse_str(&self.source_id) {
+            return u;
+        }
+        let ns = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, b"https://medmap.invalid/");
+        uuid::Uuid::new_v5(
+            &ns,
+            format!("{}/{}", self.source, self.source_id).as_bytes(),
+        )
+    }
+}
+
+/// The language or script a name is written in. Search shows the name in the
+/// requested language where one is known, and transliterates the rest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    En,
+    Uk,
+    Ru,
+    Latin,
+    Other,
+}
+
+impl Lang {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Uk => "uk",
+            Lang::Ru => "ru",
+            Lang::Latin => "latin",
+            Lang::Other => "other",
+        }
+    }
+
+    pub fn parse(s: &str) -> Lang {
+        match s {
+            "en" => Lang::En,
+            "uk" => Lang::Uk,
+            "ru" => Lang::Ru,
+            "latin" => Lang::Latin,
+            _ => Lang::Other,
+        }
+    }
+}
+
+/// One spelling of a medication name with its language and the register it came from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Name {
+    pub text: String,
+    pub lang: Lang,
+    pub source: String,
+}
+
+/// An active substance (INN): one concept across registers, so that Нурофен (RU),
+/// НУРОФЄН (UA) and Advil (US) can all point at the same ibuprofen.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Substance {
+    /// The merge key the catalog computed (stable across re-imports).
+    pub key: String,
+    pub name_en: Option<String>,
+    pub name_uk: Option<String>,
+    pub name_ru: Option<String>,
+    pub atc: Option<String>,
+    pub names: Vec<Name>,
+}
+
+/// A product in a register: a trade name with its substances. Stock lines point here.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Product {
+    pub src: SourceRef,
+    pub name: String,
+    pub name_latin: Option<String>,
+    pub lang: Lang,
+    pub form: Option<String>,
+    pub strength: Option<String>,
+    pub atc: Option<String>,
+    pub registration_numbers: Vec<String>,
+    pub otc: Option<bool>,
+    /// Merge keys of the substances (resolved to ids by the store).
+    pub substance_keys: Vec<String>,
+    pub names: Vec<Name>,
+}
+
+/// What a facility is, as citizens and social workers filter by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FacilityKind {
+    Pharmacy,
+    Clinic,
+    Hospital,
+    Dentist,
+    Social,
+}
+
+impl FacilityKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FacilityKind::Pharmacy => "pharmacy",
+            FacilityKind::Clinic => "clinic",
+            FacilityKind::Hospital => "hospital",
+            FacilityKind::Dentist => "dentist",
+            FacilityKind::Social => "social",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<FacilityKind> {
+        Some(match s {
+            "pharmacy" => FacilityKind::Pharmacy,
+            "clinic" => FacilityKind::Clinic,
+            "hospital" => FacilityKind::Hospital,
+            "dentist" => FacilityKind::Dentist,
+            "social" => FacilityKind::Social,
+            _ => return None,
+        })
+    }
+}
+
+/// A place people go to: pharmacy, clinic, hospital or social-service location
+/// (an HSDS `location`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Facility {
+    pub src: SourceRef,
+    pub kind: FacilityKind,
+    pub name: String,
+    pub organization: Option<SourceRef>,
+    pub address: Option<String>,
+    pub city: Option<String>,
+    pub postcode: Option<String>,
+    pub country: Option<String>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    /// OSM `opening_hours` syntax, kept raw: the hours index parses it and falls back to
+    /// "hours unknown" rather than failing the facility.
+    pub opening_hours: Option<String>,
+    pub timezone: Option<String>,
+    pub phones: Vec<String>,
+    pub website: Option<String>,
+    pub email: Option<String>,
+    pub description: Option<String>,
+    pub languages: Vec<String>,
+    /// Other identifiers of the same place (`(system, value)`), e.g. `("osm", "node/1")`.
+    pub external_ids: Vec<(String, String)>,
+}
+
+/// An organization that runs services (HSDS `organization`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Organization {
+    pub src: SourceRef,
+    pub name: String,
+    pub description: Option<String>,
+    pub email: Option<String>,
+    pub website: Option<String>,
+}
+
+/// A service an organization offers at some locations (HSDS `service`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Service {
+    pub src: SourceRef,
+    pub organization: Option<SourceRef>,
+    pub name: String,
+    pub description: Option<String>,
+    pub status: String,
+    pub email: Option<String>,
+    pub url: Option<String>,
+    pub eligibility: Option<String>,
+    pub min_age: Option<f64>,
+    pub max_age: Option<f64>,
+    pub languages: Vec<String>,
+    pub fees: Option<String>,
+    pub application_process: Option<String>,
+    /// Facilities (locations) where the service is delivered.
+    pub locations: Vec<SourceRef>,
+    pub taxonomy_terms: Vec<SourceRef>,
+}
+
+/// A weekly opening slot of a service or location (HSDS `schedule`, Ohana
+/// `regular_schedules`). `weekday` is ISO: 1 = Monday … 7 = Sunday.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Schedule {
+    pub src: SourceRef,
+    pub service: Option<SourceRef>,
+    pub facility: Option<SourceRef>,
+    pub weekday: Option<u8>,
+    pub opens_at: Option<String>,
+    pub closes_at: Option<String>,
+    pub description: Option<String>,
+}
+
+/// A category in a taxonomy (Open Eligibility, HSDS examples, OSM tags).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TaxonomyTerm {
+    pub src: SourceRef,
+    pub code: Option<String>,
+    pub name: String,
+    pub parent: Option<String>,
+    pub taxonomy: Option<String>,
+}
+
+/// Availability of a product at a facility, as a publisher reported it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StockStatus {
+    InStock,
+    Low,
+    Out,
+    Unknown,
+}
+
+impl StockStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StockStatus::InStock => "in_stock",
+            StockStatus::Low => "low",
+            StockStatus::Out => "out",
+            StockStatus::Unknown => "unknown",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<StockStatus> {
+        Some(match s {
+            "in_stock" => StockStatus::InStock,
+            "low" => StockStatus::Low,
+            "out" => StockStatus::Out,
+            "unknown" => StockStatus::Unknown,
+            _ => return None,
+        })
+    }
+}
+
+/// One stock line keyed by store ids. Prices are integers in minor units (kopecks,
+/// pence, cents) so sums and comparisons never meet floating-point rounding.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StockLine {
+    pub facility_id: i64,
+    pub product_id: i64,
+    pub status: StockStatus,
+    pub quantity: Option<f64>,
+    pub price_minor: Option<i64>,
+    pub currency: Option<String>,
+    /// Unix seconds, UTC.
+    pub checked_at: i64,
+    pub source: String,
+}

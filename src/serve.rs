@@ -1,0 +1,173 @@
+//! `medmap serve`: open the store, import the bundled data into an empty database,
+//! build the snapshot, and serve. The listener opens first so `/healthz` answers
+//! during the import; `/readyz` turns 200 once the snapshot is in place.
+
+use std::io::IsTerminal;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
+
+use anyhow::Context;
+use arc_swap::ArcSwapOption;
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use tokio::net::TcpListener;
+
+use crate::config::ServeArgs;
+use crate::http::{router, AppState, Settings};
+use crate::import::{self, Progress};
+use crate::snapshot::Snapshot;
+use crate::store::Store;
+
+/// The process-wide Prometheus recorder (installed once, shared by every server in
+/// the process, which matters for tests that start many).
+pub fn metrics_handle() -> PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let recorder = PrometheusBuilder::new().build_recorder();
+            let handle = recorder.handle();
+            let _ = metrics::set_global_recorder(recorder);
+            handle
+        })
+        .clone()
+}
+
+/// A progress bar on a terminal, log lines otherwise.
+struct Bar(indicatif::ProgressBar);
+
+impl Progress for Bar {
+    fn step(&self, what: &str) {
+        self.0.inc(1);
+        self.0.set_message(what.to_string());
+        if !std::io::stderr().is_terminal() {
+            tracing::info!(step = what, "importing bundled data");
+        }
+    }
+}
+
+/// Imports `data_dir` if the database has never been filled.
+pub async fn prepare_data(store: &Store, data_dir: &Path) -> anyhow::Result<()> {
+    if store.meta_get("bundled_import").await?.is_some() {
+        return Ok(());
+    }
+    let started = Instant::now();
+    let bar = indicatif::ProgressBar::new(5);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} importing bundled data [{bar:30}] {pos}/{len} {msg} ({elapsed})",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let (reports, merge) = import::import_bundled(store, data_dir, &Bar(bar.clone()))
+        .await
+        .with_context(|| format!("importing bundled data from {}", data_dir.display()))?;
+    bar.finish_and_clear();
+    for r in &reports {
+        tracing::info!(source = %r.source, read = r.read, imported = r.imported, rejected = r.rejected.len(), "imported");
+    }
+    tracing::info!(
+        substances = merge.substances,
+        merged_across_registers = merge.merged_across_registers,
+        single_register = merge.single_register,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "bundled data imported"
+    );
+    Ok(())
+}
+
+/// A running server: its address and a handle to wait on.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    pub task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+/// Binds, spawns the server, and spawns the data preparation + snapshot build.
+pub async fn start(
+    store: Store,
+    settings: Settings,
+    addr: SocketAddr,
+    data_dir: Option<std::path::PathBuf>,
+) -> anyhow::Result<Running> {
+    let state = AppState {
+        store,
+        snapshot: Arc::new(ArcSwapOption::empty()),
+        settings: Arc::new(settings),
+        metrics: metrics_handle(),
+    };
+    let listener = TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding {addr}"))?;
+    let addr = listener.local_addr()?;
+    let app = router(state.clone());
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+    });
+    let st = state.clone();
+    tokio::spawn(async move {
+        let started = Instant::now();
+        if let Some(dir) = data_dir {
+            if let Err(e) = prepare_data(&st.store, &dir).await {
+                tracing::error!(error = %format!("{e:#}"), "cannot prepare data; serving nothing");
+                return;
+            }
+        }
+        match Snapshot::load(&st.store).await {
+            Ok(s) => {
+                tracing::info!(
+                    facilities = s.facilities.len(),
+                    name_keys = s.names.key_count(),
+                    stock_lines = s.stock.len(),
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    "snapshot ready"
+                );
+                st.snapshot.store(Some(Arc::new(s)));
+            }
+            Err(e) => tracing::error!(error = %e, "cannot build snapshot"),
+        }
+    });
+    Ok(Running { addr, state, task })
+}
+
+pub async fn run(db: &str, args: ServeArgs) -> anyhow::Result<()> {
+    let store = Store::connect(db)
+        .await
+        .with_context(|| format!("opening database {db}"))?;
+    let settings = Settings {
+        fresh_secs: args.fresh_hours * 3600,
+        cutoff_secs: args.cutoff_hours * 3600,
+        max_body_bytes: args.max_body_bytes,
+    };
+    let running = start(store.clone(), settings, args.addr, Some(args.data_dir)).await?;
+    tracing::info!(addr = %running.addr, backend = store.backend(), "listening");
+    running.task.await??;
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Ctrl-C or SIGTERM: stop accepting, finish in-flight requests, exit.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,180 @@
+//! Bulk reads that feed the in-memory snapshot. They fetch whole tables in one query
+//! each: the snapshot is rebuilt from these at start, which is why restart time is
+//! dominated by them and they avoid per-row round trips.
+
+use serde::Serialize;
+use sqlx::FromRow;
+
+use super::{dispatch, Result, Store, StoreError};
+use crate::model::{FacilityKind, StockLine, StockStatus};
+
+#[derive(Debug, Clone, FromRow)]
+pub struct SubstanceRow {
+    pub id: i64,
+    pub merge_key: String,
+    pub name_en: Option<String>,
+    pub name_uk: Option<String>,
+    pub name_ru: Option<String>,
+    pub atc: Option<String>,
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct ProductRow {
+    pub id: i64,
+    pub source: String,
+    pub source_id: String,
+    pub name: String,
+    pub name_latin: Option<String>,
+    pub lang: String,
+    pub form: Option<String>,
+    pub strength: Option<String>,
+    pub atc: Option<String>,
+    pub registration_numbers: Option<String>,
+    pub otc: Option<i64>,
+}
+
+#[derive(Debug, Clone, FromRow)]
+struct FacilityDbRow {
+    id: i64,
+    uuid: String,
+    source: String,
+    source_id: String,
+    kind: String,
+    name: String,
+    address: Option<String>,
+    city: Option<String>,
+    postcode: Option<String>,
+    country: Option<String>,
+    lat: Option<f64>,
+    lon: Option<f64>,
+    opening_hours: Option<String>,
+    timezone: Option<String>,
+    phones: String,
+    website: Option<String>,
+    email: Option<String>,
+    description: Option<String>,
+}
+
+/// A facility as the snapshot holds it.
+#[derive(Debug, Clone, Serialize)]
+pub struct FacilityRow {
+    pub id: i64,
+    pub uuid: String,
+    pub source: String,
+    pub source_id: String,
+    pub kind: FacilityKind,
+    pub name: String,
+    pub address: Option<String>,
+    pub city: Option<String>,
+    pub postcode: Option<String>,
+    pub country: Option<String>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub opening_hours: Option<String>,
+    pub timezone: Option<String>,
+    pub phones: Vec<String>,
+    pub website: Option<String>,
+    pub email: Option<String>,
+    pub description: Option<String>,
+}
+
+/// How much the store holds, for `/metrics`, the start-up log and closing reports.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct StoreCounts {
+    pub substances: i64,
+    pub products: i64,
+    pub names: i64,
+    pub facilities: i64,
+    pub organizations: i64,
+    pub services: i64,
+    pub stock_lines: i64,
+}
+
+impl Store {
+    pub async fn load_substances(&self) -> Result<Vec<SubstanceRow>> {
+        dispatch!(self, pool => Ok(sqlx::query_as("SELECT id, merge_key, name_en, name_uk, name_ru, atc FROM substances ORDER BY id").fetch_all(pool).await?))
+    }
+
+    pub async fn load_products(&self) -> Result<Vec<ProductRow>> {
+        dispatch!(self, pool => Ok(sqlx::query_as("SELECT id, source, source_id, name, name_latin, lang, form, strength, atc, registration_numbers, otc FROM products ORDER BY id").fetch_all(pool).await?))
+    }
+
+    /// `(product_id, substance_id)` pairs.
+    pub async fn load_product_substances(&self) -> Result<Vec<(i64, i64)>> {
+        dispatch!(self, pool => Ok(sqlx::query_as("SELECT product_id, substance_id FROM product_substances ORDER BY product_id, substance_id").fetch_all(pool).await?))
+    }
+
+    /// `(concept_kind, concept_id, name, lang)` rows.
+    pub async fn load_names(&self) -> Result<Vec<(String, i64, String, String)>> {
+        dispatch!(self, pool => Ok(sqlx::query_as("SELECT concept_kind, concept_id, name, lang FROM names").fetch_all(pool).await?))
+    }
+
+    pub async fn load_facilities(&self) -> Result<Vec<FacilityRow>> {
+        let rows: Vec<FacilityDbRow> = dispatch!(self, pool => sqlx::query_as("SELECT id, uuid, source, source_id, kind, name, address, city, postcode, country, lat, lon, opening_hours, timezone, phones, website, email, description FROM facilities ORDER BY id").fetch_all(pool).await?);
+        rows.into_iter()
+            .map(|r| {
+                let kind = FacilityKind::parse(&r.kind).ok_or_else(|| {
+                    StoreError::Corrupt(format!("facility {} has kind {:?}", r.id, r.kind))
+                })?;
+                Ok(FacilityRow {
+                    id: r.id,
+                    uuid: r.uuid,
+                    source: r.source,
+                    source_id: r.source_id,
+                    kind,
+                    name: r.name,
+                    address: r.address,
+                    city: r.city,
+                    postcode: r.postcode,
+                    country: r.country,
+                    lat: r.lat,
+                    lon: r.lon,
+                    opening_hours: r.opening_hours,
+                    timezone: r.timezone,
+                    phones: serde_json::from_str(&r.phones).unwrap_or_default(),
+                    website: r.website,
+                    email: r.email,
+                    description: r.description,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn load_stock(&self) -> Result<Vec<StockLine>> {
+        type Row = (
+            i64,
+            i64,
+            String,
+            Option<f64>,
+            Option<i64>,
+            Option<String>,
+            i64,
+            String,
+        );
+        let rows: Vec<Row> = dispatch!(self, pool => sqlx::query_as("SELECT facility_id, product_id, status, quantity, price_minor, currency, checked_at, source FROM stock").fetch_all(pool).await?);
+        Ok(rows
+            .into_iter()
+            .map(|(f, p, st, q, pr, cur, at, src)| StockLine {
+                facility_id: f,
+                product_id: p,
+                status: StockStatus::parse(&st).unwrap_or(StockStatus::Unknown),
+                quantity: q,
+                price_minor: pr,
+                currency: cur,
+                checked_at: at,
+                source: src,
+            })
+            .collect())
+    }
+
+    pub async fn counts(&self) -> Result<StoreCounts> {
+        dispatch!(self, pool => {
+            let (substances, products, names, facilities, organizations, services, stock_lines): (i64, i64, i64, i64, i64, i64, i64) = sqlx::query_as(
+                "SELECT (SELECT COUNT(*) FROM substances), (SELECT COUNT(*) FROM products), (SELECT COUNT(*) FROM names), (SELECT COUNT(*) FROM facilities), (SELECT COUNT(*) FROM organizations), (SELECT COUNT(*) FROM services), (SELECT COUNT(*) FROM stock)",
+            )
+            .fetch_one(pool)
+            .await?;
+            Ok(StoreCounts { substances, products, names, facilities, organizations, services, stock_lines })
+        })
+    }
+}

@@ -1,0 +1,141 @@
+//! The persistent store: one API over SQLite (default, embedded) and PostgreSQL
+//! (several replicas on one database).
+//!
+//! Each method writes its SQL once; the [`dispatch!`] macro compiles that body for
+//! both pool types, so the backends cannot drift apart the way two hand-kept copies
+//! would. Only the migrations differ per backend (`migrations/sqlite`,
+//! `migrations/postgres`), because their DDL types differ.
+
+mod load;
+mod write;
+
+pub use load::{FacilityRow, ProductRow, StoreCounts, SubstanceRow};
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+
+/// Everything the store can fail with; the HTTP layer maps it to 500/503 in one place.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("unsupported database URL {0:?}: use sqlite://FILE or postgres://...")]
+    BadUrl(String),
+    #[error("stored data is inconsistent: {0}")]
+    Corrupt(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// A connection pool to one of the two backends.
+#[derive(Clone, Debug)]
+pub enum Store {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs the same block against whichever pool the store holds. The block is
+/// type-checked once per backend, so a query that one of them cannot run fails to
+/// compile or fails in the shared test suite, not in production.
+macro_rules! dispatch {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match $store {
+            $crate::store::Store::Sqlite($pool) => $body,
+            $crate::store::Store::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use dispatch;
+
+/// Rows per multi-row INSERT: well under SQLite's 32,766 and PostgreSQL's 65,535
+/// bound parameters for the widest table, and large enough that per-statement
+/// overhead disappears in bulk imports.
+pub(crate) fn chunk_rows(columns: usize) -> usize {
+    (30_000 / columns.max(1)).min(2_000)
+}
+
+impl Store {
+    /// Opens (and for SQLite creates) the database and applies migrations.
+    pub async fn connect(url: &str) -> Result<Store> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let opts = PgConnectOptions::from_str(url)?;
+            Self::connect_postgres(opts).await
+        } else if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
+            Self::connect_sqlite(path).await
+        } else {
+            Err(StoreError::BadUrl(url.to_string()))
+        }
+    }
+
+    /// SQLite in WAL mode: readers never wait for the one writer, and `NORMAL`
+    /// synchronous is durable across application crashes (only an OS crash can lose
+    /// the last commits, never corrupt the file).
+    pub async fn connect_sqlite(path: &str) -> Result<Store> {
+        let opts = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10))
+            .pragma("cache_size", "-65536");
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(opts)
+            .await?;
+        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+        Ok(Store::Sqlite(pool))
+    }
+
+    /// PostgreSQL; `opts` may carry a `search_path` so tests get a schema of their own.
+    pub async fn connect_postgres(opts: PgConnectOptions) -> Result<Store> {
+        let pool = PgPoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(opts)
+            .await?;
+        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        Ok(Store::Postgres(pool))
+    }
+
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Store::Sqlite(_) => "sqlite",
+            Store::Postgres(_) => "postgres",
+        }
+    }
+
+    pub async fn close(&self) {
+        dispatch!(self, pool => pool.close().await)
+    }
+
+    pub async fn meta_get(&self, key: &str) -> Result<Option<String>> {
+        dispatch!(self, pool => {
+            let v: Option<(String,)> = sqlx::query_as("SELECT value FROM meta WHERE key = $1")
+                .bind(key)
+                .fetch_optional(pool)
+                .await?;
+            Ok(v.map(|v| v.0))
+        })
+    }
+
+    pub async fn meta_set(&self, key: &str, value: &str) -> Result<()> {
+        dispatch!(self, pool => {
+            sqlx::query("INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+                .bind(key)
+                .bind(value)
+                .execute(pool)
+                .await?;
+            Ok(())
+        })
+    }
+}

@@ -1,0 +1,396 @@
+//! Bulk upserts used by the importers. Every write upserts by the record's natural
+//! key (`merge_key` for substances, `(source, source_id)` for the rest), so running an
+//! import twice changes nothing, and each call is one transaction, so a failure
+//! leaves the previous state whole.
+
+use std::collections::HashMap;
+
+use sqlx::QueryBuilder;
+
+use super::{chunk_rows, dispatch, Result, Store};
+use crate::model::{
+    Facility, Organization, Product, Schedule, Service, SourceRef, StockLine, Substance,
+    TaxonomyTerm,
+};
+
+/// Maps `(source, source_id)` to the store id, to link records to each other.
+pub type IdMap = HashMap<SourceRef, i64>;
+
+/// Keeps the last record per key: PostgreSQL refuses an upsert that touches one row
+/// twice in a statement, and "last one wins" is what a re-import would do anyway.
+fn unique_by<T, K: std::hash::Hash + Eq>(items: &[T], key: impl Fn(&T) -> K) -> Vec<&T> {
+    let mut pos: HashMap<K, usize> = HashMap::new();
+    let mut out: Vec<&T> = Vec::with_capacity(items.len());
+    for it in items {
+        match pos.get(&key(it)) {
+            Some(&i) => out[i] = it,
+            None => {
+                pos.insert(key(it), out.len());
+                out.push(it);
+            }
+        }
+    }
+    out
+}
+
+fn json_list(v: &[String]) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
+}
+
+impl Store {
+    /// Upserts substances with their names; returns merge key → id for every stored substance.
+    pub async fn upsert_substances(&self, subs: &[Substance]) -> Result<HashMap<String, i64>> {
+        let subs = unique_by(subs, |s| s.key.clone());
+        dispatch!(self, pool => {
+            let mut tx = pool.begin().await?;
+            for chunk in subs.chunks(chunk_rows(5)) {
+                let mut qb = QueryBuilder::new("INSERT INTO substances (merge_key, name_en, name_uk, name_ru, atc) ");
+                qb.push_values(chunk, |mut b, s| {
+                    b.push_bind(s.key.clone())
+                        .push_bind(s.name_en.clone())
+                        .push_bind(s.name_uk.clone())
+                        .push_bind(s.name_ru.clone())
+                        .push_bind(s.atc.clone());
+                });
+                qb.push(" ON CONFLICT (merge_key) DO UPDATE SET name_en = excluded.name_en, name_uk = excluded.name_uk, name_ru = excluded.name_ru, atc = excluded.atc");
+                qb.build().execute(&mut *tx).await?;
+            }
+            let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, merge_key FROM substances")
+                .fetch_all(&mut *tx)
+                .await?;
+            let ids: HashMap<String, i64> = rows.into_iter().map(|(id, k)| (k, id)).collect();
+            let names: Vec<(i64, &crate::model::Name)> = subs
+                .iter()
+                .filter_map(|s| ids.get(&s.key).map(|id| (*id, s)))
+                .flat_map(|(id, s)| s.names.iter().map(move |n| (id, n)))
+                .collect();
+            for chunk in names.chunks(chunk_rows(5)) {
+                let mut qb = QueryBuilder::new("INSERT INTO names (concept_kind, concept_id, name, lang, source) ");
+                qb.push_values(chunk, |mut b, (id, n)| {
+                    b.push_bind("substance")
+                        .push_bind(*id)
+                        .push_bind(n.text.clone())
+                        .push_bind(n.lang.as_str())
+                        .push_bind(n.source.clone());
+                });
+                qb.push(" ON CONFLICT DO NOTHING");
+                qb.build().execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok(ids)
+        })
+    }
+
+    /// Upserts products, their ingredients (by substance merge key), names and
+    /// registration numbers as product codes.
+    pub async fn upsert_products(
+        &self,
+        products: &[Product],
+        substance_ids: &HashMap<String, i64>,
+    ) -> Result<IdMap> {
+        let products = unique_by(products, |p| p.src.clone());
+        dispatch!(self, pool => {
+            let mut tx = pool.begin().await?;
+            for chunk in products.chunks(chunk_rows(11)) {
+                let mut qb = QueryBuilder::new("INSERT INTO products (source, source_id, name, name_latin, lang, form, strength, atc, registration_numbers, otc) ");
+                qb.push_values(chunk, |mut b, p| {
+                    b.push_bind(p.src.source.clone())
+                        .push_bind(p.src.source_id.clone())
+                        .push_bind(p.name.clone())
+                        .push_bind(p.name_latin.clone())
+                        .push_bind(p.lang.as_str())
+                        .push_bind(p.form.clone())
+                        .push_bind(p.strength.clone())
+                        .push_bind(p.atc.clone())
+                        .push_bind(p.registration_numbers.join(";"))
+                        .push_bind(p.otc.map(i64::from));
+                });
+                qb.push(" ON CONFLICT (source, source_id) DO UPDATE SET name = excluded.name, name_latin = excluded.name_latin, lang = excluded.lang, form = excluded.form, strength = excluded.strength, atc = excluded.atc, registration_numbers = excluded.registration_numbers, otc = excluded.otc");
+                qb.build().execute(&mut *tx).await?;
+            }
+            let rows: Vec<(i64, String, String)> = sqlx::query_as("SELECT id, source, source_id FROM products")
+                .fetch_all(&mut *tx)
+                .await?;
+            let ids: IdMap = rows.into_iter().map(|(id, s, sid)| (SourceRef::new(s, sid), id)).collect();
+
+            let mut links = Vec::new();
+            let mut names = Vec::new();
+            let mut codes = Vec::new();
+            for p in products {
+                let Some(&pid) = ids.get(&p.src) else { continue };
+                for key in &p.substance_keys {
+                    if let Some(&sid) = substance_ids.get(key) {
+                        links.push((pid, sid));
+                    }
+                }
+                for n in &p.names {
+                    names.push((pid, n));
+                }
+                for r in &p.registration_numbers {
+                    codes.push((format!("{}_register", p.src.source), r.clone(), pid));
+                }
+            }
+            for chunk in links.chunks(chunk_rows(2)) {
+                let mut qb = QueryBuilder::new("INSERT INTO product_substances (product_id, substance_id) ");
+                qb.push_values(chunk, |mut b, (p, s)| {
+                    b.push_bind(*p).push_bind(*s);
+                });
+                qb.push(" ON CONFLICT DO NOTHING");
+                qb.build().execute(&mut *tx).await?;
+            }
+            for chunk in names.chunks(chunk_rows(5)) {
+                let mut qb = QueryBuilder::new("INSERT INTO names (concept_kind, concept_id, name, lang, source) ");
+                qb.push_values(chunk, |mut b, (id, n)| {
+                    b.push_bind("product")
+                        .push_bind(*id)
+                        .push_bind(n.text.clone())
+                        .push_bind(n.lang.as_str())
+                        .push_bind(n.source.clone());
+                });
+                qb.push(" ON CONFLICT DO NOTHING");
+                qb.build().execute(&mut *tx).await?;
+            }
+            for chunk in codes.chunks(chunk_rows(3)) {
+                let mut qb = QueryBuilder::new("INSERT INTO product_codes (system, code, product_id) ");
+                qb.push_values(chunk, |mut b, (sys, code, pid)| {
+                    b.push_bind(sys.clone()).push_bind(code.clone()).push_bind(*pid);
+                });
+                qb.push(" ON CONFLICT DO NOTHING");
+                qb.build().execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok(ids)
+        })
+    }
+
+    pub async fn upsert_organizations(&self, orgs: &[Organization]) -> Result<IdMap> {
+        let orgs = unique_by(orgs, |o| o.src.clone());
+        dispatch!(self, pool => {
+            let mut tx = pool.begin().await?;
+            for chunk in orgs.chunks(chunk_rows(7)) {
+                let mut qb = QueryBuilder::new("INSERT INTO organizations (uuid, source, source_id, name, description, email, website) ");
+                qb.push_values(chunk, |mut b, o| {
+                    b.push_bind(o.src.uuid().to_string())
+                        .push_bind(o.src.source.clone())
+                        .push_bind(o.src.source_id.clone())
+                        .push_bind(o.name.clone())
+                        .push_bind(o.description.clone())
+                        .push_bind(o.email.clone())
+                        .push_bind(o.website.clone());
+                });
+                qb.push(" ON CONFLICT (source, source_id) DO UPDATE SET name = excluded.name, description = excluded.description, email = excluded.email, website = excluded.website");
+                qb.build().execute(&mut *tx).await?;
+            }
+            let rows: Vec<(i64, String, String)> = sqlx::query_as("SELECT id, source, source_id FROM organizations")
+                .fetch_all(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(rows.into_iter().map(|(id, s, sid)| (SourceRef::new(s, sid), id)).collect())
+        })
+    }
+
+    /// Upserts facilities (linked to already stored organizations) and their external ids.
+    pub async fn upsert_facilities(&self, facilities: &[Facility]) -> Result<IdMap> {
+        let orgs = self.source_ids("organizations").await?;
+        let facilities = unique_by(facilities, |f| f.src.clone());
+        dispatch!(self, pool => {
+            let mut tx = pool.begin().await?;
+            for chunk in facilities.chunks(chunk_rows(20)) {
+                let mut qb = QueryBuilder::new("INSERT INTO facilities (uuid, source, source_id, kind, name, organization_id, address, city, postcode, country, lat, lon, opening_hours, timezone, phones, website, email, description, languages) ");
+                qb.push_values(chunk, |mut b, f| {
+                    b.push_bind(f.src.uuid().to_string())
+                        .push_bind(f.src.source.clone())
+                        .push_bind(f.src.source_id.clone())
+                        .push_bind(f.kind.as_str())
+                        .push_bind(f.name.clone())
+                        .push_bind(f.organization.as_ref().and_then(|o| orgs.get(o).copied()))
+                        .push_bind(f.address.clone())
+                        .push_bind(f.city.clone())
+                        .push_bind(f.postcode.clone())
+                        .push_bind(f.country.clone())
+                        .push_bind(f.lat)
+                        .push_bind(f.lon)
+                        .push_bind(f.opening_hours.clone())
+                        .push_bind(f.timezone.clone())
+                        .push_bind(json_list(&f.phones))
+                        .push_bind(f.website.clone())
+                        .push_bind(f.email.clone())
+                        .push_bind(f.description.clone())
+                        .push_bind(json_list(&f.languages));
+                });
+                qb.push(" ON CONFLICT (source, source_id) DO UPDATE SET kind = excluded.kind, name = excluded.name, organization_id = excluded.organization_id, address = excluded.address, city = excluded.city, postcode = excluded.postcode, country = excluded.country, lat = excluded.lat, lon = excluded.lon, opening_hours = excluded.opening_hours, timezone = excluded.timezone, phones = excluded.phones, website = excluded.website, email = excluded.email, description = excluded.description, languages = excluded.languages");
+                qb.build().execute(&mut *tx).await?;
+            }
+            let rows: Vec<(i64, String, String)> = sqlx::query_as("SELECT id, source, source_id FROM facilities")
+                .fetch_all(&mut *tx)
+                .await?;
+            let ids: IdMap = rows.into_iter().map(|(id, s, sid)| (SourceRef::new(s, sid), id)).collect();
+            let ext: Vec<(String, String, i64)> = facilities
+                .iter()
+                .filter_map(|f| ids.get(&f.src).map(|id| (f, *id)))
+                .flat_map(|(f, id)| f.external_ids.iter().map(move |(s, v)| (s.clone(), v.clone(), id)))
+                .collect();
+            for chunk in ext.chunks(chunk_rows(3)) {
+                let mut qb = QueryBuilder::new("INSERT INTO facility_ids (system, value, facility_id) ");
+                qb.push_values(chunk, |mut b, (s, v, id)| {
+                    b.push_bind(s.clone()).push_bind(v.clone()).push_bind(*id);
+                });
+                qb.push(" ON CONFLICT DO NOTHING");
+                qb.build().execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok(ids)
+        })
+    }
+
+    pub async fn upsert_taxonomy(&self, terms: &[TaxonomyTerm]) -> Result<IdMap> {
+        let terms = unique_by(terms, |t| t.src.clone());
+        dispatch!(self, pool => {
+            let mut tx = pool.begin().await?;
+            for chunk in terms.chunks(chunk_rows(7)) {
+                let mut qb = QueryBuilder::new("INSERT INTO taxonomy_terms (uuid, source, source_id, code, name, parent, taxonomy) ");
+                qb.push_values(chunk, |mut b, t| {
+                    b.push_bind(t.src.uuid().to_string())
+                        .push_bind(t.src.source.clone())
+                        .push_bind(t.src.source_id.clone())
+                        .push_bind(t.code.clone())
+                        .push_bind(t.name.clone())
+                        .push_bind(t.parent.clone())
+                        .push_bind(t.taxonomy.clone());
+                });
+                qb.push(" ON CONFLICT (source, source_id) DO UPDATE SET code = excluded.code, name = excluded.name, parent = excluded.parent, taxonomy = excluded.taxonomy");
+                qb.build().execute(&mut *tx).await?;
+            }
+            let rows: Vec<(i64, String, String)> = sqlx::query_as("SELECT id, source, source_id FROM taxonomy_terms")
+                .fetch_all(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(rows.into_iter().map(|(id, s, sid)| (SourceRef::new(s, sid), id)).collect())
+        })
+    }
+
+    /// Upserts services with their locations and taxonomy links (organizations,
+    /// facilities and terms must be stored first).
+    pub async fn upsert_services(&self, services: &[Service]) -> Result<IdMap> {
+        let orgs = self.source_ids("organizations").await?;
+        let facs = self.source_ids("facilities").await?;
+        let terms = self.source_ids("taxonomy_terms").await?;
+        let services = unique_by(services, |s| s.src.clone());
+        dispatch!(self, pool => {
+            let mut tx = pool.begin().await?;
+            for chunk in services.chunks(chunk_rows(16)) {
+                let mut qb = QueryBuilder::new("INSERT INTO services (uuid, source, source_id, organization_id, name, description, status, email, url, eligibility, min_age, max_age, languages, fees, application_process) ");
+                qb.push_values(chunk, |mut b, s| {
+                    b.push_bind(s.src.uuid().to_string())
+                        .push_bind(s.src.source.clone())
+                        .push_bind(s.src.source_id.clone())
+                        .push_bind(s.organization.as_ref().and_then(|o| orgs.get(o).copied()))
+                        .push_bind(s.name.clone())
+                        .push_bind(s.description.clone())
+                        .push_bind(s.status.clone())
+                        .push_bind(s.email.clone())
+                        .push_bind(s.url.clone())
+                        .push_bind(s.eligibility.clone())
+                        .push_bind(s.min_age)
+                        .push_bind(s.max_age)
+                        .push_bind(json_list(&s.languages))
+                        .push_bind(s.fees.clone())
+                        .push_bind(s.application_process.clone());
+                });
+                qb.push(" ON CONFLICT (source, source_id) DO UPDATE SET organization_id = excluded.organization_id, name = excluded.name, description = excluded.description, status = excluded.status, email = excluded.email, url = excluded.url, eligibility = excluded.eligibility, min_age = excluded.min_age, max_age = excluded.max_age, languages = excluded.languages, fees = excluded.fees, application_process = excluded.application_process");
+                qb.build().execute(&mut *tx).await?;
+            }
+            let rows: Vec<(i64, String, String)> = sqlx::query_as("SELECT id, source, source_id FROM services")
+                .fetch_all(&mut *tx)
+                .await?;
+            let ids: IdMap = rows.into_iter().map(|(id, s, sid)| (SourceRef::new(s, sid), id)).collect();
+            let mut at = Vec::new();
+            let mut tax = Vec::new();
+            for s in services {
+                let Some(&sid) = ids.get(&s.src) else { continue };
+                at.extend(s.locations.iter().filter_map(|l| facs.get(l)).map(|f| (sid, *f)));
+                tax.extend(s.taxonomy_terms.iter().filter_map(|t| terms.get(t)).map(|t| (sid, *t)));
+            }
+            for chunk in at.chunks(chunk_rows(2)) {
+                let mut qb = QueryBuilder::new("INSERT INTO service_at_location (service_id, facility_id) ");
+                qb.push_values(chunk, |mut b, (s, f)| {
+                    b.push_bind(*s).push_bind(*f);
+                });
+                qb.push(" ON CONFLICT DO NOTHING");
+                qb.build().execute(&mut *tx).await?;
+            }
+            for chunk in tax.chunks(chunk_rows(2)) {
+                let mut qb = QueryBuilder::new("INSERT INTO service_taxonomy (service_id, term_id) ");
+                qb.push_values(chunk, |mut b, (s, t)| {
+                    b.push_bind(*s).push_bind(*t);
+                });
+                qb.push(" ON CONFLICT DO NOTHING");
+                qb.build().execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok(ids)
+        })
+    }
+
+    pub async fn upsert_schedules(&self, schedules: &[Schedule]) -> Result<usize> {
+        let services = self.source_ids("services").await?;
+        let facs = self.source_ids("facilities").await?;
+        let schedules = unique_by(schedules, |s| s.src.clone());
+        dispatch!(self, pool => {
+            let mut tx = pool.begin().await?;
+            for chunk in schedules.chunks(chunk_rows(8)) {
+                let mut qb = QueryBuilder::new("INSERT INTO schedules (source, source_id, service_id, facility_id, weekday, opens_at, closes_at, description) ");
+                qb.push_values(chunk, |mut b, s| {
+                    b.push_bind(s.src.source.clone())
+                        .push_bind(s.src.source_id.clone())
+                        .push_bind(s.service.as_ref().and_then(|x| services.get(x).copied()))
+                        .push_bind(s.facility.as_ref().and_then(|x| facs.get(x).copied()))
+                        .push_bind(s.weekday.map(i64::from))
+                        .push_bind(s.opens_at.clone())
+                        .push_bind(s.closes_at.clone())
+                        .push_bind(s.description.clone());
+                });
+                qb.push(" ON CONFLICT (source, source_id) DO UPDATE SET service_id = excluded.service_id, facility_id = excluded.facility_id, weekday = excluded.weekday, opens_at = excluded.opens_at, closes_at = excluded.closes_at, description = excluded.description");
+                qb.build().execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok(schedules.len())
+        })
+    }
+
+    /// Replaces every stock line of one source (e.g. `demo`) in one transaction:
+    /// readers see the old set or the new one, never a mix.
+    pub async fn replace_stock_source(&self, source: &str, lines: &[StockLine]) -> Result<usize> {
+        dispatch!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let lines = unique_by(lines, |l| (l.facility_id, l.product_id));
+            sqlx::query("DELETE FROM stock WHERE source = $1").bind(source).execute(&mut *tx).await?;
+            for chunk in lines.chunks(chunk_rows(8)) {
+                let mut qb = QueryBuilder::new("INSERT INTO stock (facility_id, product_id, status, quantity, price_minor, currency, checked_at, source) ");
+                qb.push_values(chunk, |mut b, l| {
+                    b.push_bind(l.facility_id)
+                        .push_bind(l.product_id)
+                        .push_bind(l.status.as_str())
+                        .push_bind(l.quantity)
+                        .push_bind(l.price_minor)
+                        .push_bind(l.currency.clone())
+                        .push_bind(l.checked_at)
+                        .push_bind(l.source.clone());
+                });
+                qb.push(" ON CONFLICT (facility_id, product_id) DO UPDATE SET status = excluded.status, quantity = excluded.quantity, price_minor = excluded.price_minor, currency = excluded.currency, checked_at = excluded.checked_at, source = excluded.source");
+                qb.build().execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok(lines.len())
+        })
+    }
+
+    /// `(source, source_id) → id` of one table; `table` is one of ours, never input.
+    pub(crate) async fn source_ids(&self, table: &'static str) -> Result<IdMap> {
+        let sql = format!("SELECT id, source, source_id FROM {table}");
+        dispatch!(self, pool => {
+            let rows: Vec<(i64, String, String)> = sqlx::query_as(&sql).fetch_all(pool).await?;
+            Ok(rows.into_iter().map(|(id, s, sid)| (SourceRef::new(s, sid), id)).collect())
+        })
+    }
+}
