@@ -439,6 +439,16 @@ pub fn synthetic_queries(index: &NameIndex, seed: u64, per_category: usize) -> V
             if nq.is_empty() || (cat != "exact" && cat != "brand_generic" && nq == name) {
                 continue;
             }
+            // A name shared by medications with different substances is
+            // ambiguous for any engine: not a fair test.
+            let own = substance_set(index, kind, id);
+            if index
+                .exact_concepts(&name)
+                .into_iter()
+                .any(|(k, i)| substance_set(index, k, i) != own)
+            {
+                continue;
+            }
             if cat != "exact" && cat != "brand_generic" && cat != "translit" && cat != "layout" {
                 // Skip misspellings that are exactly another medication's name.
                 let own = substance_set(index, kind, id);
