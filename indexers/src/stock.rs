@@ -545,7 +545,7 @@ impl StockIndex {
     }
 
     /// The lines of one product, by facility.
-    pub fn lines_for(&self, product: u32) -> impl Iterator<Item = StockLine> + '_ {
+    pub fn lines_for(&self, product: u32) -> impl ExactSizeIterator<Item = StockLine> + '_ {
         self.posting(product).iter().map(Packed::unpack)
     }
 
