@@ -19,7 +19,7 @@ use fst::{IntoStreamer, Map, MapBuilder, Streamer};
 use levenshtein_automata::LevenshteinAutomatonBuilder;
 
 use super::layout::switch_layout_all;
-use super::model::{ConceptInfo, ConceptInput, ConceptKind, Hit, MatchKind, NameInput};
+use super::model::{ConceptInfo, ConceptInput, ConceptKind, Hit, MatchKind};
 use super::normalize::normalize;
 use super::query::{core_tokens, is_form_word, is_strength};
 use super::translit::{is_cyr_char, is_cyrillic, skeleton, to_cyrillic, to_latin};
@@ -1176,7 +1176,7 @@ pub fn is_noise_token(tok: &str) -> bool {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::names::model::Lang;
+    use crate::names::model::{Lang, NameInput};
 
     fn sub(id: i64, names: &[(&str, Lang)], pop: f32) -> ConceptInput {
         ConceptInput {
