@@ -276,8 +276,8 @@ pub struct FacilitySummary {
 /// Relative cost of one tree-walk step (an R-tree heap pop plus a binary search
 /// per product) against one scanned line; measured on the 10M-line fixture
 /// (see benches/benches/stock.rs).
-const WALK_STEP_COST: f64 = 24.0;
-const WALK_STEP_COST_PER_EXTRA_PRODUCT: f64 = 8.0;
+const WALK_STEP_COST: f64 = 80.0;
+const WALK_STEP_COST_PER_EXTRA_PRODUCT: f64 = 15.0;
 /// Share of facilities assumed open when `open_now` is asked.
 const ASSUMED_OPEN_SHARE: f64 = 0.6;
 /// Lines sampled per product to estimate the share passing status/freshness.
