@@ -8,7 +8,8 @@ use std::time::Instant;
 
 use medmap_benches::names_fixture::{default_data_dir, load_concepts, merge_key};
 use medmap_indexers::names::eval::{
-    compare_table, evaluate, evaluate_baseline_dl, parse_truth, synthetic_queries, EvalQuery,
+    compare_table, evaluate, evaluate_baseline_dl, evaluate_with, parse_truth, synthetic_queries,
+    EvalQuery,
 };
 use medmap_indexers::names::{ConceptKind, NameIndex};
 
@@ -44,7 +45,13 @@ fn eval_full_fixture() {
     let ours = evaluate(&index, &queries);
     let ours_time = t.elapsed();
     let t = Instant::now();
-    let base = evaluate_baseline_dl(&index, &queries);
+    // NAMES_EVAL_BASELINE=0 skips the (slow, full-scan) baseline while tuning.
+    let with_base = std::env::var("NAMES_EVAL_BASELINE").map_or(true, |v| v != "0");
+    let base = if with_base {
+        evaluate_baseline_dl(&index, &queries)
+    } else {
+        evaluate_with(&index, &[], "skipped", |_| Vec::new())
+    };
     println!(
         "synthetic: {} queries (ours {:?}, baseline {:?})",
         queries.len(),
@@ -83,7 +90,11 @@ fn eval_full_fixture() {
             }
         }
         let ours_h = evaluate(&index, &hq);
-        let base_h = evaluate_baseline_dl(&index, &hq);
+        let base_h = if with_base {
+            evaluate_baseline_dl(&index, &hq)
+        } else {
+            evaluate_with(&index, &[], "skipped", |_| Vec::new())
+        };
         println!(
             "hand-written: {} queries, unresolved INNs {:?}",
             hq.len(),

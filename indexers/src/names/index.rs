@@ -13,7 +13,36 @@
 //! what puts `morphine` before `myrophine` for `mophine`.
 
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap as StdHashMap;
+use std::collections::HashSet as StdHashSet;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// FNV-1a: the maps here are keyed by small integers and short strings that
+/// come from the index itself, so SipHash's flooding protection buys nothing
+/// and costs a measurable share of a query.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type HashMap<K, V> = StdHashMap<K, V, BuildHasherDefault<Fnv>>;
+type HashSet<K> = StdHashSet<K, BuildHasherDefault<Fnv>>;
 
 use fst::{IntoStreamer, Map, MapBuilder, Streamer};
 use levenshtein_automata::LevenshteinAutomatonBuilder;
@@ -29,20 +58,28 @@ pub const MAX_QUERY_CHARS: usize = 200;
 /// Names and normalised queries longer than this are cut (chemical names can
 /// run to hundreds of characters; nobody types past this).
 const MAX_KEY_CHARS: usize = 120;
-/// Longest phrase given to the Levenshtein automaton and to the strsim scorers.
+/// Longest phrase given to the Levenshtein automaton and to the similarity scorers.
 const MAX_FUZZY_CHARS: usize = 48;
 /// Keys read from one prefix range.
-const PREFIX_SCAN: usize = 96;
+const PREFIX_SCAN: usize = 48;
 /// Keys read from one Levenshtein automaton stream.
-const LEV_SCAN: usize = 160;
+const LEV_SCAN: usize = 256;
+/// Keys kept from one automaton stream (closest, then most popular), re-ranked.
+const LEV_KEEP: usize = 32;
 /// Keys taken from one phonetic posting list.
-const PHONETIC_TAKE: usize = 48;
+const PHONETIC_TAKE: usize = 16;
 /// Keys kept from the trigram scorer.
 const BM25_TOP: usize = 32;
 /// Postings visited by the trigram scorer per query (rarest trigrams first).
 const BM25_BUDGET: usize = 12_000;
 /// Concepts expanded from one key.
 const POSTINGS_TAKE: usize = 48;
+/// A candidate this good stops the more expensive sources (two-edit
+/// automaton, trigrams) from running.
+const GOOD_ENOUGH: f32 = 0.9;
+/// After the trigram stage, a candidate this good (about two edits on a long
+/// name) makes the two-edit automaton redundant.
+const GOOD_ENOUGH_TWO: f32 = 0.84;
 /// Weight of the popularity prior (prior is in 0..=1).
 const PRIOR_WEIGHT: f32 = 0.12;
 
@@ -105,6 +142,8 @@ pub struct NameIndex {
     by_id: HashMap<(ConceptKind, i64), u32>,
     prior: Vec<f32>,
     keys: Vec<Box<str>>,
+    /// Skeleton of every key, computed once (the re-ranker needs it per candidate).
+    key_skel: Vec<Box<str>>,
     key_prior: Vec<f32>,
     post_off: Vec<u32>,
     posts: Vec<Posting>,
@@ -202,6 +241,62 @@ pub(crate) fn osa_distance(a: &[char], b: &[char]) -> usize {
     prev[m]
 }
 
+/// Jaro-Winkler similarity on char slices (same definition as
+/// `strsim::jaro_winkler`, without its per-call `String`s), inputs cut to 64.
+fn jaro_winkler(a: &[char], b: &[char]) -> f32 {
+    let a = &a[..a.len().min(64)];
+    let b = &b[..b.len().min(64)];
+    if a.is_empty() && b.is_empty() {
+        return 1.0;
+    }
+    if a.is_empty() || b.is_empty() {
+        return 0.0;
+    }
+    let window = (a.len().max(b.len()) / 2).saturating_sub(1);
+    let mut a_m = [false; 64];
+    let mut b_m = [false; 64];
+    let mut matches = 0usize;
+    for (i, &ca) in a.iter().enumerate() {
+        let lo = i.saturating_sub(window);
+        let hi = (i + window + 1).min(b.len());
+        for j in lo..hi {
+            if !b_m[j] && b[j] == ca {
+                a_m[i] = true;
+                b_m[j] = true;
+                matches += 1;
+                break;
+            }
+        }
+    }
+    if matches == 0 {
+        return 0.0;
+    }
+    let mut transpositions = 0usize;
+    let mut j = 0usize;
+    for (i, &ca) in a.iter().enumerate() {
+        if !a_m[i] {
+            continue;
+        }
+        while !b_m[j] {
+            j += 1;
+        }
+        if ca != b[j] {
+            transpositions += 1;
+        }
+        j += 1;
+    }
+    let m = matches as f32;
+    let jaro =
+        (m / a.len() as f32 + m / b.len() as f32 + (m - (transpositions / 2) as f32) / m) / 3.0;
+    let prefix = a
+        .iter()
+        .zip(b.iter())
+        .take(4)
+        .take_while(|(x, y)| x == y)
+        .count() as f32;
+    jaro + 0.1 * prefix * (1.0 - jaro)
+}
+
 /// Edit budget of the Levenshtein automaton by query length.
 fn budget(chars: usize) -> u8 {
     match chars {
@@ -224,6 +319,7 @@ struct Variant {
     text: String,
     chars: Vec<char>,
     skel: String,
+    cons: String,
     via: Via,
 }
 
@@ -232,10 +328,12 @@ impl Variant {
         let text = cut_chars(&text, MAX_FUZZY_CHARS * 2).to_string();
         let chars: Vec<char> = text.chars().collect();
         let skel = skeleton(&text);
+        let cons = consonant_key(&skel);
         Variant {
             text,
             chars,
             skel,
+            cons,
             via,
         }
     }
@@ -281,7 +379,7 @@ impl NameIndex {
     /// duplicate `(kind, id)` concepts are merged.
     pub fn build(inputs: Vec<ConceptInput>) -> NameIndex {
         // Concepts, merged by (kind, id).
-        let mut by_id: HashMap<(ConceptKind, i64), u32> = HashMap::new();
+        let mut by_id: HashMap<(ConceptKind, i64), u32> = HashMap::default();
         let mut concepts: Vec<ConceptInfo> = Vec::with_capacity(inputs.len());
         let mut raw_pop: Vec<f32> = Vec::with_capacity(inputs.len());
         for c in inputs {
@@ -321,7 +419,7 @@ impl NameIndex {
         let prior: Vec<f32> = raw_pop.iter().map(|p| (1.0 + p).ln() / max_lp).collect();
 
         // Keys and postings.
-        let mut key_map: HashMap<String, Vec<Posting>> = HashMap::new();
+        let mut key_map: HashMap<String, Vec<Posting>> = HashMap::default();
         let mut add = |k: String, p: Posting| {
             if k.is_empty() {
                 return;
@@ -401,11 +499,13 @@ impl NameIndex {
         let fst = Map::new(fst_bytes).unwrap_or_default();
 
         // Phonetic keys.
-        let mut skel: HashMap<Box<str>, Vec<u32>> = HashMap::new();
-        let mut cons: HashMap<Box<str>, Vec<u32>> = HashMap::new();
+        let mut skel: HashMap<Box<str>, Vec<u32>> = HashMap::default();
+        let mut cons: HashMap<Box<str>, Vec<u32>> = HashMap::default();
+        let mut key_skel: Vec<Box<str>> = Vec::with_capacity(keys.len());
         for (i, k) in keys.iter().enumerate() {
             let s = skeleton(k);
             let c = consonant_key(&s);
+            key_skel.push(s.clone().into_boxed_str());
             skel.entry(s.into_boxed_str()).or_default().push(i as u32);
             if c.chars().count() >= 3 {
                 cons.entry(c.into_boxed_str()).or_default().push(i as u32);
@@ -450,8 +550,8 @@ impl NameIndex {
         };
 
         // Analogs.
-        let mut by_ingredients: HashMap<Vec<i64>, Vec<i64>> = HashMap::new();
-        let mut by_substance: HashMap<i64, Vec<i64>> = HashMap::new();
+        let mut by_ingredients: HashMap<Vec<i64>, Vec<i64>> = HashMap::default();
+        let mut by_substance: HashMap<i64, Vec<i64>> = HashMap::default();
         for c in &concepts {
             if c.kind == ConceptKind::Product && !c.ingredients.is_empty() {
                 by_ingredients
@@ -473,6 +573,7 @@ impl NameIndex {
             by_id,
             prior,
             keys,
+            key_skel,
             key_prior,
             post_off,
             posts,
@@ -564,23 +665,41 @@ impl NameIndex {
         }
     }
 
-    fn lev_keys(&self, v: &Variant, prefix: bool, out: &mut Vec<(u32, u8)>) {
+    /// Keys within `dist` edits (Damerau) of the variant. The automaton only
+    /// walks the subtree of keys sharing the query's first letter: walking the
+    /// whole fst at distance 2 costs milliseconds, and a wrong first letter is
+    /// rare in real misspellings (the phonetic and trigram sources still catch
+    /// those).
+    fn lev_keys(&self, v: &Variant, dist: u8, prefix: bool, out: &mut Vec<(u32, u8)>) {
         let n = v.chars.len();
-        if n > MAX_FUZZY_CHARS {
+        if n > MAX_FUZZY_CHARS || dist == 0 {
             return;
         }
-        let b = budget(n);
-        let builder = match b {
-            0 => return,
-            1 => &self.lev1,
-            _ => &self.lev2,
-        };
+        let builder = if dist == 1 { &self.lev1 } else { &self.lev2 };
         let dfa = if prefix {
             builder.build_prefix_dfa(&v.text)
         } else {
             builder.build_dfa(&v.text)
         };
-        let mut stream = self.fst.search(&dfa).into_stream();
+        let Some(first) = v.chars.first() else {
+            return;
+        };
+        let mut lo = [0u8; 4];
+        let lo = first.encode_utf8(&mut lo).as_bytes().to_vec();
+        let mut hi = lo.clone();
+        let bumped = match hi.last_mut() {
+            Some(b) if *b < 0xFF => {
+                *b += 1;
+                true
+            }
+            _ => false,
+        };
+        let sb = self.fst.search(&dfa).ge(&lo);
+        let mut stream = if bumped {
+            sb.lt(&hi).into_stream()
+        } else {
+            sb.into_stream()
+        };
         let mut taken = 0;
         while let Some((k, val)) = stream.next() {
             let d = match dfa.eval(k) {
@@ -593,6 +712,14 @@ impl NameIndex {
                 break;
             }
         }
+        out.sort_by(|a, b| {
+            a.1.cmp(&b.1).then(
+                self.key_prior[b.0 as usize]
+                    .partial_cmp(&self.key_prior[a.0 as usize])
+                    .unwrap_or(std::cmp::Ordering::Equal),
+            )
+        });
+        out.truncate(LEV_KEEP);
     }
 
     /// Trigram BM25: the best `BM25_TOP` keys for `text`.
@@ -658,7 +785,7 @@ impl NameIndex {
     }
 
     /// Similarity of a query variant to a key in 0..~1.
-    fn similarity(&self, v: &Variant, key: &str) -> (f32, MatchKind) {
+    fn similarity(&self, v: &Variant, key: &str, key_skel: &str) -> (f32, MatchKind) {
         let kc: Vec<char> = key.chars().take(MAX_KEY_CHARS).collect();
         let q = &v.chars;
         if q.is_empty() {
@@ -693,9 +820,7 @@ impl NameIndex {
             let d = osa_distance(qq, k) as f32;
             let maxlen = qq.len().max(k.len()) as f32;
             let ed = 1.0 - d / maxlen;
-            let qs: String = qq.iter().collect();
-            let ks: String = k.iter().collect();
-            let jw = strsim::jaro_winkler(&qs, &ks) as f32;
+            let jw = jaro_winkler(qq, k);
             0.55 * ed + 0.45 * jw
         };
         let mut s = score_of(&kc);
@@ -703,7 +828,7 @@ impl NameIndex {
             s = s.max(score_of(&kc[..cut]) - 0.03 * (1 + kc.len() - cut).min(10) as f32 / 10.0);
         }
         // Phonetic agreement: same skeleton is as good as one edit.
-        let ks = skeleton(key);
+        let ks = key_skel;
         if ks == v.skel {
             s = s.max(0.9) + 0.02;
         } else if cut < kc.len() {
@@ -712,7 +837,7 @@ impl NameIndex {
                 s = s.max(0.86);
             }
         }
-        if consonant_key(&ks) == consonant_key(&v.skel) {
+        if consonant_key(ks) == v.cons {
             s += 0.02;
         }
         (s.min(1.0), MatchKind::Fuzzy)
@@ -744,7 +869,12 @@ impl NameIndex {
             );
             return;
         }
-        let (s, kind) = self.similarity(v, k);
+        let ksk = self
+            .key_skel
+            .get(key as usize)
+            .map(|s| s.as_ref())
+            .unwrap_or("");
+        let (s, kind) = self.similarity(v, k, ksk);
         let via_pen = match v.via {
             Via::Direct => 0.0,
             Via::Translit => 0.01,
@@ -763,8 +893,22 @@ impl NameIndex {
 
     /// All cheap and fuzzy sources for one variant.
     fn gather(&self, v: &Variant, cands: &mut Cands, penalty: f32, deep: bool) {
+        let mut done = self.gather_cheap(v, cands, penalty, true);
+        if deep {
+            self.deepen(v, &mut done, cands, penalty);
+        }
+    }
+
+    /// Exact, prefix and phonetic candidates; returns the keys scored (sorted).
+    fn gather_cheap(
+        &self,
+        v: &Variant,
+        cands: &mut Cands,
+        penalty: f32,
+        phonetic: bool,
+    ) -> Vec<u32> {
         if v.text.is_empty() {
-            return;
+            return Vec::new();
         }
         let mut ks: Vec<u32> = Vec::with_capacity(64);
         if let Some(k) = self.key_id(&v.text) {
@@ -782,25 +926,68 @@ impl NameIndex {
             pre.truncate(12);
             ks.extend(pre.iter().copied());
         }
-        if let Some(list) = self.skel.get(v.skel.as_str()) {
+        if let Some(list) = self.skel.get(v.skel.as_str()).filter(|_| phonetic) {
             ks.extend(list.iter().take(PHONETIC_TAKE).copied());
         }
-        if v.chars.len() >= 4 {
-            if let Some(list) = self.cons.get(consonant_key(&v.skel).as_str()) {
+        if phonetic && v.chars.len() >= 4 {
+            if let Some(list) = self.cons.get(v.cons.as_str()) {
                 ks.extend(list.iter().take(PHONETIC_TAKE).copied());
             }
         }
-        if deep {
-            let mut lev = Vec::new();
-            self.lev_keys(v, false, &mut lev);
-            ks.extend(lev.iter().map(|(k, _)| *k));
-            self.bm25_keys(&v.text, &mut ks);
-        }
         ks.sort_unstable();
         ks.dedup();
-        for k in ks {
+        for &k in &ks {
             self.consider(v, k, cands, penalty);
         }
+        ks
+    }
+
+    /// Staged fuzzy sources: one edit, then trigrams, then two edits, each only
+    /// when what was found so far is not already a convincing match (the
+    /// two-edit automaton is the most expensive step by far).
+    fn deepen(&self, v: &Variant, ks: &mut Vec<u32>, cands: &mut Cands, penalty: f32) {
+        if v.text.is_empty() {
+            return;
+        }
+        let b = budget(v.chars.len());
+        let mut more: Vec<u32> = Vec::new();
+        let mut lev = Vec::new();
+        if b >= 1 {
+            self.lev_keys(v, 1, false, &mut lev);
+            more.extend(lev.iter().map(|(k, _)| *k));
+            self.consider_new(v, &mut more, ks, cands, penalty);
+        }
+        if cands.best() < GOOD_ENOUGH {
+            self.bm25_keys(&v.text, &mut more);
+            self.consider_new(v, &mut more, ks, cands, penalty);
+        }
+        if b >= 2 && cands.best() < GOOD_ENOUGH_TWO {
+            lev.clear();
+            self.lev_keys(v, 2, false, &mut lev);
+            more.extend(lev.iter().map(|(k, _)| *k));
+            self.consider_new(v, &mut more, ks, cands, penalty);
+        }
+    }
+
+    /// Score the keys in `more` that are not in `done` (sorted), then move them there.
+    fn consider_new(
+        &self,
+        v: &Variant,
+        more: &mut Vec<u32>,
+        done: &mut Vec<u32>,
+        cands: &mut Cands,
+        penalty: f32,
+    ) {
+        more.sort_unstable();
+        more.dedup();
+        for &k in more.iter() {
+            if done.binary_search(&k).is_err() {
+                self.consider(v, k, cands, penalty);
+            }
+        }
+        done.extend(more.drain(..));
+        done.sort_unstable();
+        done.dedup();
     }
 
     /// Ranked concepts for a free-text query (see the module docs).
@@ -826,7 +1013,7 @@ impl NameIndex {
         }
         let main = Variant::new(phrase.clone(), Via::Direct);
         let exact_main = self.key_id(&main.text).is_some();
-        self.gather(&main, &mut cands, 0.0, !exact_main);
+        let mut main_done = self.gather_cheap(&main, &mut cands, 0.0, true);
 
         let other = if is_cyrillic(&phrase) {
             to_latin(&phrase)
@@ -836,7 +1023,26 @@ impl NameIndex {
             String::new()
         };
         let other = Variant::new(other, Via::Translit);
-        self.gather(&other, &mut cands, 0.0, false);
+        // Same skeleton as the query: its phonetic buckets were already read.
+        let phon = other.skel != main.skel;
+        self.gather_cheap(&other, &mut cands, 0.0, phon);
+
+        // Wrong keyboard layout, cheap lookups first: a retyped query is
+        // usually an exact name, and checking that is far cheaper than the
+        // fuzzy search of the garbled original.
+        let mut layouts: Vec<(Variant, Vec<u32>)> = Vec::new();
+        if cands.best() < 0.9 {
+            for sw in switch_layout_all(raw) {
+                let n = normalize(&sw);
+                let p = core_tokens(&n).join(" ");
+                let v = Variant::new(p, Via::Layout);
+                let done = self.gather_cheap(&v, &mut cands, 0.0, true);
+                layouts.push((v, done));
+            }
+        }
+        if !exact_main && cands.best() < GOOD_ENOUGH {
+            self.deepen(&main, &mut main_done, &mut cands, 0.0);
+        }
 
         // Multi-word: every meaningful word alone, and the ingredients it names.
         let words: Vec<&str> = tokens
@@ -845,7 +1051,8 @@ impl NameIndex {
             .filter(|t| t.chars().count() >= 3 && !WEAK_WORDS.contains(t))
             .take(4)
             .collect();
-        if tokens.len() >= 2 {
+        let full_exact = self.key_id(&full.text).is_some();
+        if tokens.len() >= 2 && !exact_main && !full_exact {
             let mut substances: Vec<i64> = Vec::new();
             for w in &words {
                 let v = Variant::new((*w).to_string(), Via::Direct);
@@ -882,18 +1089,16 @@ impl NameIndex {
             }
         }
 
-        // Wrong keyboard layout: tried when the query itself found nothing good.
-        if cands.best() < 0.9 {
-            for sw in switch_layout_all(raw) {
-                let n = normalize(&sw);
-                let p = core_tokens(&n).join(" ");
-                let v = Variant::new(p, Via::Layout);
-                let deep = cands.best() < 0.8;
-                self.gather(&v, &mut cands, 0.0, deep);
+        // Nothing convincing: misspelt in the other layout or script.
+        if cands.best() < 0.6 {
+            for (v, done) in &mut layouts {
+                self.deepen(v, done, &mut cands, 0.0);
             }
+        }
+        if cands.best() < 0.9 {
             if cands.best() < 0.8 && !other.text.is_empty() {
                 let mut lev = Vec::new();
-                self.lev_keys(&other, false, &mut lev);
+                self.lev_keys(&other, budget(other.chars.len()).min(1), false, &mut lev);
                 let mut ks: Vec<u32> = lev.iter().map(|(k, _)| *k).collect();
                 self.bm25_keys(&other.text, &mut ks);
                 ks.sort_unstable();
@@ -935,7 +1140,7 @@ impl NameIndex {
                 .unwrap_or(std::cmp::Ordering::Equal)
         });
         keyed.truncate(200);
-        let mut best: HashMap<u32, (f32, u32, MatchKind)> = HashMap::new();
+        let mut best: HashMap<u32, (f32, u32, MatchKind)> = HashMap::default();
         for (k, c) in &keyed {
             for p in self.postings(*k).iter().take(POSTINGS_TAKE) {
                 let info = &self.concepts[p.concept as usize];
@@ -1044,7 +1249,7 @@ impl NameIndex {
         }
         // (key, tier, match kind)
         let mut found: Vec<(u32, f32, MatchKind)> = Vec::new();
-        let mut seen: HashSet<u32> = HashSet::new();
+        let mut seen: HashSet<u32> = HashSet::default();
         let mut push_prefix =
             |this: &NameIndex,
              text: &str,
@@ -1085,16 +1290,8 @@ impl NameIndex {
         if found.len() < limit && norm.chars().count() >= 4 {
             let v = Variant::new(norm.clone(), Via::Direct);
             let mut lev = Vec::new();
-            if v.chars.len() <= MAX_FUZZY_CHARS {
-                let dfa = self.lev1.build_prefix_dfa(&v.text);
-                let mut stream = self.fst.search(&dfa).into_stream();
-                while let Some((_, val)) = stream.next() {
-                    lev.push(val as u32);
-                    if lev.len() >= PREFIX_SCAN * 2 {
-                        break;
-                    }
-                }
-            }
+            self.lev_keys(&v, 1, true, &mut lev);
+            let lev: Vec<u32> = lev.into_iter().map(|(k, _)| k).collect();
             for k in lev {
                 if seen.insert(k) {
                     found.push((k, 1.0, MatchKind::Fuzzy));
@@ -1109,7 +1306,7 @@ impl NameIndex {
             sb.partial_cmp(&sa).unwrap_or(std::cmp::Ordering::Equal)
         });
         let mut out: Vec<Hit> = Vec::with_capacity(limit);
-        let mut seen_c: HashSet<u32> = HashSet::new();
+        let mut seen_c: HashSet<u32> = HashSet::default();
         'outer: for (k, tier, mk) in found {
             for p in self.postings(k).iter().take(POSTINGS_TAKE) {
                 if seen_c.insert(p.concept) {
@@ -1351,6 +1548,41 @@ pub(crate) mod tests {
         let many = "x ".repeat(5000);
         let _ = ix.search(&many, 10);
         assert!(ix.search("ibuprofen", 0).is_empty());
+    }
+
+    #[test]
+    fn jaro_winkler_matches_strsim() {
+        for (a, b) in [
+            ("mophine", "morphine"),
+            ("mophine", "myrophine"),
+            ("ibuprofen", "ibuprophen"),
+            ("нурофен", "нурафен"),
+            ("a", "b"),
+            ("abc", "abc"),
+            ("martha", "marhta"),
+        ] {
+            let ac: Vec<char> = a.chars().collect();
+            let bc: Vec<char> = b.chars().collect();
+            let ours = jaro_winkler(&ac, &bc);
+            let theirs = strsim::jaro_winkler(a, b) as f32;
+            assert!((ours - theirs).abs() < 1e-4, "{a} {b}: {ours} vs {theirs}");
+        }
+        assert_eq!(osa_distance(&['a', 'b'], &['b', 'a']), 1);
+    }
+
+    #[test]
+    #[ignore]
+    fn dfa_cost() {
+        for d in [1u8, 2] {
+            let b = LevenshteinAutomatonBuilder::new(d, true);
+            for q in ["ibuprofn", "amoxacillan", "ципрофлоксацин"] {
+                let t = std::time::Instant::now();
+                for _ in 0..100 {
+                    std::hint::black_box(b.build_dfa(q));
+                }
+                println!("d={d} {q}: {:?} per dfa", t.elapsed() / 100);
+            }
+        }
     }
 
     #[test]

@@ -260,38 +260,39 @@ pub fn to_cyrillic(s: &str) -> String {
     let word_end = |k: usize| at(k).is_none_or(|c| !c.is_ascii_alphabetic());
     while i < n {
         let c = chars[i];
-        let rest: String = chars[i..n.min(i + 4)].iter().collect();
+        // Does the text at `i` start with `p`? (No allocation: this runs per char.)
+        let sw = |p: &str| p.chars().enumerate().all(|(k, c)| chars.get(i + k) == Some(&c));
         let prev = if i > 0 { at(i - 1) } else { None };
         let word_start = prev.is_none_or(|p| !p.is_ascii_alphabetic());
-        let (cyr, used): (&str, usize) = if rest.starts_with("shch") {
+        let (cyr, used): (&str, usize) = if sw("shch") {
             ("щ", 4)
-        } else if rest.starts_with("sch") {
+        } else if sw("sch") {
             ("сх", 3)
-        } else if rest.starts_with("ch") || rest.starts_with("kh") {
+        } else if sw("ch") || sw("kh") {
             ("х", 2)
-        } else if rest.starts_with("ph") {
+        } else if sw("ph") {
             ("ф", 2)
-        } else if rest.starts_with("th") {
+        } else if sw("th") {
             ("т", 2)
-        } else if rest.starts_with("rh") && word_start {
+        } else if sw("rh") && word_start {
             ("р", 2)
-        } else if rest.starts_with("sh") {
+        } else if sw("sh") {
             ("ш", 2)
-        } else if rest.starts_with("zh") {
+        } else if sw("zh") {
             ("ж", 2)
-        } else if rest.starts_with("ts") && !word_end(i + 2) {
+        } else if sw("ts") && !word_end(i + 2) {
             ("ц", 2)
-        } else if rest.starts_with("qu") {
+        } else if sw("qu") {
             ("кв", 2)
-        } else if rest.starts_with("ae") || rest.starts_with("oe") {
+        } else if sw("ae") || sw("oe") {
             ("е", 2)
-        } else if rest.starts_with("yu") {
+        } else if sw("yu") {
             ("ю", 2)
-        } else if rest.starts_with("ya") {
+        } else if sw("ya") {
             ("я", 2)
-        } else if rest.starts_with("ia") && word_end(i + 2) {
+        } else if sw("ia") && word_end(i + 2) {
             ("ия", 2)
-        } else if rest.starts_with("ck") {
+        } else if sw("ck") {
             ("к", 2)
         } else {
             let next = at(i + 1);

@@ -1,0 +1,30 @@
+//! Profile helper: builds the full name index and runs the benchmark query mix
+//! in a loop (`perf record` it). `cargo run --release --example names_profile`.
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use medmap_benches::names_fixture::{default_data_dir, load_concepts};
+use medmap_indexers::names::eval::synthetic_queries;
+use medmap_indexers::names::NameIndex;
+
+fn main() {
+    let index = NameIndex::build(load_concepts(&default_data_dir()));
+    let queries: Vec<(String, String)> = synthetic_queries(&index, 1, 200)
+        .into_iter()
+        .map(|q| (q.category, q.query))
+        .collect();
+    let rounds: usize = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(3);
+    let mut per_cat: std::collections::BTreeMap<String, Vec<u128>> = Default::default();
+    for _ in 0..rounds {
+        for (c, q) in &queries {
+            let t = Instant::now();
+            black_box(index.search(q, 10));
+            per_cat.entry(c.clone()).or_default().push(t.elapsed().as_micros());
+        }
+    }
+    for (c, mut v) in per_cat {
+        v.sort_unstable();
+        println!("{c:<14} p50 {:>6}us p99 {:>6}us", v[v.len() / 2], v[v.len() * 99 / 100]);
+    }
+}
