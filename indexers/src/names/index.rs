@@ -985,7 +985,7 @@ impl NameIndex {
                 self.consider(v, k, cands, penalty);
             }
         }
-        done.extend(more.drain(..));
+        done.append(more);
         done.sort_unstable();
         done.dedup();
     }
@@ -1095,17 +1095,15 @@ impl NameIndex {
                 self.deepen(v, done, &mut cands, 0.0);
             }
         }
-        if cands.best() < 0.9 {
-            if cands.best() < 0.8 && !other.text.is_empty() {
-                let mut lev = Vec::new();
-                self.lev_keys(&other, budget(other.chars.len()).min(1), false, &mut lev);
-                let mut ks: Vec<u32> = lev.iter().map(|(k, _)| *k).collect();
-                self.bm25_keys(&other.text, &mut ks);
-                ks.sort_unstable();
-                ks.dedup();
-                for k in ks {
-                    self.consider(&other, k, &mut cands, 0.0);
-                }
+        if cands.best() < 0.8 && !other.text.is_empty() {
+            let mut lev = Vec::new();
+            self.lev_keys(&other, budget(other.chars.len()).min(1), false, &mut lev);
+            let mut ks: Vec<u32> = lev.iter().map(|(k, _)| *k).collect();
+            self.bm25_keys(&other.text, &mut ks);
+            ks.sort_unstable();
+            ks.dedup();
+            for k in ks {
+                self.consider(&other, k, &mut cands, 0.0);
             }
         }
         self.finish(cands, limit, None)
