@@ -71,12 +71,17 @@ fn to_ix_lang(l: Lang) -> IxLang {
 impl Snapshot {
     /// Loads everything from the store and builds the indexes.
     pub async fn load(store: &Store) -> Result<Snapshot> {
+        let t = std::time::Instant::now();
         let substances = store.load_substances().await?;
         let products = store.load_products().await?;
         let links = store.load_product_substances().await?;
         let names = store.load_names().await?;
         let facilities = store.load_facilities().await?;
         let stock = store.load_stock().await?;
+        tracing::info!(
+            elapsed_ms = t.elapsed().as_millis() as u64,
+            "snapshot rows loaded"
+        );
         let built = tokio::task::spawn_blocking(move || {
             Snapshot::build(substances, products, links, names, facilities, stock)
         })
@@ -237,7 +242,13 @@ impl Snapshot {
             });
         }
         concepts.sort_by_key(|c| (c.kind, c.id));
+        let t = std::time::Instant::now();
         let names = NameIndex::build(concepts);
+        tracing::info!(
+            elapsed_ms = t.elapsed().as_millis() as u64,
+            keys = names.key_count(),
+            "name index built"
+        );
 
         let facility_index: HashMap<i64, u32> = facilities
             .iter()
