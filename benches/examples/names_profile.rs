@@ -10,6 +10,26 @@ use medmap_indexers::names::NameIndex;
 
 fn main() {
     let index = NameIndex::build(load_concepts(&default_data_dir()));
+    // `names_profile q <query>...`: print the hits of each query instead.
+    if std::env::args().nth(1).as_deref() == Some("q") {
+        for q in std::env::args().skip(2) {
+            println!("== {q}");
+            for h in index.search(&q, 8) {
+                let c = index.concept(h.kind, h.id);
+                println!(
+                    "  {:?} {} {:.3} {:?} matched={:?} names={:?} ingr={:?}",
+                    h.kind,
+                    h.id,
+                    h.score,
+                    h.match_kind,
+                    h.matched,
+                    c.map(|c| c.names.iter().take(3).map(|n| n.text.as_str()).collect::<Vec<_>>()),
+                    c.map(|c| &c.ingredients)
+                );
+            }
+        }
+        return;
+    }
     let queries: Vec<(String, String)> = synthetic_queries(&index, 1, 200)
         .into_iter()
         .map(|q| (q.category, q.query))

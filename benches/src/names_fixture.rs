@@ -99,33 +99,67 @@ const SALT_WORDS: &[&str] = &[
     "кислоти",
 ];
 
+const ACID_WORDS: &[&str] = &["acid", "кислота", "кислоти", "кислоты"];
+
+/// Adjective and salt endings that differ between `clavulanic acid`,
+/// `clavulanate potassium`, `клавулановая кислота` and `клавуланова кислота`.
+fn stem(w: &str) -> &str {
+    for suf in ["овая", "евая", "ова", "ева", "ic", "ate"] {
+        if let Some(r) = w.strip_suffix(suf) {
+            if r.chars().count() >= 4 {
+                return r;
+            }
+        }
+    }
+    w
+}
+
 /// The key substances are merged by.
 pub fn merge_key(name: &str) -> String {
     let n = normalize(name);
-    let kept: Vec<&str> = n.split(' ').filter(|w| !SALT_WORDS.contains(w)).collect();
+    let words: Vec<&str> = n.split(' ').filter(|w| !w.is_empty()).collect();
+    let acid = words.iter().any(|w| ACID_WORDS.contains(w));
+    let salted = words.iter().any(|w| SALT_WORDS.contains(w));
+    let kept: Vec<&str> = words
+        .iter()
+        .copied()
+        .filter(|w| !SALT_WORDS.contains(w))
+        .map(|w| {
+            if acid || salted || w.ends_with("ate") {
+                stem(w)
+            } else {
+                w
+            }
+        })
+        .collect();
     let base = if kept.is_empty() {
         n.clone()
     } else {
         kept.join(" ")
     };
-    let mut s = skeleton(&base);
-    // `clavulanate` ~ `clavulanic acid`, `valproate` ~ `valproic acid`.
-    if s.len() > 6 && s.ends_with("at") && !n.contains(' ') {
-        s.truncate(s.len() - 2);
-        s.push_str("ik");
-    }
-    s
+    skeleton(&base)
 }
 
 #[derive(Default)]
 struct Builder {
     subs: Vec<ConceptInput>,
+    /// Union-find over `subs`: two names of one substance that were first seen
+    /// apart (UNII `ALBUTEROL`/`SALBUTAMOL` after the UA `salbutamol`) merge.
+    parent: Vec<usize>,
     sub_by_key: HashMap<String, usize>,
     prods: Vec<ConceptInput>,
     prod_by_key: HashMap<(String, Vec<i64>), usize>,
 }
 
 impl Builder {
+    fn find(&mut self, mut i: usize) -> usize {
+        while self.parent[i] != i {
+            self.parent[i] = self.parent[self.parent[i]];
+            i = self.parent[i];
+        }
+        i
+    }
+
     fn add_sub_name(&mut self, si: usize, text: &str, lang: Lang) {
         let t = text.trim().trim_start_matches('*').trim();
         if t.is_empty() {
@@ -143,15 +177,23 @@ impl Builder {
 
     /// The substance with one of these names, created when none is known.
     fn substance(&mut self, names: &[(&str, Lang)]) -> Option<usize> {
-        let mut found = None;
+        let mut found: Option<usize> = None;
         for (t, _) in names {
             let t = t.trim().trim_start_matches('*').trim();
             if t.is_empty() {
                 continue;
             }
             if let Some(&i) = self.sub_by_key.get(&merge_key(t)) {
-                found = Some(i);
-                break;
+                let r = self.find(i);
+                found = Some(match found {
+                    None => r,
+                    Some(f) if f == r => f,
+                    Some(f) => {
+                        let (keep, gone) = (f.min(r), f.max(r));
+                        self.parent[gone] = keep;
+                        keep
+                    }
+                });
             }
         }
         let si = match found {
@@ -167,6 +209,7 @@ impl Builder {
                     ingredients: Vec::new(),
                     popularity: 0.0,
                 });
+                self.parent.push(self.subs.len() - 1);
                 self.subs.len() - 1
             }
         };
@@ -271,13 +314,28 @@ pub fn load_concepts(data_dir: &Path) -> Vec<ConceptInput> {
             continue;
         }
         let u = get(r, "unii");
-        let si = match unii_sub.get(u) {
-            Some(&si) => Some(si),
-            None => preferred.get(u).and_then(|p| b.substance(&[(p, Lang::En)])),
+        // A mixture's preferred name lists its parts (`AMOXICILLIN;
+        // CLAVULANATE POTASSIUM`): the brand's ingredients are the parts.
+        let pref = preferred.get(u).copied().unwrap_or("");
+        let ingr: Vec<i64> = if pref.contains(';') {
+            let mut v = Vec::new();
+            for part in pref.split(';') {
+                if let Some(si) = b.substance(&[(part.trim(), Lang::En)]) {
+                    v.push(b.subs[si].id);
+                }
+            }
+            v
+        } else {
+            match unii_sub.get(u) {
+                Some(&si) => vec![b.subs[si].id],
+                None => b
+                    .substance(&[(pref, Lang::En)])
+                    .map(|si| vec![b.subs[si].id])
+                    .unwrap_or_default(),
+            }
         };
-        if let Some(si) = si {
-            let id = b.subs[si].id;
-            b.product(&[(get(r, "name"), Lang::En)], vec![id]);
+        if !ingr.is_empty() {
+            b.product(&[(get(r, "name"), Lang::En)], ingr);
         }
     }
 
@@ -340,6 +398,37 @@ pub fn load_concepts(data_dir: &Path) -> Vec<ConceptInput> {
             b.product(&[(get(&r, "drug_name"), Lang::En)], ingr);
         }
     }
+
+    // Resolve merges: names move to the surviving substance, products point at it.
+    let n = b.subs.len();
+    let roots: Vec<usize> = (0..n).map(|i| b.find(i)).collect();
+    for i in 0..n {
+        if roots[i] != i {
+            let names = std::mem::take(&mut b.subs[i].names);
+            let r = roots[i];
+            for nm in names {
+                if !b.subs[r].names.iter().any(|m| m.text == nm.text) {
+                    b.subs[r].names.push(nm);
+                }
+            }
+        }
+    }
+    for p in &mut b.prods {
+        for id in p.ingredients.iter_mut() {
+            if let Some(&r) = usize::try_from(*id - 1).ok().and_then(|i| roots.get(i)) {
+                *id = r as i64 + 1;
+            }
+        }
+        p.ingredients.sort_unstable();
+        p.ingredients.dedup();
+    }
+    let mut kept = Vec::with_capacity(n);
+    for (i, s) in b.subs.into_iter().enumerate() {
+        if roots[i] == i {
+            kept.push(s);
+        }
+    }
+    b.subs = kept;
 
     // Substance popularity: how many products hold it.
     let mut count: HashMap<i64, f32> = HashMap::new();

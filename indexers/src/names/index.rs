@@ -88,9 +88,11 @@ const TIER_EXACT: f32 = 3.0;
 const TIER_EXACT_TRANSLIT: f32 = 2.6;
 const TIER_EXACT_LAYOUT: f32 = 2.2;
 /// A product found through the ingredients named in a multi-word query.
-const TIER_COMBINATION: f32 = 1.15;
-/// One word of a multi-word query is exactly a name.
-const TIER_TOKEN_EXACT: f32 = 1.05;
+const TIER_COMBINATION: f32 = 0.95;
+/// One word of a multi-word query is exactly a name. Below a one-edit match of
+/// the whole phrase (`нафтифін гідрохлорд` wants the salt, not `naftifine`),
+/// above weak fuzzy matches, so extra words never make a good match vanish.
+const TIER_TOKEN_EXACT: f32 = 0.88;
 
 /// Words that name a salt or join ingredients; they do not identify a
 /// medication on their own.
@@ -1009,7 +1011,17 @@ impl NameIndex {
         // The whole query as typed may itself be a name (`нурофен для детей`).
         let full = Variant::new(norm.clone(), Via::Direct);
         if let Some(k) = self.key_id(&full.text) {
-            self.consider(&full, k, &mut cands, 0.0);
+            // Above an exact match of the stripped phrase: the user typed
+            // this whole name.
+            cands.add(
+                k,
+                Cand {
+                    score: TIER_EXACT + 0.1,
+                    kind: MatchKind::Exact,
+                    via: Via::Direct,
+                    exact: true,
+                },
+            );
         }
         let main = Variant::new(phrase.clone(), Via::Direct);
         let exact_main = self.key_id(&main.text).is_some();

@@ -227,7 +227,7 @@ pub(crate) fn is_form_word(tok: &str) -> bool {
 }
 
 /// Maximum number of tokens kept from a query; more words add cost, not meaning.
-pub(crate) const MAX_TOKENS: usize = 6;
+pub(crate) const MAX_TOKENS: usize = 8;
 
 /// The medication part of a normalised query: strength, form and filler tokens
 /// removed. Falls back to the first tokens of the query if nothing is left.
@@ -264,6 +264,7 @@ mod tests {
             vec!["amoxicillin", "clavulanic", "acid"]
         );
         assert_eq!(core_tokens("vitamin b12"), vec!["vitamin", "b12"]);
+        assert_eq!(core_tokens("антиген h1n1"), vec!["антиген", "h1n1"]);
         assert_eq!(core_tokens("500 mg"), vec!["500", "mg"]);
         assert!(core_tokens("").is_empty());
     }

@@ -261,7 +261,11 @@ pub fn to_cyrillic(s: &str) -> String {
     while i < n {
         let c = chars[i];
         // Does the text at `i` start with `p`? (No allocation: this runs per char.)
-        let sw = |p: &str| p.chars().enumerate().all(|(k, c)| chars.get(i + k) == Some(&c));
+        let sw = |p: &str| {
+            p.chars()
+                .enumerate()
+                .all(|(k, c)| chars.get(i + k) == Some(&c))
+        };
         let prev = if i > 0 { at(i - 1) } else { None };
         let word_start = prev.is_none_or(|p| !p.is_ascii_alphabetic());
         let (cyr, used): (&str, usize) = if sw("shch") {
