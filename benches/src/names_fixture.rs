@@ -402,10 +402,9 @@ pub fn load_concepts(data_dir: &Path) -> Vec<ConceptInput> {
     // Resolve merges: names move to the surviving substance, products point at it.
     let n = b.subs.len();
     let roots: Vec<usize> = (0..n).map(|i| b.find(i)).collect();
-    for i in 0..n {
-        if roots[i] != i {
+    for (i, &r) in roots.iter().enumerate() {
+        if r != i {
             let names = std::mem::take(&mut b.subs[i].names);
-            let r = roots[i];
             for nm in names {
                 if !b.subs[r].names.iter().any(|m| m.text == nm.text) {
                     b.subs[r].names.push(nm);
