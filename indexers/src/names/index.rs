@@ -70,8 +70,11 @@ const LEV_KEEP: usize = 32;
 const PHONETIC_TAKE: usize = 16;
 /// Keys kept from the trigram scorer.
 const BM25_TOP: usize = 32;
+/// BM25 parameters (the usual ones, as imdb-rename uses).
+const BM25_K1: f32 = 1.2;
+const BM25_B: f32 = 0.75;
 /// Postings visited by the trigram scorer per query (rarest trigrams first).
-const BM25_BUDGET: usize = 12_000;
+const BM25_BUDGET: usize = 6_000;
 /// Concepts expanded from one key.
 const POSTINGS_TAKE: usize = 48;
 /// A candidate this good stops the more expensive sources (two-edit
@@ -155,8 +158,9 @@ pub struct NameIndex {
     tri_keys: Vec<u64>,
     tri_off: Vec<u32>,
     tri_posts: Vec<u32>,
-    key_tris: Vec<u16>,
-    avg_tris: f32,
+    /// BM25 term-frequency/length factor of every key, precomputed (tf is 1:
+    /// a key's trigrams are deduplicated).
+    key_norm: Vec<f32>,
     by_ingredients: HashMap<Vec<i64>, Vec<i64>>,
     by_substance: HashMap<i64, Vec<i64>>,
     lev1: LevenshteinAutomatonBuilder,
@@ -365,6 +369,14 @@ impl Cands {
             }
         }
     }
+    /// A completion of the query was found: the user is still typing, and a
+    /// two-edit search would only add noise (and cost).
+    fn has_prefix(&self) -> bool {
+        self.map
+            .values()
+            .any(|c| c.kind == MatchKind::Prefix && c.score >= 0.85)
+    }
+
     fn best(&self) -> f32 {
         self.map.values().map(|c| c.score).fold(0.0, f32::max)
     }
@@ -550,6 +562,12 @@ impl NameIndex {
         } else {
             key_tris.iter().map(|&x| x as f32).sum::<f32>() / keys.len() as f32
         };
+        let key_norm: Vec<f32> = key_tris
+            .iter()
+            .map(|&len| {
+                (BM25_K1 + 1.0) / (1.0 + BM25_K1 * (1.0 - BM25_B + BM25_B * len as f32 / avg_tris))
+            })
+            .collect();
 
         // Analogs.
         let mut by_ingredients: HashMap<Vec<i64>, Vec<i64>> = HashMap::default();
@@ -585,8 +603,7 @@ impl NameIndex {
             tri_keys,
             tri_off,
             tri_posts,
-            key_tris,
-            avg_tris,
+            key_norm,
             by_ingredients,
             by_substance,
             lev1: LevenshteinAutomatonBuilder::new(1, true),
@@ -683,11 +700,14 @@ impl NameIndex {
         } else {
             builder.build_dfa(&v.text)
         };
-        let Some(first) = v.chars.first() else {
+        // One shared letter for one edit; two for two edits on a long word
+        // (the two-edit walk under a single letter is the slowest thing a
+        // query can do; a second-letter slip is left to trigrams/phonetics).
+        let shared = if dist >= 2 && n >= 8 { 2 } else { 1 };
+        if n < shared {
             return;
-        };
-        let mut lo = [0u8; 4];
-        let lo = first.encode_utf8(&mut lo).as_bytes().to_vec();
+        }
+        let lo: Vec<u8> = v.text.chars().take(shared).collect::<String>().into_bytes();
         let mut hi = lo.clone();
         let bumped = match hi.last_mut() {
             Some(b) if *b < 0xFF => {
@@ -740,8 +760,6 @@ impl NameIndex {
             return;
         }
         lists.sort_by_key(|(a, b)| b - a);
-        const K1: f32 = 1.2;
-        const B: f32 = 0.75;
         SCRATCH.with(|cell| {
             let mut guard = cell.borrow_mut();
             let (acc, touched) = &mut *guard;
@@ -758,8 +776,7 @@ impl NameIndex {
                 spent += b - a;
                 let idf = (1.0 + (n_keys - df + 0.5) / (df + 0.5)).ln();
                 for &k in &self.tri_posts[a..b] {
-                    let len = self.key_tris[k as usize] as f32;
-                    let s = idf * (K1 + 1.0) / (1.0 + K1 * (1.0 - B + B * len / self.avg_tris));
+                    let s = idf * self.key_norm[k as usize];
                     let slot = &mut acc[k as usize];
                     if *slot == 0.0 {
                         touched.push(k);
@@ -963,7 +980,7 @@ impl NameIndex {
             self.bm25_keys(&v.text, &mut more);
             self.consider_new(v, &mut more, ks, cands, penalty);
         }
-        if b >= 2 && cands.best() < GOOD_ENOUGH_TWO {
+        if b >= 2 && cands.best() < GOOD_ENOUGH_TWO && !cands.has_prefix() {
             lev.clear();
             self.lev_keys(v, 2, false, &mut lev);
             more.extend(lev.iter().map(|(k, _)| *k));
