@@ -23,7 +23,12 @@ fn main() {
                     h.score,
                     h.match_kind,
                     h.matched,
-                    c.map(|c| c.names.iter().take(3).map(|n| n.text.as_str()).collect::<Vec<_>>()),
+                    c.map(|c| c
+                        .names
+                        .iter()
+                        .take(3)
+                        .map(|n| n.text.as_str())
+                        .collect::<Vec<_>>()),
                     c.map(|c| &c.ingredients)
                 );
             }
@@ -34,17 +39,49 @@ fn main() {
         .into_iter()
         .map(|q| (q.category, q.query))
         .collect();
-    let rounds: usize = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(3);
+    let rounds: usize = std::env::args()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(3);
     let mut per_cat: std::collections::BTreeMap<String, Vec<u128>> = Default::default();
     for _ in 0..rounds {
         for (c, q) in &queries {
             let t = Instant::now();
             black_box(index.search(q, 10));
-            per_cat.entry(c.clone()).or_default().push(t.elapsed().as_micros());
+            per_cat
+                .entry(c.clone())
+                .or_default()
+                .push(t.elapsed().as_micros());
         }
+    }
+    // Slowest queries by their best-of-3 time (`names_profile slow`).
+    if std::env::args().nth(1).as_deref() == Some("slow") {
+        let mut t: Vec<(u128, &str, &str)> = queries
+            .iter()
+            .map(|(c, q)| {
+                let best = (0..3)
+                    .map(|_| {
+                        let t = Instant::now();
+                        black_box(index.search(q, 10));
+                        t.elapsed().as_micros()
+                    })
+                    .min()
+                    .unwrap_or(0);
+                (best, c.as_str(), q.as_str())
+            })
+            .collect();
+        t.sort_unstable_by(|a, b| b.cmp(a));
+        for (us, c, q) in t.iter().take(25) {
+            println!("{us:>6}us [{c}] {q}");
+        }
+        return;
     }
     for (c, mut v) in per_cat {
         v.sort_unstable();
-        println!("{c:<14} p50 {:>6}us p99 {:>6}us", v[v.len() / 2], v[v.len() * 99 / 100]);
+        println!(
+            "{c:<14} p50 {:>6}us p99 {:>6}us",
+            v[v.len() / 2],
+            v[v.len() * 99 / 100]
+        );
     }
 }

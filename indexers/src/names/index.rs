@@ -60,6 +60,10 @@ pub const MAX_QUERY_CHARS: usize = 200;
 const MAX_KEY_CHARS: usize = 120;
 /// Longest phrase given to the Levenshtein automaton and to the similarity scorers.
 const MAX_FUZZY_CHARS: usize = 48;
+/// Longest text given to a Levenshtein automaton: its construction grows with
+/// the text (hundreds of microseconds for a long phrase at distance 2), and
+/// long phrases are matched better by trigrams and by their words one by one.
+const LEV_MAX_CHARS: usize = 20;
 /// Keys read from one prefix range.
 const PREFIX_SCAN: usize = 48;
 /// Keys read from one Levenshtein automaton stream.
@@ -691,7 +695,7 @@ impl NameIndex {
     /// those).
     fn lev_keys(&self, v: &Variant, dist: u8, prefix: bool, out: &mut Vec<(u32, u8)>) {
         let n = v.chars.len();
-        if n > MAX_FUZZY_CHARS || dist == 0 {
+        if n > LEV_MAX_CHARS || dist == 0 {
             return;
         }
         let builder = if dist == 1 { &self.lev1 } else { &self.lev2 };
@@ -1078,7 +1082,7 @@ impl NameIndex {
             .iter()
             .copied()
             .filter(|t| t.chars().count() >= 3 && !WEAK_WORDS.contains(t))
-            .take(4)
+            .take(3)
             .collect();
         let full_exact = self.key_id(&full.text).is_some();
         if tokens.len() >= 2 && !exact_main && !full_exact {
@@ -1086,7 +1090,10 @@ impl NameIndex {
             for w in &words {
                 let v = Variant::new((*w).to_string(), Via::Direct);
                 let mut wc = Cands::default();
-                self.gather(&v, &mut wc, 0.08, self.key_id(w).is_none());
+                // Words are searched deeply only when the phrase found nothing
+                // convincing.
+                let deep = self.key_id(w).is_none() && cands.best() < GOOD_ENOUGH;
+                self.gather(&v, &mut wc, 0.08, deep);
                 if let Some(s) = self.best_substance(&wc) {
                     if !substances.contains(&s) {
                         substances.push(s);
