@@ -5,6 +5,7 @@
 //! these, so it can be tested and benchmarked alone.
 
 pub mod config;
+pub mod eval;
 pub mod http;
 pub mod import;
 pub mod model;

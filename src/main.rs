@@ -45,6 +45,17 @@ enum Command {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+    /// Measure search quality: `medmap eval names`.
+    Eval {
+        #[command(subcommand)]
+        what: EvalWhat,
+    },
+}
+
+#[derive(Subcommand)]
+enum EvalWhat {
+    /// Recall@1/@5 of medication-name search per category, synthetic and hand-written.
+    Names(medmap::eval::EvalArgs),
 }
 
 fn print_reports(reports: &[ImportReport]) {
@@ -60,6 +71,9 @@ async fn main() -> ExitCode {
     let result: anyhow::Result<()> = async {
         match cli.command {
             Command::Serve(args) => medmap::serve::run(&cli.db, args).await,
+            Command::Eval {
+                what: EvalWhat::Names(args),
+            } => medmap::eval::run_names(&cli.db, args).await,
             Command::Import { source, path, seed } => {
                 let store = Store::connect(&cli.db).await?;
                 let reports = import::import_source(&store, &source, &path, seed).await?;

@@ -95,6 +95,7 @@ pub async fn start(
         snapshot: Arc::new(ArcSwapOption::empty()),
         settings: Arc::new(settings),
         metrics: metrics_handle(),
+        stock_writer: Arc::default(),
     };
     let listener = TcpListener::bind(addr)
         .await
@@ -125,11 +126,27 @@ pub async fn start(
                     "snapshot ready"
                 );
                 st.snapshot.store(Some(Arc::new(s)));
+                refresh_open_hours(st.snapshot.clone());
             }
             Err(e) => tracing::error!(error = %e, "cannot build snapshot"),
         }
     });
     Ok(Running { addr, state, task })
+}
+
+/// Keeps the "open now" cache current: every 30 s, only facilities whose state
+/// has expired are re-evaluated.
+fn refresh_open_hours(snapshot: crate::snapshot::SharedSnapshot) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(30));
+        loop {
+            tick.tick().await;
+            if let Some(s) = snapshot.load_full() {
+                let _ =
+                    tokio::task::spawn_blocking(move || s.refresh_open(chrono::Utc::now())).await;
+            }
+        }
+    });
 }
 
 pub async fn run(db: &str, args: ServeArgs) -> anyhow::Result<()> {

@@ -6,12 +6,14 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use medmap_indexers::hours::{Hours, OpenTable, WeeklySlot};
 use medmap_indexers::names::{
     normalize, skeleton, ConceptInput, ConceptKind, Lang as IxLang, NameIndex, NameInput,
 };
 use medmap_indexers::places::PlaceIndex;
+use medmap_indexers::stock::{StockIndex, StockLine as IxLine, StockStatus as IxStatus};
 
-use crate::model::{Lang, StockLine};
+use crate::model::{Lang, StockLine, StockStatus};
 use crate::store::{FacilityRow, Result, Store, SubstanceRow};
 
 /// What an API answer says about a substance.
@@ -43,18 +45,40 @@ pub struct ProductInfo {
 
 pub struct Snapshot {
     pub built_at: DateTime<Utc>,
-    pub names: NameIndex,
-    pub substances: HashMap<i64, SubstanceInfo>,
+    pub names: Arc<NameIndex>,
+    pub substances: Arc<HashMap<i64, SubstanceInfo>>,
     /// Product groups by representative id.
-    pub products: HashMap<i64, ProductInfo>,
+    pub products: Arc<HashMap<i64, ProductInfo>>,
     /// Any product id → its group's representative id.
-    pub product_group: HashMap<i64, i64>,
-    pub facilities: Vec<FacilityRow>,
+    pub product_group: Arc<HashMap<i64, i64>>,
+    pub facilities: Arc<Vec<FacilityRow>>,
     /// Facility id → index into `facilities` (and into the place index).
-    pub facility_index: HashMap<i64, u32>,
-    pub places: PlaceIndex,
-    pub stock: Vec<StockLine>,
+    pub facility_index: Arc<HashMap<i64, u32>>,
+    pub places: Arc<PlaceIndex>,
+    /// Opening hours per facility index (Unknown when the source has none).
+    pub hours: Arc<Vec<Hours>>,
+    /// "Open now" per facility, refreshed in the background as times pass.
+    pub open: Arc<arc_swap::ArcSwap<OpenTable>>,
+    /// Stock postings keyed by dense product index.
+    pub stock: StockIndex,
+    /// Product id → dense index in `stock`, and back.
+    pub product_index: Arc<HashMap<i64, u32>>,
+    pub product_ids: Arc<Vec<i64>>,
+    /// Per facility index: where its stock lines come from (`demo` or a publisher)
+    /// and their currency. The packed stock line has no room for them, and one
+    /// facility's lines share both.
+    pub stock_meta: HashMap<u32, StockMeta>,
 }
+
+/// Source and currency of a facility's stock lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StockMeta {
+    pub source: String,
+    pub currency: Option<String>,
+}
+
+/// A facility's weekly schedule slot as stored (`weekday` ISO 1-7, times `HH:MM[:SS]`).
+pub type ScheduleRow = (i64, i64, String, String);
 
 pub type SharedSnapshot = Arc<arc_swap::ArcSwapOption<Snapshot>>;
 
@@ -72,18 +96,25 @@ impl Snapshot {
     /// Loads everything from the store and builds the indexes.
     pub async fn load(store: &Store) -> Result<Snapshot> {
         let t = std::time::Instant::now();
-        let substances = store.load_substances().await?;
-        let products = store.load_products().await?;
-        let links = store.load_product_substances().await?;
-        let names = store.load_names().await?;
-        let facilities = store.load_facilities().await?;
-        let stock = store.load_stock().await?;
+        // Independent reads on separate pool connections: SQLite decodes rows on one
+        // worker thread per connection, so this spreads the load over the cores.
+        let (substances, products, links, names, facilities, stock, schedules) = tokio::try_join!(
+            store.load_substances(),
+            store.load_products(),
+            store.load_product_substances(),
+            store.load_names(),
+            store.load_facilities(),
+            store.load_stock(),
+            store.load_facility_schedules(),
+        )?;
         tracing::info!(
             elapsed_ms = t.elapsed().as_millis() as u64,
             "snapshot rows loaded"
         );
         let built = tokio::task::spawn_blocking(move || {
-            Snapshot::build(substances, products, links, names, facilities, stock)
+            Snapshot::build(
+                substances, products, links, names, facilities, stock, schedules,
+            )
         })
         .await
         .map_err(|e| crate::store::StoreError::Corrupt(format!("snapshot build failed: {e}")))?;
@@ -98,6 +129,7 @@ impl Snapshot {
         names: Vec<(String, i64, String, String)>,
         facilities: Vec<FacilityRow>,
         stock: Vec<StockLine>,
+        schedules: Vec<ScheduleRow>,
     ) -> Snapshot {
         let mut ingredients: HashMap<i64, Vec<i64>> = HashMap::new();
         for (p, s) in &links {
@@ -261,17 +293,116 @@ impl Snapshot {
                 .enumerate()
                 .filter_map(|(i, f)| Some((i as u32, f.lat?, f.lon?))),
         );
+        let hours = build_hours(&facilities, &facility_index, schedules);
+        let now = Utc::now();
+        let open = OpenTable::build(hours.len(), now, |i| hours.get(i as usize));
+
+        let mut product_ids: Vec<i64> = product_group.keys().copied().collect();
+        product_ids.sort_unstable();
+        let product_index: HashMap<i64, u32> = product_ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (*id, i as u32))
+            .collect();
+        let mut stock_meta = HashMap::new();
+        let lines: Vec<(u32, IxLine)> = stock
+            .iter()
+            .filter_map(|l| {
+                let (p, f) = (
+                    *product_index.get(&l.product_id)?,
+                    *facility_index.get(&l.facility_id)?,
+                );
+                stock_meta.insert(
+                    f,
+                    StockMeta {
+                        source: l.source.clone(),
+                        currency: l.currency.clone(),
+                    },
+                );
+                Some((p, to_ix_line(f, l)))
+            })
+            .collect();
+        let stock = StockIndex::build(lines, product_ids.len());
+        Snapshot {
+            built_at: now,
+            names: Arc::new(names),
+            substances: Arc::new(subs),
+            products: Arc::new(groups),
+            product_group: Arc::new(product_group),
+            facilities: Arc::new(facilities),
+            facility_index: Arc::new(facility_index),
+            places: Arc::new(places),
+            hours: Arc::new(hours),
+            open: Arc::new(arc_swap::ArcSwap::from_pointee(open)),
+            stock,
+            product_index: Arc::new(product_index),
+            product_ids: Arc::new(product_ids),
+            stock_meta,
+        }
+    }
+
+    /// A new snapshot with stock changed copy-on-write: only the touched products'
+    /// postings are rebuilt, everything else is shared, so a feed is live in
+    /// milliseconds while readers keep using the old snapshot undisturbed.
+    pub fn with_stock_changes(&self, upserts: &[StockLine], removals: &[(i64, i64)]) -> Snapshot {
+        let mut meta = self.stock_meta.clone();
+        let ups: Vec<(u32, IxLine)> = upserts
+            .iter()
+            .filter_map(|l| {
+                let (p, f) = (
+                    *self.product_index.get(&l.product_id)?,
+                    *self.facility_index.get(&l.facility_id)?,
+                );
+                meta.insert(
+                    f,
+                    StockMeta {
+                        source: l.source.clone(),
+                        currency: l.currency.clone(),
+                    },
+                );
+                Some((p, to_ix_line(f, l)))
+            })
+            .collect();
+        let rem: Vec<(u32, u32)> = removals
+            .iter()
+            .filter_map(|(f, p)| Some((*self.product_index.get(p)?, *self.facility_index.get(f)?)))
+            .collect();
         Snapshot {
             built_at: Utc::now(),
-            names,
-            substances: subs,
-            products: groups,
-            product_group,
-            facilities,
-            facility_index,
-            places,
-            stock,
+            names: self.names.clone(),
+            substances: self.substances.clone(),
+            products: self.products.clone(),
+            product_group: self.product_group.clone(),
+            facilities: self.facilities.clone(),
+            facility_index: self.facility_index.clone(),
+            places: self.places.clone(),
+            hours: self.hours.clone(),
+            open: self.open.clone(),
+            stock: self.stock.apply(&ups, &rem),
+            product_index: self.product_index.clone(),
+            product_ids: self.product_ids.clone(),
+            stock_meta: meta,
         }
+    }
+
+    /// Whether a facility is open at `now`: the cached table while it is valid,
+    /// else the hours themselves.
+    pub fn is_open(&self, facility: u32, now: DateTime<Utc>) -> Option<bool> {
+        let table = self.open.load();
+        if now.timestamp() < table.valid_until() {
+            table.get(facility)
+        } else {
+            self.hours
+                .get(facility as usize)
+                .and_then(|h| h.is_open_at(now))
+        }
+    }
+
+    /// Recomputes the open-now cache (called periodically by the server).
+    pub fn refresh_open(&self, now: DateTime<Utc>) {
+        let mut t = OpenTable::clone(&self.open.load());
+        t.refresh(now, |i| self.hours.get(i as usize));
+        self.open.store(Arc::new(t));
     }
 
     pub fn facility(&self, id: i64) -> Option<&FacilityRow> {
@@ -279,4 +410,75 @@ impl Snapshot {
             .get(&id)
             .map(|&i| &self.facilities[i as usize])
     }
+}
+
+fn to_ix_line(facility: u32, l: &StockLine) -> IxLine {
+    IxLine {
+        facility,
+        status: match l.status {
+            StockStatus::InStock => IxStatus::InStock,
+            StockStatus::Low => IxStatus::Low,
+            StockStatus::Out => IxStatus::Out,
+            StockStatus::Unknown => IxStatus::Unknown,
+        },
+        // Part packs (3.5 blisters) count as the whole packs on the shelf.
+        quantity: l
+            .quantity
+            .filter(|q| q.is_finite() && *q >= 0.0)
+            .map(|q| q.floor().min(u32::MAX as f64) as u32),
+        price_minor: l.price_minor.and_then(|p| u32::try_from(p).ok()),
+        checked_at: l.checked_at,
+    }
+}
+
+fn parse_time(s: &str) -> Option<chrono::NaiveTime> {
+    chrono::NaiveTime::parse_from_str(s, "%H:%M:%S")
+        .or_else(|_| chrono::NaiveTime::parse_from_str(s, "%H:%M"))
+        .ok()
+}
+
+/// Hours per facility: OSM `opening_hours` where the source has it, else the weekly
+/// schedule rows (HSDS / Ohana), else unknown. A string that does not parse keeps its
+/// raw text and reads "hours unknown"; it never fails the facility.
+fn build_hours(
+    facilities: &[FacilityRow],
+    index: &HashMap<i64, u32>,
+    schedules: Vec<ScheduleRow>,
+) -> Vec<Hours> {
+    let mut slots: HashMap<u32, Vec<WeeklySlot>> = HashMap::new();
+    for (fid, wd, opens, closes) in schedules {
+        let (Some(&i), Some(o), Some(c)) =
+            (index.get(&fid), parse_time(&opens), parse_time(&closes))
+        else {
+            continue;
+        };
+        let Some(weekday) = u8::try_from(wd)
+            .ok()
+            .filter(|d| (1..=7).contains(d))
+            .and_then(|d| chrono::Weekday::try_from(d - 1).ok())
+        else {
+            continue;
+        };
+        slots.entry(i).or_default().push(WeeklySlot {
+            weekday,
+            opens: o,
+            closes: c,
+        });
+    }
+    facilities
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let tz: chrono_tz::Tz = f
+                .timezone
+                .as_deref()
+                .and_then(|t| t.parse().ok())
+                .unwrap_or(chrono_tz::UTC);
+            match (&f.opening_hours, slots.remove(&(i as u32))) {
+                (Some(raw), _) => Hours::parse_osm(raw, tz, f.country.as_deref()),
+                (None, Some(s)) => Hours::from_weekly(s, tz),
+                (None, None) => Hours::Unknown { raw: String::new() },
+            }
+        })
+        .collect()
 }

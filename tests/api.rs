@@ -142,6 +142,95 @@ async fn api_contract(db: TestDb) {
         .iter()
         .all(|i| i["kind"] == "pharmacy"));
 
+    // Availability: a pharmacy's own demo stock is found from its own location.
+    let (_, b) = get(&base, "/api/v1/facilities?kind=pharmacy&limit=200").await;
+    let mut checked = 0;
+    for ph in b["items"].as_array().expect("items") {
+        let (fid, lat, lon) = (
+            ph["id"].as_i64().expect("id"),
+            ph["lat"].as_f64(),
+            ph["lon"].as_f64(),
+        );
+        let (Some(lat), Some(lon)) = (lat, lon) else {
+            continue;
+        };
+        let (s, d) = get(&base, &format!("/api/v1/facilities/{fid}")).await;
+        assert_eq!(s, 200);
+        let Some(line) = d["stock"]["lines"]
+            .as_array()
+            .and_then(|l| l.iter().find(|x| x["status"] != "out"))
+        else {
+            continue;
+        };
+        assert_eq!(d["stock"]["source"], "demo");
+        let pid = line["product"]["id"].as_str().expect("product id");
+        let (s, a) = get(
+            &base,
+            &format!(
+                "/api/v1/availability?medication_id={pid}&lat={lat}&lon={lon}&radius_km=2&limit=50"
+            ),
+        )
+        .await;
+        assert_eq!(s, 200, "{a}");
+        let items = a["items"].as_array().expect("items");
+        let here = items
+            .iter()
+            .find(|i| i["facility"]["id"].as_i64() == Some(fid))
+            .unwrap_or_else(|| panic!("facility {fid} offers {pid}: {a}"));
+        assert_eq!(here["source"], "demo");
+        assert!(here["distance_m"].as_f64().expect("distance") < 1.0);
+        assert!(here["freshness"] == "fresh" || here["freshness"] == "call_to_confirm");
+        assert!(here["price"]["currency"].is_string());
+        let dists: Vec<f64> = items
+            .iter()
+            .map(|i| i["distance_m"].as_f64().expect("d"))
+            .collect();
+        assert!(dists.windows(2).all(|w| w[0] <= w[1]), "{dists:?}");
+        let (s, a) = get(&base, &format!("/api/v1/availability?medication_id={pid}&lat={lat}&lon={lon}&radius_km=50&sort=price")).await;
+        assert_eq!(s, 200);
+        let prices: Vec<u64> = a["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .filter_map(|i| i["price"]["minor"].as_u64())
+            .collect();
+        assert!(prices.windows(2).all(|w| w[0] <= w[1]), "{prices:?}");
+        checked += 1;
+        if checked == 3 {
+            break;
+        }
+    }
+    assert_eq!(checked, 3, "found pharmacies with demo stock");
+    for (path, want) in [
+        ("/api/v1/availability?q=ibuprofen", 400),
+        (
+            "/api/v1/availability?q=ibuprofen&lat=51&lon=0&sort=cheap",
+            400,
+        ),
+        (
+            "/api/v1/availability?q=ibuprofen&lat=51&lon=0&radius_km=201",
+            400,
+        ),
+        (
+            "/api/v1/availability?medication_id=p999999999&lat=51&lon=0",
+            404,
+        ),
+        ("/api/v1/availability?lat=51&lon=0", 400),
+        (
+            "/api/v1/availability?q=ibuprofen&lat=51&lon=0&open_now=maybe",
+            400,
+        ),
+    ] {
+        let (s, b) = get(&base, path).await;
+        assert_eq!(s, want, "{path}: {b}");
+    }
+    let (s, _) = get(
+        &base,
+        "/api/v1/availability?q=ibuprofen&lat=51.5&lon=-0.12&open_now=true&analogs=true",
+    )
+    .await;
+    assert_eq!(s, 200);
+
     let text = reqwest::get(format!("{base}/metrics"))
         .await
         .expect("metrics")

@@ -48,9 +48,22 @@ pub struct AppState {
     pub snapshot: SharedSnapshot,
     pub settings: Arc<Settings>,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
+    /// Serializes snapshot writers (feeds); readers never take it.
+    pub stock_writer: Arc<std::sync::Mutex<()>>,
 }
 
 impl AppState {
+    /// Makes committed stock changes visible: a new snapshot with the stock index
+    /// updated copy-on-write, swapped in whole. Writers serialize on a lock so two
+    /// feeds cannot lose each other's changes; readers never wait.
+    pub fn apply_stock(&self, upserts: Vec<crate::model::StockLine>, removals: Vec<(i64, i64)>) {
+        let _guard = self.stock_writer.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(cur) = self.snapshot.load_full() {
+            let next = cur.with_stock_changes(&upserts, &removals);
+            self.snapshot.store(Some(Arc::new(next)));
+        }
+    }
+
     /// The current snapshot, or 503 while the first one is being built.
     pub fn snap(&self) -> Result<Arc<Snapshot>, ApiError> {
         self.snapshot.load_full().ok_or(ApiError::NotReady)

@@ -167,6 +167,11 @@ impl Store {
             .collect())
     }
 
+    /// Weekly slots of facilities: `(facility_id, weekday, opens_at, closes_at)`.
+    pub async fn load_facility_schedules(&self) -> Result<Vec<(i64, i64, String, String)>> {
+        dispatch!(self, pool => Ok(sqlx::query_as("SELECT facility_id, weekday, opens_at, closes_at FROM schedules WHERE facility_id IS NOT NULL AND weekday IS NOT NULL AND opens_at IS NOT NULL AND closes_at IS NOT NULL").fetch_all(pool).await?))
+    }
+
     pub async fn counts(&self) -> Result<StoreCounts> {
         dispatch!(self, pool => {
             let (substances, products, names, facilities, organizations, services, stock_lines): (i64, i64, i64, i64, i64, i64, i64) = sqlx::query_as(

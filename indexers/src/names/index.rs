@@ -57,7 +57,9 @@ use super::translit::{is_cyr_char, is_cyrillic, skeleton, to_cyrillic, to_latin}
 pub const MAX_QUERY_CHARS: usize = 200;
 /// Names and normalised queries longer than this are cut (chemical names can
 /// run to hundreds of characters; nobody types past this).
-const MAX_KEY_CHARS: usize = 120;
+/// As long as the longest query the API accepts, so any name a user can paste whole is a
+/// whole key (register names such as vaccines run to 170 characters and differ late).
+const MAX_KEY_CHARS: usize = MAX_QUERY_CHARS;
 /// Longest phrase given to the Levenshtein automaton and to the similarity scorers.
 const MAX_FUZZY_CHARS: usize = 48;
 /// Longest text given to a Levenshtein automaton: its construction grows with

@@ -1,19 +1,65 @@
-//! Facilities: pharmacies, clinics, hospitals, dentists and social-service locations.
+//! Facilities: pharmacies, clinics, hospitals, dentists and social-service locations,
+//! with their hours (open now, next change, today's times) and stock summary.
 
 use axum::extract::{Path, State};
 use axum::Json;
+use chrono::{DateTime, Utc};
 use medmap_indexers::names::normalize;
+use medmap_indexers::stock::FacilitySummary;
 use serde::Serialize;
 
 use crate::http::error::ApiError;
 use crate::http::params::Params;
 use crate::http::AppState;
 use crate::model::FacilityKind;
+use crate::snapshot::Snapshot;
 use crate::store::FacilityRow;
 
 /// Largest search radius: beyond it "near me" stops meaning anything and the work per
 /// query grows without bound.
 pub const MAX_RADIUS_KM: f64 = 200.0;
+
+/// Opening hours as answers show them.
+#[derive(Serialize)]
+pub struct HoursView {
+    /// `true`/`false`, or `null` when the hours are unknown.
+    pub open_now: Option<bool>,
+    /// When it next opens or closes (UTC), if known.
+    pub next_change: Option<DateTime<Utc>>,
+    /// Today's intervals in the facility's local time, `["09:00", "18:00"]`.
+    pub today: Vec<[String; 2]>,
+    /// The source's text (OSM `opening_hours`), kept even when it could not be parsed.
+    pub raw: Option<String>,
+    pub timezone: Option<String>,
+    /// Whether public holidays are known for the facility's country.
+    pub holidays_known: bool,
+}
+
+pub fn hours_view(snap: &Snapshot, facility: u32, now: DateTime<Utc>) -> HoursView {
+    let Some(h) = snap.hours.get(facility as usize) else {
+        return HoursView {
+            open_now: None,
+            next_change: None,
+            today: Vec::new(),
+            raw: None,
+            timezone: None,
+            holidays_known: false,
+        };
+    };
+    let state = h.state_at(now);
+    HoursView {
+        open_now: state.open,
+        next_change: state.next_change,
+        today: h
+            .today(now)
+            .into_iter()
+            .map(|(a, b)| [a.format("%H:%M").to_string(), b.format("%H:%M").to_string()])
+            .collect(),
+        raw: h.raw().filter(|r| !r.is_empty()).map(String::from),
+        timezone: h.tz().map(|t| t.name().to_string()),
+        holidays_known: h.holidays_known(),
+    }
+}
 
 #[derive(Serialize)]
 pub struct FacilityItem<'a> {
@@ -22,6 +68,7 @@ pub struct FacilityItem<'a> {
     pub facility: &'a FacilityRow,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub distance_m: Option<f64>,
+    pub hours: HoursView,
 }
 
 #[derive(Serialize)]
@@ -30,7 +77,7 @@ pub struct FacilityList<'a> {
     pub items: Vec<FacilityItem<'a>>,
 }
 
-/// `GET /api/v1/facilities?q=&kind=&lat=&lon=&radius_km=&limit=`
+/// `GET /api/v1/facilities?q=&kind=&lat=&lon=&radius_km=&open_now=&limit=`
 pub async fn list(
     State(st): State<AppState>,
     p: Params,
@@ -47,48 +94,113 @@ pub async fn list(
     };
     let point = p.point()?;
     let radius_km = p.radius_km(10.0, MAX_RADIUS_KM)?;
+    let open_now = p.boolean("open_now")?.unwrap_or(false);
     let limit = p.limit("limit", 20, 200)?;
     let snap = st.snap()?;
-    let keep = |f: &FacilityRow| {
+    let now = Utc::now();
+    let keep = |i: u32, f: &FacilityRow| {
         kind.is_none_or(|k| f.kind == k)
             && q.as_ref()
                 .is_none_or(|q| normalize(&f.name).contains(q.as_str()))
+            && (!open_now || snap.is_open(i, now) == Some(true))
+    };
+    let candidates: Box<dyn Iterator<Item = (u32, Option<f64>)>> = match point {
+        Some((lat, lon)) => Box::new(
+            snap.places
+                .within(lat, lon, radius_km * 1000.0)
+                .into_iter()
+                .map(|(i, d)| (i, Some(d.round()))),
+        ),
+        None => Box::new((0..snap.facilities.len() as u32).map(|i| (i, None))),
     };
     let mut items = Vec::new();
     let mut total = 0;
-    match point {
-        Some((lat, lon)) => {
-            for (i, d) in snap.places.within(lat, lon, radius_km * 1000.0) {
-                let f = &snap.facilities[i as usize];
-                if keep(f) {
-                    total += 1;
-                    if items.len() < limit {
-                        items.push(FacilityItem {
-                            id: f.id,
-                            facility: f,
-                            distance_m: Some(d.round()),
-                        });
-                    }
-                }
-            }
-        }
-        None => {
-            for f in snap.facilities.iter().filter(|f| keep(f)) {
-                total += 1;
-                if items.len() < limit {
-                    items.push(FacilityItem {
-                        id: f.id,
-                        facility: f,
-                        distance_m: None,
-                    });
-                }
+    for (i, distance_m) in candidates {
+        let f = &snap.facilities[i as usize];
+        if keep(i, f) {
+            total += 1;
+            if items.len() < limit {
+                items.push(FacilityItem {
+                    id: f.id,
+                    facility: f,
+                    distance_m,
+                    hours: hours_view(&snap, i, now),
+                });
             }
         }
     }
-    Ok(Json(
-        serde_json::to_value(FacilityList { total, items })
-            .map_err(|e| ApiError::bad("response", e.to_string()))?,
-    ))
+    serde_json::to_value(FacilityList { total, items })
+        .map(Json)
+        .map_err(|e| ApiError::bad("response", e.to_string()))
+}
+
+#[derive(Serialize)]
+pub struct StockSummary {
+    #[serde(flatten)]
+    pub counts: FacilitySummary,
+    /// `demo` for generated demo stock, else the publisher's feed.
+    pub source: Option<String>,
+    pub currency: Option<String>,
+    /// The lines not past the cut-off, freshest first (at most 100).
+    pub lines: Vec<LineView>,
+}
+
+#[derive(Serialize)]
+pub struct LineView {
+    pub product: super::medications::Ref,
+    pub status: medmap_indexers::stock::StockStatus,
+    pub quantity: Option<u32>,
+    pub price_minor: Option<u32>,
+    pub checked_at: DateTime<Utc>,
+    pub freshness: medmap_indexers::stock::Freshness,
+}
+
+fn lines_view(
+    snap: &Snapshot,
+    facility: u32,
+    now: DateTime<Utc>,
+    fresh: i64,
+    cutoff: i64,
+) -> Vec<LineView> {
+    use medmap_indexers::stock::Freshness;
+    let t = now.timestamp();
+    let mut lines: Vec<_> = snap
+        .stock
+        .facility_lines(facility)
+        .into_iter()
+        .filter(|(_, l)| t - l.checked_at <= cutoff)
+        .collect();
+    lines.sort_by_key(|(_, l)| std::cmp::Reverse(l.checked_at));
+    lines
+        .into_iter()
+        .take(100)
+        .filter_map(|(p, l)| {
+            let pid = *snap.product_ids.get(p as usize)?;
+            let group = snap.product_group.get(&pid).copied().unwrap_or(pid);
+            Some(LineView {
+                product: super::medications::Ref {
+                    id: super::medications::public_id(
+                        medmap_indexers::names::ConceptKind::Product,
+                        group,
+                    ),
+                    name: super::medications::product_name(
+                        snap,
+                        group,
+                        super::medications::DisplayLang::En,
+                    ),
+                },
+                status: l.status,
+                quantity: l.quantity,
+                price_minor: l.price_minor,
+                checked_at: DateTime::from_timestamp(l.checked_at, 0).unwrap_or(now),
+                freshness: if t - l.checked_at <= fresh {
+                    Freshness::Fresh
+                } else {
+                    Freshness::CallToConfirm
+                },
+            })
+        })
+        .collect()
 }
 
 /// `GET /api/v1/facilities/{id}`
@@ -100,16 +212,38 @@ pub async fn detail(
         .parse()
         .map_err(|_| ApiError::bad("id", format!("{id:?} is not a facility id")))?;
     let snap = st.snap()?;
-    let f = snap
-        .facility(n)
+    let &i = snap
+        .facility_index
+        .get(&n)
         .ok_or_else(|| ApiError::NotFound(format!("facility {n}")))?;
-    let stock_lines = snap.stock.iter().filter(|l| l.facility_id == n).count();
+    let f = &snap.facilities[i as usize];
+    let now = Utc::now();
+    let meta = snap.stock_meta.get(&i);
+    let summary = StockSummary {
+        counts: snap.stock.facility_summary(
+            i,
+            now.timestamp(),
+            st.settings.fresh_secs,
+            st.settings.cutoff_secs,
+        ),
+        source: meta.map(|m| m.source.clone()),
+        currency: meta.and_then(|m| m.currency.clone()),
+        lines: lines_view(
+            &snap,
+            i,
+            now,
+            st.settings.fresh_secs,
+            st.settings.cutoff_secs,
+        ),
+    };
     let mut v = serde_json::to_value(FacilityItem {
         id: f.id,
         facility: f,
         distance_m: None,
+        hours: hours_view(&snap, i, now),
     })
     .map_err(|e| ApiError::bad("response", e.to_string()))?;
-    v["stock_lines"] = stock_lines.into();
+    v["stock"] =
+        serde_json::to_value(summary).map_err(|e| ApiError::bad("response", e.to_string()))?;
     Ok(Json(v))
 }

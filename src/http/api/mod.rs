@@ -1,5 +1,6 @@
 //! `/api/v1`: one module per resource.
 
+pub mod availability;
 pub mod facilities;
 pub mod medications;
 
@@ -13,6 +14,7 @@ pub fn router() -> Router<AppState> {
         .route("/medications/search", get(medications::search))
         .route("/medications/suggest", get(medications::suggest))
         .route("/medications/{id}", get(medications::detail))
+        .route("/availability", get(availability::availability))
         .route("/facilities", get(facilities::list))
         .route("/facilities/{id}", get(facilities::detail))
 }
