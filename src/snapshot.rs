@@ -96,17 +96,41 @@ impl Snapshot {
     /// Loads everything from the store and builds the indexes.
     pub async fn load(store: &Store) -> Result<Snapshot> {
         let t = std::time::Instant::now();
-        // Independent reads on separate pool connections: SQLite decodes rows on one
-        // worker thread per connection, so this spreads the load over the cores.
-        let (substances, products, links, names, facilities, stock, schedules) = tokio::try_join!(
-            store.load_substances(),
-            store.load_products(),
-            store.load_product_substances(),
-            store.load_names(),
-            store.load_facilities(),
-            store.load_stock(),
-            store.load_facility_schedules(),
-        )?;
+        // Independent reads, each on its own pool connection and its own task: row
+        // decoding then runs on every core instead of one.
+        fn task<T: Send + 'static>(
+            f: impl std::future::Future<Output = Result<T>> + Send + 'static,
+        ) -> tokio::task::JoinHandle<Result<T>> {
+            tokio::spawn(f)
+        }
+        let (s1, s2, s3, s4, s5, s6, s7) = (
+            store.clone(),
+            store.clone(),
+            store.clone(),
+            store.clone(),
+            store.clone(),
+            store.clone(),
+            store.clone(),
+        );
+        let substances = task(async move { s1.load_substances().await });
+        let products = task(async move { s2.load_products().await });
+        let links = task(async move { s3.load_product_substances().await });
+        let names = task(async move { s4.load_names().await });
+        let facilities = task(async move { s5.load_facilities().await });
+        let stock = task(async move { s6.load_stock().await });
+        let schedules = task(async move { s7.load_facility_schedules().await });
+        let join = |e: tokio::task::JoinError| {
+            crate::store::StoreError::Corrupt(format!("snapshot load task failed: {e}"))
+        };
+        let (substances, products, links, names, facilities, stock, schedules) = (
+            substances.await.map_err(join)??,
+            products.await.map_err(join)??,
+            links.await.map_err(join)??,
+            names.await.map_err(join)??,
+            facilities.await.map_err(join)??,
+            stock.await.map_err(join)??,
+            schedules.await.map_err(join)??,
+        );
         tracing::info!(
             elapsed_ms = t.elapsed().as_millis() as u64,
             "snapshot rows loaded"

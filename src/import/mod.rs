@@ -144,7 +144,7 @@ pub async fn import_demo_stock(
         .collect();
     pool.sort_by(|a, b| b.weight.total_cmp(&a.weight).then(a.id.cmp(&b.id)));
     pool.truncate(600);
-    let lines = demo_stock::generate(seed, now, &pharmacies, &pool, 30);
+    let lines = demo_stock::generate(seed, now, &pharmacies, &pool, 20);
     let mut rep = ImportReport::new(format!("demo-stock (seed {seed})"));
     rep.read = lines.len() as u64;
     rep.imported = store.replace_stock_source(DEMO_SOURCE, &lines).await? as u64;

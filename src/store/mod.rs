@@ -89,7 +89,7 @@ impl Store {
             .busy_timeout(Duration::from_secs(10))
             .pragma("cache_size", "-65536");
         let pool = SqlitePoolOptions::new()
-            .max_connections(4)
+            .max_connections(8)
             .connect_with(opts)
             .await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
