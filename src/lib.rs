@@ -6,6 +6,7 @@
 
 pub mod config;
 pub mod eval;
+pub mod feeds;
 pub mod http;
 pub mod import;
 pub mod model;

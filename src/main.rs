@@ -50,12 +50,94 @@ enum Command {
         #[command(subcommand)]
         what: EvalWhat,
     },
+    /// Publisher API keys for stock feeds.
+    Keys {
+        #[command(subcommand)]
+        action: KeysCommand,
+    },
+    /// Stock feed client for pharmacies.
+    Feed {
+        #[command(subcommand)]
+        action: FeedCommand,
+    },
 }
 
 #[derive(Subcommand)]
 enum EvalWhat {
     /// Recall@1/@5 of medication-name search per category, synthetic and hand-written.
     Names(medmap::eval::EvalArgs),
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Creates a key (printed once) for a publisher, created if new, scoped to facilities.
+    Create {
+        /// Publisher (pharmacy or chain) name.
+        #[arg(long)]
+        publisher: String,
+        /// Facility: `[BRANCH=]REF`, REF a medmap id, uuid or system:value (ods:FA123);
+        /// BRANCH the chain's own code for it (Tabletki branch). Repeatable.
+        #[arg(long = "facility")]
+        facilities: Vec<String>,
+        /// File with one facility spec per line (same syntax as --facility).
+        #[arg(long)]
+        facilities_file: Option<PathBuf>,
+        /// The publisher's default currency (ISO 4217).
+        #[arg(long)]
+        currency: Option<String>,
+    },
+    /// Lists keys without revealing them (id, publisher, prefix, created, revoked).
+    List,
+    /// Revokes a key by id or prefix.
+    Revoke {
+        /// Key id or prefix (as `keys list` shows).
+        key: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum FeedCommand {
+    /// Pushes a stock file (CSV, JSON, NDJSON, Tabletki XML/zip, Morion JSON, Liki24 CSV).
+    Push {
+        /// medmap base URL, e.g. https://medmap.example.org
+        #[arg(long, env = "MEDMAP_URL")]
+        url: String,
+        /// The publisher's API key.
+        #[arg(long, env = "MEDMAP_FEED_KEY")]
+        key: String,
+        #[arg(long)]
+        file: PathBuf,
+        /// snapshot (default) or delta.
+        #[arg(long)]
+        mode: Option<String>,
+        /// Reject the whole push on any error.
+        #[arg(long)]
+        strict: bool,
+        /// Makes a retried push harmless.
+        #[arg(long)]
+        idempotency_key: Option<String>,
+    },
+}
+
+impl From<KeysCommand> for medmap::feeds::keys::KeysAction {
+    fn from(c: KeysCommand) -> Self {
+        use medmap::feeds::keys::KeysAction;
+        match c {
+            KeysCommand::Create {
+                publisher,
+                facilities,
+                facilities_file,
+                currency,
+            } => KeysAction::Create {
+                publisher,
+                facilities,
+                facilities_file,
+                currency,
+            },
+            KeysCommand::List => KeysAction::List,
+            KeysCommand::Revoke { key } => KeysAction::Revoke { key },
+        }
+    }
 }
 
 fn print_reports(reports: &[ImportReport]) {
@@ -80,6 +162,39 @@ async fn main() -> ExitCode {
                 print_reports(&reports);
                 store.close().await;
                 Ok(())
+            }
+            Command::Keys { action } => {
+                let store = Store::connect(&cli.db).await?;
+                let r = medmap::feeds::keys::cli(&store, action.into()).await;
+                store.close().await;
+                r
+            }
+            Command::Feed {
+                action:
+                    FeedCommand::Push {
+                        url,
+                        key,
+                        file,
+                        mode,
+                        strict,
+                        idempotency_key,
+                    },
+            } => {
+                let (ok, text) = medmap::feeds::client::push(&medmap::feeds::client::PushArgs {
+                    url: &url,
+                    key: &key,
+                    file: &file,
+                    mode: mode.as_deref(),
+                    strict,
+                    idempotency_key: idempotency_key.as_deref(),
+                })
+                .await?;
+                print!("{text}");
+                if ok {
+                    Ok(())
+                } else {
+                    Err(anyhow::anyhow!("the push was not accepted"))
+                }
             }
         }
     }

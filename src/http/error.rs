@@ -21,6 +21,18 @@ pub enum ApiError {
     NotReady,
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
+    /// Missing, malformed, unknown or revoked API key (one answer for all, so the
+    /// response does not tell which).
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    #[error("too many requests; retry after {retry_after} s")]
+    TooManyRequests { retry_after: u64 },
+    #[error("{0}")]
+    Conflict(String),
 }
 
 impl ApiError {
@@ -46,6 +58,19 @@ impl IntoResponse for ApiError {
                 tracing::error!(error = %e, "store error");
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal", json!({}))
             }
+            ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized", json!({})),
+            ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", json!({})),
+            ApiError::PayloadTooLarge(_) => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                json!({}),
+            ),
+            ApiError::TooManyRequests { retry_after } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_requests",
+                json!({ "retry_after": retry_after }),
+            ),
+            ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict", json!({})),
         };
         let message = match &self {
             ApiError::Store(_) => "internal error".to_string(),
@@ -59,6 +84,18 @@ impl IntoResponse for ApiError {
         if matches!(self, ApiError::NotReady) {
             resp.headers_mut()
                 .insert("retry-after", axum::http::HeaderValue::from_static("2"));
+        }
+        if let ApiError::TooManyRequests { retry_after } = self {
+            resp.headers_mut().insert(
+                "retry-after",
+                axum::http::HeaderValue::from(retry_after.max(1)),
+            );
+        }
+        if matches!(self, ApiError::Unauthorized(_)) {
+            resp.headers_mut().insert(
+                "www-authenticate",
+                axum::http::HeaderValue::from_static("Bearer"),
+            );
         }
         resp
     }

@@ -6,9 +6,14 @@
 //! would. Only the migrations differ per backend (`migrations/sqlite`,
 //! `migrations/postgres`), because their DDL types differ.
 
+mod feeds;
 mod load;
 mod write;
 
+pub use feeds::{
+    FacilitySpec, KeyCandidate, KeyRow, LineRef, PublisherContext, PublisherStatus, PushOutcome,
+    PushWrite,
+};
 pub use load::{FacilityRow, ProductRow, StoreCounts, SubstanceRow};
 
 use std::str::FromStr;

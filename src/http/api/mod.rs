@@ -2,9 +2,10 @@
 
 pub mod availability;
 pub mod facilities;
+pub mod feeds;
 pub mod medications;
 
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 
 use super::AppState;
@@ -17,4 +18,7 @@ pub fn router() -> Router<AppState> {
         .route("/availability", get(availability::availability))
         .route("/facilities", get(facilities::list))
         .route("/facilities/{id}", get(facilities::detail))
+        .route("/feeds/stock", post(feeds::push))
+        .route("/feeds/{id}", get(feeds::report))
+        .route("/publishers/status", get(feeds::status))
 }

@@ -1,0 +1,335 @@
+//! Feed benchmark (issue 6): `cargo bench --bench feeds`.
+//!
+//! 1. In-process parse + validate + index update of a CSV push where product names
+//!    repeat across pharmacies (each distinct name resolved once through a real
+//!    `NameIndex`), then the copy-on-write `StockIndex::apply`; criterion measures
+//!    200k rows, and one timed 1M-row pass reports rows/s and peak RSS.
+//! 2. Durable apply of 1M stock lines in one transaction into SQLite (a temp file)
+//!    and PostgreSQL (`MEDMAP_TEST_PG`, default 127.0.0.1:5432/test, own schema;
+//!    skipped if unreachable).
+//!
+//! `FEED_ROWS=n` changes the timed pass size; `FEED_CRITERION=0` skips criterion.
+
+use std::collections::HashMap;
+use std::hint::black_box;
+use std::str::FromStr;
+use std::time::Instant;
+
+use criterion::{Criterion, Throughput};
+use medmap::feeds::parse::{parse_bytes, ParseOptions, Parsed};
+use medmap::feeds::validate::{validate, FacilityRes, ProductRes, Resolved, Rules};
+use medmap::model::{Facility, FacilityKind, Lang, Product, SourceRef};
+use medmap::store::{LineRef, PushWrite, Store};
+use medmap_indexers::names::{ConceptInput, ConceptKind, Lang as IxLang, NameIndex, NameInput};
+use medmap_indexers::stock::{StockIndex, StockLine as IxLine, StockStatus as IxStatus};
+
+const STEMS: [&str; 20] = [
+    "Парацетамол",
+    "Ібупрофен",
+    "Аспірин",
+    "Нурофен",
+    "Цитрамон",
+    "Амоксицилін",
+    "Лоратадин",
+    "Омепразол",
+    "Метформін",
+    "Аторвастатин",
+    "Амлодипін",
+    "Лізиноприл",
+    "Диклофенак",
+    "Німесулід",
+    "But-Spa",
+    "Мезим",
+    "Фестал",
+    "Смекта",
+    "Ношпа",
+    "Корвалол",
+];
+
+/// Product name `i`: a stem plus a strength and pack, as chains write them.
+fn product_name(i: usize) -> String {
+    format!(
+        "{} табл. {} мг №{}",
+        STEMS[i % STEMS.len()],
+        50 + (i / STEMS.len()) * 5,
+        10 + i % 3 * 10
+    )
+}
+
+fn name_index(n_products: usize) -> NameIndex {
+    NameIndex::build(
+        (0..n_products)
+            .map(|i| ConceptInput {
+                id: i as i64 + 1,
+                kind: ConceptKind::Product,
+                names: vec![NameInput::new(product_name(i), IxLang::Uk)],
+                ingredients: Vec::new(),
+                popularity: 1.0,
+            })
+            .collect(),
+    )
+}
+
+/// `n` rows over `n_fac` pharmacies and `n_prod` products (each pharmacy lists
+/// the same catalogue, as chains do): semicolon CSV with decimal commas.
+fn csv(n: usize, n_fac: usize, n_prod: usize, now: i64) -> Vec<u8> {
+    let mut s = String::with_capacity(n * 64);
+    s.push_str("facility;name;quantity;price;price_reserve;checked_at\n");
+    for r in 0..n {
+        let f = r / n_prod % n_fac;
+        let p = r % n_prod;
+        s.push_str(&format!(
+            "F{f};{};{},5;{},{:02};{},00;{now}\n",
+            product_name(p),
+            r % 17,
+            20 + p % 300,
+            r % 100,
+            19 + p % 300
+        ));
+    }
+    s.into_bytes()
+}
+
+/// Parse + resolve distinct references in memory + validate + index apply.
+fn pipeline(body: &[u8], names: &NameIndex, base: &StockIndex, now: i64) -> (usize, StockIndex) {
+    let parsed: Parsed = parse_bytes(body, ParseOptions::default()).expect("parses");
+    let facilities = parsed
+        .facilities
+        .iter()
+        .map(|f| {
+            f.trim_start_matches('F')
+                .parse::<i64>()
+                .map_or(FacilityRes::Unknown, FacilityRes::Ok)
+        })
+        .collect();
+    let products = parsed
+        .products
+        .iter()
+        .map(|p| match p.name.as_deref().map(|n| names.search(n, 5)) {
+            Some(hits) if !hits.is_empty() => ProductRes::Ok {
+                product_id: hits[0].id,
+                new_codes: Vec::new(),
+            },
+            _ => ProductRes::UnknownCode("none".into()),
+        })
+        .collect();
+    let res = Resolved {
+        facilities,
+        products,
+    };
+    let v = validate(&parsed, &res, &Rules::new(now));
+    let ups: Vec<(u32, IxLine)> = v
+        .lines
+        .iter()
+        .map(|l| {
+            (
+                l.product_id as u32,
+                IxLine {
+                    facility: l.facility_id as u32,
+                    status: IxStatus::InStock,
+                    quantity: l.quantity.map(|q| q as u32),
+                    price_minor: l.price_minor.map(|p| p as u32),
+                    checked_at: l.checked_at,
+                },
+            )
+        })
+        .collect();
+    let idx = base.apply(&ups, &[]);
+    (v.lines.len(), idx)
+}
+
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn facility(i: usize) -> Facility {
+    Facility {
+        src: SourceRef::new("bench", format!("F{i}")),
+        kind: FacilityKind::Pharmacy,
+        name: format!("Аптека {i}"),
+        organization: None,
+        address: None,
+        city: None,
+        postcode: None,
+        country: Some("UA".into()),
+        lat: Some(50.45 + i as f64 * 1e-3),
+        lon: Some(30.52),
+        opening_hours: None,
+        timezone: None,
+        phones: Vec::new(),
+        website: None,
+        email: None,
+        description: None,
+        languages: Vec::new(),
+        external_ids: Vec::new(),
+    }
+}
+
+fn product(i: usize) -> Product {
+    Product {
+        src: SourceRef::new("bench", format!("P{i}")),
+        name: product_name(i),
+        name_latin: None,
+        lang: Lang::Uk,
+        form: None,
+        strength: None,
+        atc: None,
+        registration_numbers: Vec::new(),
+        otc: None,
+        substance_keys: Vec::new(),
+        names: Vec::new(),
+    }
+}
+
+/// One-transaction apply of `n_fac × n_prod` lines; returns rows/s.
+async fn durable(store: &Store, n_fac: usize, n_prod: usize) -> f64 {
+    let facs = store
+        .upsert_facilities(&(0..n_fac).map(facility).collect::<Vec<_>>())
+        .await
+        .expect("facilities");
+    let prods = store
+        .upsert_products(
+            &(0..n_prod).map(product).collect::<Vec<_>>(),
+            &HashMap::new(),
+        )
+        .await
+        .expect("products");
+    let fac_ids: Vec<i64> = (0..n_fac)
+        .map(|i| facs[&SourceRef::new("bench", format!("F{i}"))])
+        .collect();
+    let prod_ids: Vec<i64> = (0..n_prod)
+        .map(|i| prods[&SourceRef::new("bench", format!("P{i}"))])
+        .collect();
+    let scope: Vec<(i64, Option<String>)> = fac_ids.iter().map(|f| (*f, None)).collect();
+    let k = medmap::feeds::keys::generate();
+    let (pid, _) = store
+        .create_key("bench", Some("UAH"), &scope, &k.hash, &k.prefix)
+        .await
+        .expect("key");
+    let now = chrono::Utc::now().timestamp();
+    let mut lines = Vec::with_capacity(n_fac * n_prod);
+    for f in &fac_ids {
+        for (j, p) in prod_ids.iter().enumerate() {
+            lines.push(LineRef {
+                facility_id: *f,
+                product_id: *p,
+                status: "in_stock",
+                quantity: Some(3.5),
+                price_minor: Some(1000 + j as i64),
+                reserve_minor: Some(990),
+                currency: "UAH",
+                checked_at: now,
+            });
+        }
+    }
+    let n = lines.len();
+    let w = PushWrite {
+        publisher_id: pid,
+        source: "feed:bench",
+        snapshot_mode: true,
+        facilities: &fac_ids,
+        lines,
+        removals: &[],
+        new_codes: &[],
+        idempotency_key: None,
+        received_at: now,
+        mode: "snapshot",
+        format: "medmap_csv",
+        status: "applied",
+        rows_read: n as i64,
+        rows_accepted: n as i64,
+        rows_rejected: 0,
+        report: serde_json::json!({}),
+    };
+    let t = Instant::now();
+    store.apply_push(&w).await.expect("apply");
+    let first = n as f64 / t.elapsed().as_secs_f64();
+    // Again over existing lines: the snapshot push deletes and re-inserts them.
+    let t = Instant::now();
+    store.apply_push(&w).await.expect("apply");
+    let second = n as f64 / t.elapsed().as_secs_f64();
+    println!("  first push {first:.0} rows/s, replacing push {second:.0} rows/s ({n} lines)");
+    first.min(second)
+}
+
+fn main() {
+    let now = chrono::Utc::now().timestamp();
+    let rows: usize = std::env::var("FEED_ROWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let (n_fac, n_prod) = (2_000, 500);
+    let names = name_index(n_prod);
+    let base = StockIndex::build(std::iter::empty(), n_prod + 1);
+
+    if std::env::var("FEED_CRITERION").as_deref() != Ok("0") {
+        let body = csv(200_000, n_fac, n_prod, now);
+        let mut c = Criterion::default().sample_size(10).configure_from_args();
+        let mut g = c.benchmark_group("feeds");
+        g.throughput(Throughput::Elements(200_000));
+        g.bench_function("parse_validate_index_200k_csv", |b| {
+            b.iter(|| black_box(pipeline(&body, &names, &base, now).0))
+        });
+        g.finish();
+        c.final_summary();
+    }
+
+    let rss0 = peak_rss_kib();
+    let body = csv(rows, n_fac, n_prod, now);
+    let t = Instant::now();
+    let (accepted, idx) = pipeline(&body, &names, &base, now);
+    let secs = t.elapsed().as_secs_f64();
+    println!(
+        "parse+validate+index: {rows} rows ({} MB CSV, {n_prod} distinct names) in {secs:.3} s = {:.0} rows/s; accepted {accepted}, index lines {}; peak RSS {} MiB (before {} MiB, body alone {} MiB)",
+        body.len() / 1_000_000,
+        rows as f64 / secs,
+        idx.len(),
+        peak_rss_kib() / 1024,
+        rss0 / 1024,
+        body.len() / (1 << 20),
+    );
+    drop(body);
+
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = Store::connect_sqlite(dir.path().join("bench.db").to_str().expect("path"))
+            .await
+            .expect("sqlite");
+        println!("durable apply, SQLite (WAL, synchronous=NORMAL), 2000 × 500 lines:");
+        let r = durable(&store, 2_000, 500).await;
+        println!("SQLITE {r:.0} rows/s");
+        store.close().await;
+
+        let url = std::env::var("MEDMAP_TEST_PG")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+        let schema = format!("bench_{}", uuid::Uuid::new_v4().simple());
+        use sqlx::Connection;
+        match sqlx::PgConnection::connect(&url).await {
+            Ok(mut conn) => {
+                let _ = sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&mut conn).await;
+                let opts = sqlx::postgres::PgConnectOptions::from_str(&url)
+                    .expect("pg url")
+                    .options([("search_path", schema.as_str())]);
+                let store = Store::connect_postgres(opts).await.expect("pg store");
+                println!("durable apply, PostgreSQL (COPY into staging + INSERT … ON CONFLICT), 2000 × 500 lines:");
+                let r = durable(&store, 2_000, 500).await;
+                println!("POSTGRES {r:.0} rows/s");
+                store.close().await;
+                let _ = sqlx::query(&format!("DROP SCHEMA {schema} CASCADE")).execute(&mut conn).await;
+            }
+            Err(e) => println!("PostgreSQL unreachable ({e}); skipped"),
+        }
+    });
+}

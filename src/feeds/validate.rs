@@ -1,0 +1,353 @@
+//! Row validation: facility known and in the key's scope, product resolved, numbers
+//! sane, time neither in the future nor absurdly old, no duplicate line in one push.
+//!
+//! Resolution of references happens before this (once per distinct reference, see
+//! [`crate::feeds::apply::resolve`]); this stage is a tight loop over compact rows so
+//! it keeps up with the parser.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use super::parse::{Parsed, ParsedRow, MAX_REJECTIONS_LISTED};
+use super::report::{Rejection, Suggestion};
+use crate::model::StockStatus;
+
+/// How a facility reference resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FacilityRes {
+    Ok(i64),
+    /// Known facility, not one of the key's.
+    Forbidden(i64),
+    Unknown,
+}
+
+/// How a product reference resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ProductRes {
+    Ok {
+        product_id: i64,
+        /// `(system, code)` pairs the row carries that are not yet stored for it.
+        new_codes: Vec<(String, String)>,
+    },
+    /// By code only, and no code is known.
+    UnknownCode(String),
+    /// The name engine had no confident answer.
+    Unresolved {
+        message: String,
+        suggestions: Vec<Suggestion>,
+    },
+}
+
+/// Reference resolutions, indexed like [`Parsed::facilities`] / [`Parsed::products`].
+#[derive(Debug, Default, Clone)]
+pub struct Resolved {
+    pub facilities: Vec<FacilityRes>,
+    pub products: Vec<ProductRes>,
+}
+
+/// Limits of plausibility.
+#[derive(Debug, Clone)]
+pub struct Rules {
+    pub now: i64,
+    /// Clock skew tolerated for `checked_at` in the future.
+    pub max_future_secs: i64,
+    /// Older lines are rejected as absurdly old.
+    pub max_age_secs: i64,
+    pub max_quantity: f64,
+    /// Largest price, minor units.
+    pub max_price_minor: i64,
+}
+
+impl Rules {
+    pub fn new(now: i64) -> Rules {
+        Rules {
+            now,
+            max_future_secs: 300,
+            max_age_secs: 30 * 86_400,
+            max_quantity: 1_000_000.0,
+            max_price_minor: 100_000_000,
+        }
+    }
+}
+
+/// One accepted line, compact (currency as an index into [`Parsed::currencies`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ValidLine {
+    pub facility_id: i64,
+    pub product_id: i64,
+    pub status: StockStatus,
+    pub quantity: Option<f64>,
+    pub price_minor: Option<i64>,
+    pub reserve_minor: Option<i64>,
+    pub currency: Option<u16>,
+    pub checked_at: i64,
+}
+
+#[derive(Debug, Default)]
+pub struct Validated {
+    pub lines: Vec<ValidLine>,
+    /// Delta-mode removals `(facility_id, product_id)`.
+    pub removals: Vec<(i64, i64)>,
+    /// Facilities the push lists (accepted rows only): snapshot mode replaces these.
+    pub facilities: Vec<i64>,
+    pub rejected: Vec<Rejection>,
+    pub rejected_count: u64,
+    /// Rows rejected because their facility is outside the key's scope.
+    pub forbidden_count: u64,
+    /// `(system, code, product_id)` to store as product external ids.
+    pub new_codes: Vec<(String, String, i64)>,
+}
+
+/// A level from a quantity when the row gives none: fewer than two packs is "low"
+/// (a part pack counts), zero is "out".
+/// Without either, the line is "unknown" (a price list: listed, level not said).
+pub fn status_from_quantity(q: Option<f64>) -> StockStatus {
+    match q {
+        Some(q) if q <= 0.0 => StockStatus::Out,
+        Some(q) if q < 2.0 => StockStatus::Low,
+        Some(_) => StockStatus::InStock,
+        None => StockStatus::Unknown,
+    }
+}
+
+/// FNV-1a: the duplicate check hashes two integers per row; SipHash would be a
+/// tenth of the whole validation budget.
+#[derive(Default)]
+pub struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x100_0000_01b3);
+        }
+        self.0 = h;
+    }
+    fn write_i64(&mut self, v: i64) {
+        // One multiply-xorshift per integer: good enough spread for ids.
+        let h = (self.0 ^ v as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        self.0 = h ^ (h >> 29);
+    }
+}
+
+pub type FnvBuild = BuildHasherDefault<Fnv>;
+
+fn reject(v: &mut Validated, r: Rejection) {
+    v.rejected_count += 1;
+    if v.rejected.len() < MAX_REJECTIONS_LISTED {
+        v.rejected.push(r);
+    }
+}
+
+fn rej(line: u32, field: &str, reason: &str, message: String) -> Rejection {
+    Rejection {
+        line: u64::from(line),
+        field: Some(field.to_string()),
+        reason: reason.to_string(),
+        message,
+        value: None,
+        suggestions: Vec::new(),
+    }
+}
+
+/// Checks every parsed row against the resolutions and the rules.
+pub fn validate(parsed: &Parsed, res: &Resolved, rules: &Rules) -> Validated {
+    let mut v = Validated {
+        lines: Vec::with_capacity(parsed.rows.len()),
+        ..Validated::default()
+    };
+    let mut seen: HashMap<(i64, i64), u32, FnvBuild> =
+        HashMap::with_capacity_and_hasher(parsed.rows.len(), FnvBuild::default());
+    let mut fac_used = vec![false; parsed.facilities.len()];
+    let mut prod_used = vec![false; parsed.products.len()];
+    for r in &parsed.rows {
+        match check(r, parsed, res, rules, &mut seen) {
+            Ok((fid, pid)) => {
+                fac_used[r.facility as usize] = true;
+                prod_used[r.product as usize] = true;
+                if r.remove {
+                    v.removals.push((fid, pid));
+                } else {
+                    v.lines.push(ValidLine {
+                        facility_id: fid,
+                        product_id: pid,
+                        status: r.status.unwrap_or_else(|| status_from_quantity(r.quantity)),
+                        quantity: r.quantity,
+                        price_minor: r.price_minor,
+                        reserve_minor: r.reserve_minor,
+                        currency: r.currency,
+                        checked_at: r.checked_at,
+                    });
+                }
+            }
+            Err(rj) => {
+                if rj.reason == "forbidden_facility" {
+                    v.forbidden_count += 1;
+                }
+                reject(&mut v, rj);
+            }
+        }
+    }
+    for (i, used) in fac_used.iter().enumerate() {
+        if let (true, Some(FacilityRes::Ok(id))) = (*used, res.facilities.get(i)) {
+            v.facilities.push(*id);
+        }
+    }
+    v.facilities.sort_unstable();
+    v.facilities.dedup();
+    for (i, used) in prod_used.iter().enumerate() {
+        if let (
+            true,
+            Some(ProductRes::Ok {
+                product_id,
+                new_codes,
+            }),
+        ) = (*used, res.products.get(i))
+        {
+            for (s, c) in new_codes {
+                v.new_codes.push((s.clone(), c.clone(), *product_id));
+            }
+        }
+    }
+    v.new_codes.sort();
+    v.new_codes.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
+    v
+}
+
+fn check(
+    r: &ParsedRow,
+    parsed: &Parsed,
+    res: &Resolved,
+    rules: &Rules,
+    seen: &mut HashMap<(i64, i64), u32, FnvBuild>,
+) -> Result<(i64, i64), Rejection> {
+    let fac_ref = || {
+        parsed
+            .facilities
+            .get(r.facility as usize)
+            .map(|s| s.to_string())
+    };
+    let fid = match res.facilities.get(r.facility as usize) {
+        Some(FacilityRes::Ok(id)) => *id,
+        Some(FacilityRes::Forbidden(id)) => {
+            let mut x = rej(
+                r.line,
+                "facility",
+                "forbidden_facility",
+                format!("facility {id} is not one of this key's facilities"),
+            );
+            x.value = fac_ref();
+            return Err(x);
+        }
+        _ => {
+            let mut x = rej(
+                r.line,
+                "facility",
+                "unknown_facility",
+                "unknown facility: use the branch code registered for this key, a medmap facility id, or system:value (e.g. ods:FA123)".into(),
+            );
+            x.value = fac_ref();
+            return Err(x);
+        }
+    };
+    let pid = match res.products.get(r.product as usize) {
+        Some(ProductRes::Ok { product_id, .. }) => *product_id,
+        Some(ProductRes::UnknownCode(msg)) => {
+            return Err(rej(r.line, "product", "unknown_product", msg.clone()))
+        }
+        Some(ProductRes::Unresolved {
+            message,
+            suggestions,
+        }) => {
+            let mut x = rej(
+                r.line,
+                "name",
+                if suggestions.is_empty() {
+                    "unknown_product"
+                } else {
+                    "ambiguous_product"
+                },
+                message.clone(),
+            );
+            x.value = parsed
+                .products
+                .get(r.product as usize)
+                .and_then(|p| p.name.as_deref().map(str::to_string));
+            x.suggestions = suggestions.clone();
+            return Err(x);
+        }
+        None => {
+            return Err(rej(
+                r.line,
+                "product",
+                "unknown_product",
+                "unresolved".into(),
+            ))
+        }
+    };
+    if let Some(q) = r.quantity {
+        if !(0.0..=rules.max_quantity).contains(&q) {
+            return Err(rej(
+                r.line,
+                "quantity",
+                "out_of_range",
+                format!("quantity {q} is outside 0..{}", rules.max_quantity),
+            ));
+        }
+    }
+    for (field, p) in [("price", r.price_minor), ("price_reserve", r.reserve_minor)] {
+        if let Some(p) = p {
+            if p <= 0 || p > rules.max_price_minor {
+                return Err(rej(
+                    r.line,
+                    field,
+                    "out_of_range",
+                    format!(
+                        "{field} {:.2} must be above 0 and at most {}",
+                        p as f64 / 100.0,
+                        rules.max_price_minor / 100
+                    ),
+                ));
+            }
+        }
+    }
+    if r.checked_at > rules.now + rules.max_future_secs {
+        return Err(rej(
+            r.line,
+            "checked_at",
+            "future_timestamp",
+            format!("checked_at is {} s in the future", r.checked_at - rules.now),
+        ));
+    }
+    if r.checked_at < rules.now - rules.max_age_secs {
+        return Err(rej(
+            r.line,
+            "checked_at",
+            "stale_timestamp",
+            format!(
+                "checked_at is {} days old (limit {})",
+                (rules.now - r.checked_at) / 86_400,
+                rules.max_age_secs / 86_400
+            ),
+        ));
+    }
+    if let Some(first) = seen.insert((fid, pid), r.line) {
+        // Keep the first occurrence; later ones are the error.
+        seen.insert((fid, pid), first);
+        return Err(rej(
+            r.line,
+            "product",
+            "duplicate",
+            format!("same facility and product as line {first}"),
+        ));
+    }
+    Ok((fid, pid))
+}

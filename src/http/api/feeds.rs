@@ -1,0 +1,251 @@
+//! Stock feeds over HTTP: `POST /feeds/stock` (Bearer key of a publisher),
+//! `GET /feeds/{id}` (the report, only to its publisher) and the public
+//! `GET /publishers/status`.
+//!
+//! The body is spooled to an unnamed temp file while it arrives (counting bytes
+//! against the cap), so a big push costs disk, not memory, and a client that goes
+//! away mid-upload leaves nothing behind: the push is only applied once the whole
+//! body is in.
+
+use std::num::NonZeroU32;
+use std::sync::OnceLock;
+
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use http_body_util::BodyExt;
+use serde_json::json;
+use tokio::io::AsyncWriteExt;
+
+use crate::feeds::apply::{run_push, PushRequest};
+use crate::feeds::keys;
+use crate::feeds::parse::ParseOptions;
+use crate::feeds::Mode;
+use crate::http::error::ApiError;
+use crate::http::params::Params;
+use crate::http::AppState;
+use crate::store::KeyCandidate;
+
+/// Longest Idempotency-Key accepted.
+const MAX_IDEMPOTENCY_KEY: usize = 200;
+
+/// Per-key push limiter: `MEDMAP_FEED_RATE_PER_MIN` pushes a minute (default 600:
+/// Tabletki chains send one file per branch) with bursts of `MEDMAP_FEED_BURST`
+/// (default 100). Keyed by the key's hash so it
+/// needs no database and distinct keys never share a bucket.
+fn limiter() -> &'static DefaultKeyedRateLimiter<String> {
+    static L: OnceLock<DefaultKeyedRateLimiter<String>> = OnceLock::new();
+    L.get_or_init(|| {
+        let env = |k: &str, d: u32| {
+            std::env::var(k)
+                .ok()
+                .and_then(|v| v.parse::<u32>().ok())
+                .and_then(NonZeroU32::new)
+                .unwrap_or(NonZeroU32::new(d).unwrap_or(NonZeroU32::MIN))
+        };
+        let quota = Quota::per_minute(env("MEDMAP_FEED_RATE_PER_MIN", 600))
+            .allow_burst(env("MEDMAP_FEED_BURST", 100));
+        RateLimiter::keyed(quota)
+    })
+}
+
+/// The publisher behind the request's Bearer key, or 401.
+async fn authenticate(st: &AppState, headers: &HeaderMap) -> Result<KeyCandidate, ApiError> {
+    let denied = || {
+        ApiError::Unauthorized("a valid API key is required: Authorization: Bearer <key>".into())
+    };
+    let Some(auth) = headers.get("authorization").and_then(|v| v.to_str().ok()) else {
+        return Err(denied());
+    };
+    let Some(secret) = auth
+        .strip_prefix("Bearer ")
+        .or_else(|| auth.strip_prefix("bearer "))
+        .map(str::trim)
+    else {
+        return Err(denied());
+    };
+    match keys::authenticate(&st.store, secret).await? {
+        Ok(k) => Ok(k),
+        Err(e) => {
+            // The reason goes to the log, never the key or the client address.
+            tracing::info!(reason = ?e, "feed key refused");
+            Err(denied())
+        }
+    }
+}
+
+fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    h.get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+}
+
+/// The file name: `?filename=`, `X-Filename`, or Content-Disposition's `filename=`.
+fn file_name(p: &Params, h: &HeaderMap) -> Option<String> {
+    if let Some(f) = p.raw("filename").filter(|f| !f.is_empty()) {
+        return Some(f.to_string());
+    }
+    if let Some(f) = header(h, "x-filename") {
+        return Some(f.to_string());
+    }
+    let cd = header(h, "content-disposition")?;
+    let i = cd.find("filename=")?;
+    Some(
+        cd[i + 9..]
+            .split(';')
+            .next()?
+            .trim()
+            .trim_matches('"')
+            .to_string(),
+    )
+}
+
+fn charset(h: &HeaderMap) -> Option<String> {
+    let ct = header(h, "content-type")?;
+    ct.split(';').find_map(|part| {
+        let (k, v) = part.split_once('=')?;
+        (k.trim().eq_ignore_ascii_case("charset")).then(|| v.trim().trim_matches('"').to_string())
+    })
+}
+
+/// `POST /api/v1/feeds/stock?mode=snapshot|delta&strict=true&filename=`
+pub async fn push(
+    State(st): State<AppState>,
+    p: Params,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let key = authenticate(&st, &headers).await?;
+    if let Err(not_until) = limiter().check_key(&key.key_hash) {
+        let wait = not_until.wait_time_from(DefaultClock::default().now());
+        return Err(ApiError::TooManyRequests {
+            retry_after: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
+        });
+    }
+    let mode = match p.raw("mode") {
+        None | Some("") => None,
+        Some(m) => Some(Mode::parse(m).ok_or_else(|| {
+            ApiError::bad("mode", format!("mode must be snapshot or delta, got {m:?}"))
+        })?),
+    };
+    let strict = match p.raw("strict") {
+        None | Some("") | Some("false") | Some("0") => false,
+        Some("true") | Some("1") => true,
+        Some(v) => {
+            return Err(ApiError::bad(
+                "strict",
+                format!("strict must be true or false, got {v:?}"),
+            ))
+        }
+    };
+    let idempotency_key = match header(&headers, "idempotency-key") {
+        Some(k) if k.len() > MAX_IDEMPOTENCY_KEY => {
+            return Err(ApiError::bad(
+                "Idempotency-Key",
+                format!("at most {MAX_IDEMPOTENCY_KEY} characters"),
+            ))
+        }
+        other => other.map(str::to_string),
+    };
+    let cap = st.settings.max_body_bytes;
+    let too_large = || ApiError::PayloadTooLarge(format!("the body is larger than {cap} bytes"));
+    if let Some(len) = header(&headers, "content-length").and_then(|v| v.parse::<u64>().ok()) {
+        if len > cap as u64 {
+            return Err(too_large());
+        }
+    }
+    let spool = tempfile::tempfile()
+        .map_err(|e| ApiError::bad("body", format!("cannot spool the body: {e}")))?;
+    let mut out = tokio::fs::File::from_std(spool);
+    let mut body = body;
+    let mut total = 0usize;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| {
+            // A client that went away or a body over the layer's limit: nothing applied.
+            if e.to_string().contains("length limit") {
+                too_large()
+            } else {
+                ApiError::bad("body", format!("the body was cut off: {e}"))
+            }
+        })?;
+        if let Ok(data) = frame.into_data() {
+            total += data.len();
+            if total > cap {
+                return Err(too_large());
+            }
+            out.write_all(&data)
+                .await
+                .map_err(|e| ApiError::bad("body", format!("cannot spool the body: {e}")))?;
+        }
+    }
+    out.flush()
+        .await
+        .map_err(|e| ApiError::bad("body", format!("cannot spool the body: {e}")))?;
+    let file = out.into_std().await;
+    let req = PushRequest {
+        publisher_id: key.publisher_id,
+        mode,
+        strict,
+        idempotency_key,
+        opts: ParseOptions {
+            charset: charset(&headers),
+            file_name: file_name(&p, &headers),
+            received_at: chrono::Utc::now().timestamp(),
+            tz: chrono_tz::Europe::Kyiv,
+        },
+    };
+    let (code, report) = run_push(&st, req, file).await?;
+    metrics::counter!("medmap_feed_pushes_total", "status" => report["status"].as_str().unwrap_or("unknown").to_string()).increment(1);
+    if code == StatusCode::OK {
+        return Ok((code, Json(report)).into_response());
+    }
+    let (ecode, message) = if code == StatusCode::FORBIDDEN {
+        (
+            "forbidden",
+            "the push names facilities outside this key's scope; nothing was applied",
+        )
+    } else {
+        (
+            "rejected",
+            "the push was rejected; nothing was applied (see details.report)",
+        )
+    };
+    Ok((
+        code,
+        Json(json!({ "error": { "code": ecode, "message": message, "details": { "report": report } } })),
+    )
+        .into_response())
+}
+
+/// `GET /api/v1/feeds/{id}`: the report of one push, to its publisher only (404 to
+/// anyone else, so push ids do not leak which publishers exist).
+pub async fn report(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let key = authenticate(&st, &headers).await?;
+    let n: i64 = id
+        .parse()
+        .map_err(|_| ApiError::bad("id", format!("{id:?} is not a push id")))?;
+    st.store
+        .push_report(n, key.publisher_id)
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::NotFound(format!("push {n}")))
+}
+
+/// `GET /api/v1/publishers/status`: public freshness of every publisher.
+pub async fn status(State(st): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
+    let rows = st.store.publishers_status(st.settings.fresh_secs).await?;
+    Ok(Json(json!({
+        "fresh_secs": st.settings.fresh_secs,
+        "now": chrono::Utc::now().timestamp(),
+        "publishers": rows,
+    })))
+}

@@ -1,0 +1,650 @@
+//! Store methods for feeds: publishers and their keys, facility scope and branch
+//! codes, code look-ups for resolution, the one-transaction apply of a push, stored
+//! reports, idempotency keys and publisher freshness.
+//!
+//! The apply is one transaction on both backends: a push killed mid-way (client gone,
+//! process SIGKILLed) rolls back with the transaction, so the stock table only ever
+//! holds the state before or after a whole push.
+
+use std::collections::{HashMap, HashSet};
+
+use serde::Serialize;
+use sqlx::QueryBuilder;
+
+use super::{chunk_rows, dispatch, Result, Store, StoreError};
+
+/// A key as listed: never the key itself.
+#[derive(Debug, Clone, Serialize)]
+pub struct KeyRow {
+    pub id: i64,
+    pub publisher: String,
+    pub prefix: String,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+    pub facilities: i64,
+}
+
+/// What authentication finds for a key prefix.
+#[derive(Debug, Clone)]
+pub struct KeyCandidate {
+    pub key_id: i64,
+    pub publisher_id: i64,
+    pub publisher: String,
+    pub key_hash: String,
+    pub revoked_at: Option<i64>,
+}
+
+/// A publisher's facts a push needs.
+#[derive(Debug, Clone, Default)]
+pub struct PublisherContext {
+    pub id: i64,
+    pub name: String,
+    pub default_currency: String,
+    pub timezone: String,
+    pub max_age_days: i64,
+    /// Facilities the publisher's keys may push for.
+    pub scope: HashSet<i64>,
+    /// The publisher's branch codes → facility.
+    pub branches: HashMap<String, i64>,
+}
+
+/// A facility named for a new key: `[CODE=]REF`, REF a medmap id, a uuid or
+/// `system:value`; CODE the publisher's own branch code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FacilitySpec {
+    pub branch_code: Option<String>,
+    pub reference: String,
+}
+
+impl FacilitySpec {
+    pub fn parse(s: &str) -> FacilitySpec {
+        match s.split_once('=') {
+            Some((c, r)) if !c.trim().is_empty() => FacilitySpec {
+                branch_code: Some(c.trim().to_string()),
+                reference: r.trim().to_string(),
+            },
+            _ => FacilitySpec {
+                branch_code: None,
+                reference: s.trim().to_string(),
+            },
+        }
+    }
+}
+
+/// One line to write, with everything bound as is.
+#[derive(Debug, Clone, Copy)]
+pub struct LineRef<'a> {
+    pub facility_id: i64,
+    pub product_id: i64,
+    pub status: &'a str,
+    pub quantity: Option<f64>,
+    pub price_minor: Option<i64>,
+    pub reserve_minor: Option<i64>,
+    pub currency: &'a str,
+    pub checked_at: i64,
+}
+
+/// A push to apply in one transaction.
+pub struct PushWrite<'a> {
+    pub publisher_id: i64,
+    pub source: &'a str,
+    pub snapshot_mode: bool,
+    /// Snapshot mode: the facilities whose stock the push replaces.
+    pub facilities: &'a [i64],
+    pub lines: Vec<LineRef<'a>>,
+    pub removals: &'a [(i64, i64)],
+    pub new_codes: &'a [(String, String, i64)],
+    pub idempotency_key: Option<&'a str>,
+    pub received_at: i64,
+    pub mode: &'a str,
+    pub format: &'a str,
+    pub status: &'a str,
+    pub rows_read: i64,
+    pub rows_accepted: i64,
+    pub rows_rejected: i64,
+    /// Report JSON with `"id": null`; the stored copy gets the id filled in.
+    pub report: serde_json::Value,
+}
+
+/// What the apply did.
+#[derive(Debug)]
+pub enum PushOutcome {
+    Applied {
+        push_id: i64,
+        /// Lines that existed before and are gone now.
+        removed: Vec<(i64, i64)>,
+        report: serde_json::Value,
+    },
+    /// The Idempotency-Key was used before: nothing applied; the first report.
+    Replay(serde_json::Value),
+}
+
+/// One publisher's freshness.
+#[derive(Debug, Clone, Serialize)]
+pub struct PublisherStatus {
+    pub publisher: String,
+    pub facilities: i64,
+    pub last_push_at: Option<i64>,
+    pub last_push_rows: Option<i64>,
+    pub last_push_status: Option<String>,
+    pub stock_lines: i64,
+    /// Facilities in scope whose newest line is older than the freshness window, or
+    /// that have no line at all.
+    pub stale_facilities: i64,
+    pub oldest_checked_at: Option<i64>,
+}
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// The text-format COPY field for an optional value (`\N` is NULL).
+fn copy_opt<T: std::fmt::Display>(out: &mut String, v: Option<T>) {
+    use std::fmt::Write;
+    match v {
+        Some(v) => {
+            let _ = write!(out, "{v}");
+        }
+        None => out.push_str("\\N"),
+    }
+}
+
+/// Text-format COPY escaping for strings we write (status, currency, source).
+fn copy_str(out: &mut String, s: &str) {
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// The steps before and after the line upsert are the same on both backends; only
+/// the bulk path differs (multi-row INSERT for SQLite, COPY for PostgreSQL).
+macro_rules! push_prologue {
+    ($tx:ident, $w:ident) => {{
+        let (push_id,): (i64,) = sqlx::query_as("INSERT INTO feed_pushes (publisher_id, received_at, mode, format, status, rows_read, rows_accepted, rows_rejected, facilities, report) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, '{}') RETURNING id")
+            .bind($w.publisher_id)
+            .bind($w.received_at)
+            .bind($w.mode)
+            .bind($w.format)
+            .bind($w.status)
+            .bind($w.rows_read)
+            .bind($w.rows_accepted)
+            .bind($w.rows_rejected)
+            .bind($w.facilities.len() as i64)
+            .fetch_one(&mut *$tx)
+            .await?;
+        if let Some(k) = $w.idempotency_key {
+            let done = sqlx::query("INSERT INTO feed_idempotency (publisher_id, key, push_id, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
+                .bind($w.publisher_id)
+                .bind(k)
+                .bind(push_id)
+                .bind(now())
+                .execute(&mut *$tx)
+                .await?;
+            if done.rows_affected() == 0 {
+                $tx.rollback().await?;
+                return Ok(None);
+            }
+        }
+        let mut old: HashSet<(i64, i64)> = HashSet::new();
+        if $w.snapshot_mode {
+            for chunk in $w.facilities.chunks(chunk_rows(1)) {
+                let mut qb = QueryBuilder::new("DELETE FROM stock WHERE facility_id IN (");
+                let mut sep = qb.separated(", ");
+                for f in chunk {
+                    sep.push_bind(*f);
+                }
+                qb.push(") RETURNING facility_id, product_id");
+                let rows: Vec<(i64, i64)> = qb.build_query_as().fetch_all(&mut *$tx).await?;
+                old.extend(rows);
+            }
+        }
+        for chunk in $w.removals.chunks(chunk_rows(2)) {
+            let mut qb = QueryBuilder::new("DELETE FROM stock WHERE (facility_id, product_id) IN (");
+            qb.push_values(chunk, |mut b, (f, p)| {
+                b.push_bind(*f).push_bind(*p);
+            });
+            qb.push(") RETURNING facility_id, product_id");
+            let rows: Vec<(i64, i64)> = qb.build_query_as().fetch_all(&mut *$tx).await?;
+            old.extend(rows);
+        }
+        (push_id, old)
+    }};
+}
+
+macro_rules! push_epilogue {
+    ($tx:ident, $w:ident, $push_id:ident, $old:ident) => {{
+        for chunk in $w.new_codes.chunks(chunk_rows(3)) {
+            let mut qb = QueryBuilder::new("INSERT INTO product_codes (system, code, product_id) ");
+            qb.push_values(chunk, |mut b, (s, c, p)| {
+                b.push_bind(s.as_str()).push_bind(c.as_str()).push_bind(*p);
+            });
+            qb.push(" ON CONFLICT DO NOTHING");
+            qb.build().execute(&mut *$tx).await?;
+        }
+        let mut removed: Vec<(i64, i64)> = if $w.snapshot_mode {
+            let new: HashSet<(i64, i64)> = $w
+                .lines
+                .iter()
+                .map(|l| (l.facility_id, l.product_id))
+                .collect();
+            $old.into_iter().filter(|k| !new.contains(k)).collect()
+        } else {
+            $old.into_iter().collect()
+        };
+        removed.sort_unstable();
+        let mut report = $w.report.clone();
+        report["id"] = $push_id.into();
+        report["lines_removed"] = (removed.len() as u64).into();
+        sqlx::query("UPDATE feed_pushes SET report = $1 WHERE id = $2")
+            .bind(report.to_string())
+            .bind($push_id)
+            .execute(&mut *$tx)
+            .await?;
+        $tx.commit().await?;
+        Some(($push_id, removed, report))
+    }};
+}
+
+impl Store {
+    /// Creates the publisher if needed and a new key for it; `key_hash`/`prefix` come
+    /// from [`crate::feeds::keys`]. Adds the facilities to the publisher's scope.
+    pub async fn create_key(
+        &self,
+        publisher: &str,
+        currency: Option<&str>,
+        facilities: &[(i64, Option<String>)],
+        key_hash: &str,
+        prefix: &str,
+    ) -> Result<(i64, i64)> {
+        let t = now();
+        dispatch!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("INSERT INTO publishers (name, default_currency, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING")
+                .bind(publisher)
+                .bind(currency.unwrap_or("UAH"))
+                .bind(t)
+                .execute(&mut *tx)
+                .await?;
+            if let Some(c) = currency {
+                sqlx::query("UPDATE publishers SET default_currency = $1 WHERE name = $2")
+                    .bind(c)
+                    .bind(publisher)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let (pid,): (i64,) = sqlx::query_as("SELECT id FROM publishers WHERE name = $1")
+                .bind(publisher)
+                .fetch_one(&mut *tx)
+                .await?;
+            sqlx::query("INSERT INTO publisher_settings (publisher_id) VALUES ($1) ON CONFLICT DO NOTHING")
+                .bind(pid)
+                .execute(&mut *tx)
+                .await?;
+            let (kid,): (i64,) = sqlx::query_as("INSERT INTO api_keys (publisher_id, key_hash, prefix, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
+                .bind(pid)
+                .bind(key_hash)
+                .bind(prefix)
+                .bind(t)
+                .fetch_one(&mut *tx)
+                .await?;
+            for (fid, code) in facilities {
+                sqlx::query("INSERT INTO publisher_facilities (publisher_id, facility_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                    .bind(pid)
+                    .bind(*fid)
+                    .execute(&mut *tx)
+                    .await?;
+                if let Some(code) = code {
+                    sqlx::query("INSERT INTO publisher_branches (publisher_id, code, facility_id) VALUES ($1, $2, $3) ON CONFLICT (publisher_id, code) DO UPDATE SET facility_id = excluded.facility_id")
+                        .bind(pid)
+                        .bind(code)
+                        .bind(*fid)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+            tx.commit().await?;
+            Ok((pid, kid))
+        })
+    }
+
+    pub async fn list_keys(&self) -> Result<Vec<KeyRow>> {
+        dispatch!(self, pool => {
+            let rows: Vec<(i64, String, String, i64, Option<i64>, i64)> = sqlx::query_as(
+                "SELECT k.id, p.name, k.prefix, k.created_at, k.revoked_at, (SELECT COUNT(*) FROM publisher_facilities f WHERE f.publisher_id = p.id) FROM api_keys k JOIN publishers p ON p.id = k.publisher_id ORDER BY k.id",
+            )
+            .fetch_all(pool)
+            .await?;
+            Ok(rows
+                .into_iter()
+                .map(|(id, publisher, prefix, created_at, revoked_at, facilities)| KeyRow { id, publisher, prefix, created_at, revoked_at, facilities })
+                .collect())
+        })
+    }
+
+    /// Revokes by key id or prefix; returns how many keys were revoked.
+    pub async fn revoke_key(&self, id_or_prefix: &str) -> Result<u64> {
+        let id: i64 = id_or_prefix.parse().unwrap_or(-1);
+        dispatch!(self, pool => {
+            let r = sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE revoked_at IS NULL AND (id = $2 OR prefix = $3)")
+                .bind(now())
+                .bind(id)
+                .bind(id_or_prefix)
+                .execute(pool)
+                .await?;
+            Ok(r.rows_affected())
+        })
+    }
+
+    /// Keys with this prefix (normally one); the caller compares hashes in constant time.
+    pub async fn keys_by_prefix(&self, prefix: &str) -> Result<Vec<KeyCandidate>> {
+        dispatch!(self, pool => {
+            let rows: Vec<(i64, i64, String, String, Option<i64>)> = sqlx::query_as(
+                "SELECT k.id, k.publisher_id, p.name, k.key_hash, k.revoked_at FROM api_keys k JOIN publishers p ON p.id = k.publisher_id WHERE k.prefix = $1",
+            )
+            .bind(prefix)
+            .fetch_all(pool)
+            .await?;
+            Ok(rows
+                .into_iter()
+                .map(|(key_id, publisher_id, publisher, key_hash, revoked_at)| KeyCandidate { key_id, publisher_id, publisher, key_hash, revoked_at })
+                .collect())
+        })
+    }
+
+    pub async fn publisher_context(&self, publisher_id: i64) -> Result<PublisherContext> {
+        dispatch!(self, pool => {
+            let row: Option<(String, String, Option<String>, Option<i64>)> = sqlx::query_as(
+                "SELECT p.name, p.default_currency, s.timezone, s.max_age_days FROM publishers p LEFT JOIN publisher_settings s ON s.publisher_id = p.id WHERE p.id = $1",
+            )
+            .bind(publisher_id)
+            .fetch_optional(pool)
+            .await?;
+            let Some((name, default_currency, tz, max_age)) = row else {
+                return Err(StoreError::Corrupt(format!("publisher {publisher_id} is gone")));
+            };
+            let scope: Vec<(i64,)> = sqlx::query_as("SELECT facility_id FROM publisher_facilities WHERE publisher_id = $1")
+                .bind(publisher_id)
+                .fetch_all(pool)
+                .await?;
+            let branches: Vec<(String, i64)> = sqlx::query_as("SELECT code, facility_id FROM publisher_branches WHERE publisher_id = $1")
+                .bind(publisher_id)
+                .fetch_all(pool)
+                .await?;
+            Ok(PublisherContext {
+                id: publisher_id,
+                name,
+                default_currency,
+                timezone: tz.unwrap_or_else(|| "Europe/Kyiv".into()),
+                max_age_days: max_age.unwrap_or(30),
+                scope: scope.into_iter().map(|r| r.0).collect(),
+                branches: branches.into_iter().collect(),
+            })
+        })
+    }
+
+    /// Resolves facility references that are not branch codes: a medmap id, a uuid,
+    /// or `system:value` from `facility_ids`. Unknown ones are absent from the map.
+    pub async fn resolve_facility_refs(&self, refs: &[&str]) -> Result<HashMap<String, i64>> {
+        let mut out = HashMap::new();
+        let mut ids = Vec::new();
+        let mut uuids = Vec::new();
+        let mut ext = Vec::new();
+        for r in refs {
+            if let Ok(id) = r.parse::<i64>() {
+                ids.push((r.to_string(), id));
+            } else if uuid::Uuid::parse_str(r).is_ok() {
+                uuids.push(r.to_string());
+            }
+            if let Some((s, v)) = r.split_once(':') {
+                ext.push((r.to_string(), s.to_string(), v.to_string()));
+            }
+        }
+        dispatch!(self, pool => {
+            for chunk in ids.chunks(chunk_rows(1)) {
+                let mut qb = QueryBuilder::new("SELECT id FROM facilities WHERE id IN (");
+                let mut sep = qb.separated(", ");
+                for (_, id) in chunk {
+                    sep.push_bind(*id);
+                }
+                qb.push(")");
+                let found: HashSet<i64> = qb.build_query_as::<(i64,)>().fetch_all(pool).await?.into_iter().map(|r| r.0).collect();
+                for (r, id) in chunk {
+                    if found.contains(id) {
+                        out.insert(r.clone(), *id);
+                    }
+                }
+            }
+            for u in &uuids {
+                let row: Option<(i64,)> = sqlx::query_as("SELECT id FROM facilities WHERE uuid = $1").bind(u).fetch_optional(pool).await?;
+                if let Some((id,)) = row {
+                    out.insert(u.clone(), id);
+                }
+            }
+            for (r, s, v) in &ext {
+                let row: Option<(i64,)> = sqlx::query_as("SELECT facility_id FROM facility_ids WHERE system = $1 AND value = $2")
+                    .bind(s)
+                    .bind(v)
+                    .fetch_optional(pool)
+                    .await?;
+                if let Some((id,)) = row {
+                    out.insert(r.clone(), id);
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    /// `code → product_id` for the given codes of one system.
+    pub async fn lookup_codes(&self, system: &str, codes: &[&str]) -> Result<HashMap<String, i64>> {
+        let mut out = HashMap::new();
+        dispatch!(self, pool => {
+            for chunk in codes.chunks(chunk_rows(1).min(900)) {
+                let mut qb = QueryBuilder::new("SELECT code, product_id FROM product_codes WHERE system = ");
+                qb.push_bind(system);
+                qb.push(" AND code IN (");
+                let mut sep = qb.separated(", ");
+                for c in chunk {
+                    sep.push_bind(*c);
+                }
+                qb.push(")");
+                let rows: Vec<(String, i64)> = qb.build_query_as().fetch_all(pool).await?;
+                out.extend(rows);
+            }
+            Ok(out)
+        })
+    }
+
+    /// Product ids among `ids` that exist.
+    pub async fn existing_products(&self, ids: &[i64]) -> Result<HashSet<i64>> {
+        let mut out = HashSet::new();
+        dispatch!(self, pool => {
+            for chunk in ids.chunks(chunk_rows(1).min(900)) {
+                let mut qb = QueryBuilder::new("SELECT id FROM products WHERE id IN (");
+                let mut sep = qb.separated(", ");
+                for id in chunk {
+                    sep.push_bind(*id);
+                }
+                qb.push(")");
+                let rows: Vec<(i64,)> = qb.build_query_as().fetch_all(pool).await?;
+                out.extend(rows.into_iter().map(|r| r.0));
+            }
+            Ok(out)
+        })
+    }
+
+    /// The stored report of an earlier push with this Idempotency-Key.
+    pub async fn idempotent_report(
+        &self,
+        publisher_id: i64,
+        key: &str,
+    ) -> Result<Option<serde_json::Value>> {
+        dispatch!(self, pool => {
+            let row: Option<(String,)> = sqlx::query_as("SELECT p.report FROM feed_idempotency i JOIN feed_pushes p ON p.id = i.push_id WHERE i.publisher_id = $1 AND i.key = $2")
+                .bind(publisher_id)
+                .bind(key)
+                .fetch_optional(pool)
+                .await?;
+            Ok(row.and_then(|(r,)| serde_json::from_str(&r).ok()))
+        })
+    }
+
+    /// A push's report, only for its own publisher.
+    pub async fn push_report(
+        &self,
+        push_id: i64,
+        publisher_id: i64,
+    ) -> Result<Option<serde_json::Value>> {
+        dispatch!(self, pool => {
+            let row: Option<(String,)> = sqlx::query_as("SELECT report FROM feed_pushes WHERE id = $1 AND publisher_id = $2")
+                .bind(push_id)
+                .bind(publisher_id)
+                .fetch_optional(pool)
+                .await?;
+            Ok(row.and_then(|(r,)| serde_json::from_str(&r).ok()))
+        })
+    }
+
+    /// Applies a push in one transaction: the push row and its Idempotency-Key, the
+    /// removals (snapshot: every line of the listed facilities; delta: the rows marked
+    /// for removal), the upserts, the new product codes, the final report. Returns
+    /// [`PushOutcome::Replay`] with the first report when the key was used before.
+    pub async fn apply_push(&self, w: &PushWrite<'_>) -> Result<PushOutcome> {
+        let done = match self {
+            Store::Sqlite(pool) => apply_sqlite(pool, w).await?,
+            Store::Postgres(pool) => apply_pg(pool, w).await?,
+        };
+        match done {
+            Some((push_id, removed, report)) => Ok(PushOutcome::Applied {
+                push_id,
+                removed,
+                report,
+            }),
+            None => {
+                let key = w.idempotency_key.unwrap_or_default();
+                let first = self.idempotent_report(w.publisher_id, key).await?;
+                Ok(PushOutcome::Replay(
+                    first.unwrap_or(serde_json::Value::Null),
+                ))
+            }
+        }
+    }
+
+    /// Freshness of every publisher: last accepted push, lines, stale facilities.
+    pub async fn publishers_status(&self, fresh_secs: i64) -> Result<Vec<PublisherStatus>> {
+        let cutoff = now() - fresh_secs;
+        dispatch!(self, pool => {
+            let rows: Vec<(String, i64, Option<i64>, Option<i64>, Option<String>, i64, i64, Option<i64>)> = sqlx::query_as(
+                "SELECT p.name,
+                    (SELECT COUNT(*) FROM publisher_facilities f WHERE f.publisher_id = p.id),
+                    (SELECT MAX(received_at) FROM feed_pushes x WHERE x.publisher_id = p.id AND x.rows_accepted > 0),
+                    (SELECT x.rows_accepted FROM feed_pushes x WHERE x.publisher_id = p.id AND x.rows_accepted > 0 ORDER BY x.received_at DESC, x.id DESC LIMIT 1),
+                    (SELECT x.status FROM feed_pushes x WHERE x.publisher_id = p.id ORDER BY x.received_at DESC, x.id DESC LIMIT 1),
+                    (SELECT COUNT(*) FROM stock s WHERE s.publisher_id = p.id),
+                    (SELECT COUNT(*) FROM publisher_facilities f WHERE f.publisher_id = p.id
+                        AND COALESCE((SELECT MAX(s.checked_at) FROM stock s WHERE s.facility_id = f.facility_id AND s.publisher_id = p.id), 0) < $1),
+                    (SELECT MIN(s.checked_at) FROM stock s WHERE s.publisher_id = p.id)
+                 FROM publishers p ORDER BY p.name",
+            )
+            .bind(cutoff)
+            .fetch_all(pool)
+            .await?;
+            Ok(rows
+                .into_iter()
+                .map(|(publisher, facilities, last_push_at, last_push_rows, last_push_status, stock_lines, stale_facilities, oldest_checked_at)| PublisherStatus {
+                    publisher,
+                    facilities,
+                    last_push_at,
+                    last_push_rows,
+                    last_push_status,
+                    stock_lines,
+                    stale_facilities,
+                    oldest_checked_at,
+                })
+                .collect())
+        })
+    }
+
+    /// `(facility_id, product_id)` of a publisher's lines (tests, status).
+    pub async fn publisher_stock_count(&self, publisher_id: i64) -> Result<i64> {
+        dispatch!(self, pool => {
+            let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM stock WHERE publisher_id = $1")
+                .bind(publisher_id)
+                .fetch_one(pool)
+                .await?;
+            Ok(n)
+        })
+    }
+}
+
+type Applied = Option<(i64, Vec<(i64, i64)>, serde_json::Value)>;
+
+async fn apply_sqlite(pool: &sqlx::SqlitePool, w: &PushWrite<'_>) -> Result<Applied> {
+    let mut tx = pool.begin().await?;
+    let (push_id, old) = push_prologue!(tx, w);
+    for chunk in w.lines.chunks(chunk_rows(10)) {
+        let mut qb = QueryBuilder::new("INSERT INTO stock (facility_id, product_id, status, quantity, price_minor, currency, checked_at, source, publisher_id, price_reserve_minor) ");
+        qb.push_values(chunk, |mut b, l| {
+            b.push_bind(l.facility_id)
+                .push_bind(l.product_id)
+                .push_bind(l.status)
+                .push_bind(l.quantity)
+                .push_bind(l.price_minor)
+                .push_bind(l.currency)
+                .push_bind(l.checked_at)
+                .push_bind(w.source)
+                .push_bind(w.publisher_id)
+                .push_bind(l.reserve_minor);
+        });
+        qb.push(" ON CONFLICT (facility_id, product_id) DO UPDATE SET status = excluded.status, quantity = excluded.quantity, price_minor = excluded.price_minor, currency = excluded.currency, checked_at = excluded.checked_at, source = excluded.source, publisher_id = excluded.publisher_id, price_reserve_minor = excluded.price_reserve_minor");
+        qb.build().execute(&mut *tx).await?;
+    }
+    Ok(push_epilogue!(tx, w, push_id, old))
+}
+
+async fn apply_pg(pool: &sqlx::PgPool, w: &PushWrite<'_>) -> Result<Applied> {
+    let mut tx = pool.begin().await?;
+    let (push_id, old) = push_prologue!(tx, w);
+    if !w.lines.is_empty() {
+        sqlx::query("CREATE TEMP TABLE stock_stage (facility_id BIGINT, product_id BIGINT, status TEXT, quantity DOUBLE PRECISION, price_minor BIGINT, currency TEXT, checked_at BIGINT, price_reserve_minor BIGINT) ON COMMIT DROP")
+                        .execute(&mut *tx)
+                        .await?;
+        let mut copy = tx
+                        .copy_in_raw("COPY stock_stage (facility_id, product_id, status, quantity, price_minor, currency, checked_at, price_reserve_minor) FROM STDIN")
+                        .await?;
+        let mut buf = String::with_capacity(1 << 20);
+        for l in &w.lines {
+            use std::fmt::Write;
+            let _ = write!(buf, "{}\t{}\t", l.facility_id, l.product_id);
+            copy_str(&mut buf, l.status);
+            buf.push('\t');
+            copy_opt(&mut buf, l.quantity);
+            buf.push('\t');
+            copy_opt(&mut buf, l.price_minor);
+            buf.push('\t');
+            copy_str(&mut buf, l.currency);
+            let _ = write!(buf, "\t{}\t", l.checked_at);
+            copy_opt(&mut buf, l.reserve_minor);
+            buf.push('\n');
+            if buf.len() > (1 << 20) - 256 {
+                copy.send(buf.as_bytes()).await?;
+                buf.clear();
+            }
+        }
+        if !buf.is_empty() {
+            copy.send(buf.as_bytes()).await?;
+        }
+        copy.finish().await?;
+        sqlx::query("INSERT INTO stock (facility_id, product_id, status, quantity, price_minor, currency, checked_at, source, publisher_id, price_reserve_minor) SELECT facility_id, product_id, status, quantity, price_minor, currency, checked_at, $1, $2, price_reserve_minor FROM stock_stage ON CONFLICT (facility_id, product_id) DO UPDATE SET status = excluded.status, quantity = excluded.quantity, price_minor = excluded.price_minor, currency = excluded.currency, checked_at = excluded.checked_at, source = excluded.source, publisher_id = excluded.publisher_id, price_reserve_minor = excluded.price_reserve_minor")
+                        .bind(w.source)
+                        .bind(w.publisher_id)
+                        .execute(&mut *tx)
+                        .await?;
+    }
+    Ok(push_epilogue!(tx, w, push_id, old))
+}
