@@ -158,8 +158,14 @@ async fn main() -> ExitCode {
             } => medmap::eval::run_names(&cli.db, args).await,
             Command::Import { source, path, seed } => {
                 let store = Store::connect(&cli.db).await?;
-                let reports = import::import_source(&store, &source, &path, seed).await?;
+                let (reports, merge) = import::import_source(&store, &source, &path, seed).await?;
                 print_reports(&reports);
+                if let Some(m) = merge {
+                    println!(
+                        "substances: {} ({} merged across registers, {} known to one register only) from {} names",
+                        m.substances, m.merged_across_registers, m.single_register, m.mentions
+                    );
+                }
                 store.close().await;
                 Ok(())
             }

@@ -151,39 +151,29 @@ pub async fn import_demo_stock(
     Ok(rep)
 }
 
-/// Imports one source by its CLI name.
+/// Imports one source by its CLI name; medication sources also say how substances merged.
 pub async fn import_source(
     store: &Store,
     source: &str,
     path: &Path,
     seed: u64,
-) -> Result<Vec<ImportReport>, ImportError> {
-    let med = |r: &[Register]| r.to_vec();
-    Ok(match source {
-        "ua-drlz" => {
-            import_medications(store, path, &med(&[Register::Ua]))
-                .await?
-                .0
+) -> Result<(Vec<ImportReport>, Option<MergeStats>), ImportError> {
+    let registers: &[Register] = match source {
+        "ua-drlz" => &[Register::Ua],
+        "ru-kz" => &[Register::RuKz],
+        "us-fda" => &[Register::Us],
+        "medications" => &[Register::Ua, Register::RuKz, Register::Us],
+        "bundled" => {
+            let (r, m) = import_bundled(store, path, &Quiet).await?;
+            return Ok((r, Some(m)));
         }
-        "ru-kz" => {
-            import_medications(store, path, &med(&[Register::RuKz]))
-                .await?
-                .0
-        }
-        "us-fda" => {
-            import_medications(store, path, &med(&[Register::Us]))
-                .await?
-                .0
-        }
-        "medications" => {
-            import_medications(
-                store,
-                path,
-                &med(&[Register::Ua, Register::RuKz, Register::Us]),
-            )
-            .await?
-            .0
-        }
+        _ => &[],
+    };
+    if !registers.is_empty() {
+        let (r, m) = import_medications(store, path, registers).await?;
+        return Ok((r, Some(m)));
+    }
+    let reports = match source {
         "nhs-pharmacies" => {
             vec![save_facilities(store, nhs::read(path, nhs::NhsList::Pharmacies)?).await?]
         }
@@ -205,9 +195,9 @@ pub async fn import_source(
             vec![rep]
         }
         "demo-stock" => vec![import_demo_stock(store, seed, chrono::Utc::now().timestamp()).await?],
-        "bundled" => import_bundled(store, path, &Quiet).await?.0,
         other => return Err(ImportError::UnknownSource(other.to_string())),
-    })
+    };
+    Ok((reports, None))
 }
 
 /// Imports the whole bundled `data/` folder: what `serve` does on an empty database.

@@ -206,28 +206,47 @@ impl SubstanceMerger {
         self.link(key, &g);
     }
 
-    /// Joins salt forms to their base where the base is itself a known substance.
+    /// Joins salt forms to their base (`levothyroxine sodium` → `levothyroxine`,
+    /// `potassium clavulanate` → `clavulanic acid`). A base no register lists alone
+    /// becomes a name of the salt's substance: people type the base.
     fn link_salts(&mut self) {
-        let keys: Vec<(String, usize)> = self
+        let keys: Vec<usize> = self
             .by_key
             .iter()
             .filter(|(k, _)| !k.starts_with('#'))
-            .map(|(k, i)| (k.clone(), *i))
+            .map(|(_, i)| *i)
             .collect();
         let mut pairs = Vec::new();
-        for (_, i) in &keys {
-            for name in &self.nodes[*i].names {
-                if let Some(base) = strip_salt(&normalize(&name.text)) {
-                    if let Some(bk) = substance_key(&base) {
-                        if let Some(&b) = self.by_key.get(&bk) {
-                            pairs.push((*i, b));
-                        }
+        let mut new_bases = Vec::new();
+        for i in keys {
+            for name in &self.nodes[i].names {
+                let Some(bases) = salt_bases(&normalize(&name.text)) else {
+                    continue;
+                };
+                let mut linked = false;
+                for base in &bases {
+                    if let Some(b) =
+                        substance_key(base).and_then(|bk| self.by_key.get(&bk).copied())
+                    {
+                        pairs.push((i, b));
+                        linked = true;
                     }
+                }
+                if !linked && name.lang == Lang::En {
+                    new_bases.push((i, bases[0].clone(), name.source.clone()));
                 }
             }
         }
         for (a, b) in pairs {
             self.union(a, b);
+        }
+        for (i, base, source) in new_bases {
+            let registers = self.nodes[i].registers.clone();
+            let reg = registers.iter().next().copied().unwrap_or(Register::Us);
+            if let Some(k) = self.mention(&base, Lang::En, reg, &source) {
+                let b = self.node(&k);
+                self.union(i, b);
+            }
         }
     }
 
@@ -337,6 +356,18 @@ impl SubstanceMerger {
     }
 }
 
+/// `клавулановая кислота` / `клавуланова кислота` → `clavulanic acid`.
+fn acid_in_english(normalized: &str) -> Option<String> {
+    let stem = normalized.strip_suffix(" кислота")?;
+    if stem.contains(' ') {
+        return None;
+    }
+    let stem = ["овая", "евая", "ова", "ева", "ная", "на"]
+        .iter()
+        .find_map(|suf| stem.strip_suffix(suf))?;
+    Some(format!("{}ic acid", medmap_indexers::names::to_latin(stem)))
+}
+
 fn shortest(names: &[Name], lang: Lang) -> Option<&str> {
     names
         .iter()
@@ -354,18 +385,34 @@ fn capitalise(s: &str) -> String {
     }
 }
 
-/// `atorvastatin calcium trihydrate` → `atorvastatin`; `None` when nothing to strip or
-/// the rest would be an ion alone (`sodium chloride` stays itself).
+/// The base names a salt form may stand for: `potassium clavulanate` →
+/// [`clavulanate`, `clavulanic acid`].
+pub fn salt_bases(normalized: &str) -> Option<Vec<String>> {
+    let base = strip_salt(normalized)?;
+    let mut v = vec![base.clone()];
+    if let Some(stem) = base.strip_suffix("ate").filter(|_| !base.contains(' ')) {
+        v.push(format!("{stem}ic acid"));
+    }
+    Some(v)
+}
+
+/// `atorvastatin calcium trihydrate` → `atorvastatin`, `potassium clavulanate` →
+/// `clavulanate`; `None` when nothing to strip or the rest would be an ion alone
+/// (`sodium chloride` stays itself).
 pub fn strip_salt(normalized: &str) -> Option<String> {
     let words: Vec<&str> = normalized.split(' ').collect();
+    let mut start = 0;
+    while start + 1 < words.len() && SALT_WORDS.contains(&words[start]) {
+        start += 1;
+    }
     let mut end = words.len();
-    while end > 1 && SALT_WORDS.contains(&words[end - 1]) {
+    while end > start + 1 && SALT_WORDS.contains(&words[end - 1]) {
         end -= 1;
     }
-    if end == words.len() || end == 0 {
+    if (start == 0 && end == words.len()) || end <= start {
         return None;
     }
-    let base = words[..end].join(" ");
+    let base = words[start..end].join(" ");
     if base.chars().count() < 5 || SALT_WORDS.contains(&base.as_str()) {
         return None;
     }
@@ -384,6 +431,34 @@ mod tests {
         );
         assert_eq!(strip_salt("sodium chloride"), None);
         assert_eq!(strip_salt("ibuprofen"), None);
+        assert_eq!(
+            strip_salt("potassium clavulanate").as_deref(),
+            Some("clavulanate")
+        );
+        assert_eq!(
+            salt_bases("potassium clavulanate"),
+            Some(vec![
+                "clavulanate".to_string(),
+                "clavulanic acid".to_string()
+            ])
+        );
+        assert_eq!(
+            strip_salt("levothyroxine sodium").as_deref(),
+            Some("levothyroxine")
+        );
+    }
+
+    #[test]
+    fn acids_meet_across_scripts() {
+        assert_eq!(
+            acid_in_english("клавулановая кислота").and_then(|e| substance_key(&e)),
+            substance_key("clavulanic acid")
+        );
+        assert_eq!(
+            acid_in_english("клавуланова кислота").and_then(|e| substance_key(&e)),
+            substance_key("clavulanic acid")
+        );
+        assert_eq!(acid_in_english("ибупрофен"), None);
     }
 
     #[test]

@@ -50,6 +50,7 @@ pub(super) fn read(
                 continue;
             };
             let name = name.trim_end_matches('*').trim();
+            let parts = name.replace(" и ", "+");
             let mut keys = Vec::new();
             if single_substance(name) {
                 if let Some(k) = merger.mention(name, Lang::Ru, Reg::Kz, source) {
@@ -66,7 +67,7 @@ pub(super) fn read(
                 }
             } else {
                 keys.extend(
-                    split_list(name, &['+', ','])
+                    split_list(&parts, &['+', ','])
                         .filter_map(|p| merger.mention(p, Lang::Ru, Reg::Kz, source)),
                 );
             }

@@ -165,7 +165,11 @@ pub(super) fn read(
                     keys.push(k);
                 }
             }
-            if ens.is_empty() {
+            // The English list is sometimes shorter than the Ukrainian one
+            // (`amoxicillin;` beside `амоксицилін; клавуланова кислота`): the
+            // Ukrainian names then carry the ingredients.
+            if uks.len() > ens.len() {
+                keys.clear();
                 keys.extend(
                     uks.iter()
                         .filter_map(|u| merger.mention(u, Lang::Uk, Reg::Ua, SOURCE)),
