@@ -201,7 +201,6 @@ async fn scenario(db: TestDb) {
     let got = reasons(&v);
     for want in [
         (5, "forbidden_facility"),
-        (6, "unknown_product"),
         (7, "duplicate"),
         (8, "out_of_range"),
         (9, "out_of_range"),
@@ -213,6 +212,12 @@ async fn scenario(db: TestDb) {
             "{want:?} in {got:?}"
         );
     }
+    // A made-up name: no confident match, so rejected (with suggestions if any).
+    assert!(
+        got.iter()
+            .any(|(l, r)| *l == 6 && (r == "unknown_product" || r == "ambiguous_product")),
+        "{got:?}"
+    );
     assert_eq!(v["checked_at_source"]["body"], 1);
     assert_eq!(v["checked_at_source"]["received"], 2);
     assert!(
@@ -324,9 +329,7 @@ async fn scenario(db: TestDb) {
         .with_timezone(&chrono_tz::Europe::Kyiv)
         .format("%Y%m%d%H%M%S")
         .to_string();
-    let xml = format!(
-        "<Offers><Offer Code=\"CH-1\" Name=\"x\" Price=\"24.50\" Quantity=\"3.500\" PriceReserve=\"22.90\"/></Offers>"
-    );
+    let xml = "<Offers><Offer Code=\"CH-1\" Name=\"x\" Price=\"24.50\" Quantity=\"3.500\" PriceReserve=\"22.90\"/></Offers>";
     let (code, v) = push(
         &base,
         &key,
@@ -340,9 +343,23 @@ async fn scenario(db: TestDb) {
     assert_eq!(v["checked_at_source"]["file_name"], 1);
 
     // 413 over the cap.
-    let big = vec![b'a'; TEST_MAX_BODY + 10];
-    let (code, _) = push(&base, &key, "", big, &[]).await;
-    assert_eq!(code, 413);
+    // Headers only, over a raw socket: the server answers before reading a body,
+    // so a client still writing one would see a broken pipe instead of the status.
+    assert_eq!(raw_413(&base, &key, TEST_MAX_BODY + 10).await, 413);
+    // A chunked body (no Content-Length) that grows past the cap.
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+        (0..8).map(|_| Ok(vec![b'a'; TEST_MAX_BODY / 4])).collect();
+    let r = reqwest::Client::new()
+        .post(format!("{base}/api/v1/feeds/stock"))
+        .bearer_auth(&key)
+        .body(reqwest::Body::wrap_stream(futures_util::stream::iter(
+            chunks,
+        )))
+        .send()
+        .await;
+    if let Ok(r) = r {
+        assert_eq!(r.status(), 413);
+    }
 
     // Freshness status is public.
     let s: Value = client
@@ -370,6 +387,24 @@ async fn scenario(db: TestDb) {
 
     run.task.abort();
     db.drop_db().await;
+}
+
+/// Sends only the request head of a push with `Content-Length: len`; returns the status.
+async fn raw_413(base: &str, key: &str, len: usize) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = base.trim_start_matches("http://");
+    let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let head = format!(
+        "POST /api/v1/feeds/stock HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {key}\r\nContent-Length: {len}\r\n\r\n"
+    );
+    s.write_all(head.as_bytes()).await.expect("write");
+    let mut buf = vec![0u8; 1024];
+    let n = s.read(&mut buf).await.expect("read");
+    let text = String::from_utf8_lossy(&buf[..n]);
+    text.split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0)
 }
 
 async fn fetch_lines(store: &Store) -> Vec<(i64, i64)> {
@@ -588,10 +623,20 @@ async fn kill_during_apply(db_url: &str) {
     }
     let total = snap_facilities.len() * products.len();
     let mut outcomes = Vec::new();
-    for delay_ms in [0u64, 100, 400, 20_000] {
+    let mut apply_ms = None;
+    for delay_ms in [0u64, 100, 400, u64::MAX] {
         let b = big.clone();
         let (base2, key2) = (base.clone(), key.clone());
-        let task = tokio::spawn(async move { push(&base2, &key2, "", b, &[]).await });
+        let task = tokio::spawn(async move {
+            reqwest::Client::new()
+                .post(format!("{base2}/api/v1/feeds/stock"))
+                .bearer_auth(key2)
+                .body(b)
+                .send()
+                .await
+                .map(|r| r.status().as_u16())
+                .unwrap_or(0)
+        });
         let rx2 = rx.clone();
         let started = tokio::task::spawn_blocking(move || {
             rx2.lock()
@@ -601,10 +646,21 @@ async fn kill_during_apply(db_url: &str) {
         .await
         .unwrap_or(false);
         assert!(started, "the apply started");
-        tokio::time::sleep(Duration::from_millis(delay_ms)).await;
-        let _ = child.kill();
-        let _ = child.wait();
-        let answered = task.await.map(|(c, _)| c).unwrap_or(0);
+        let t0 = Instant::now();
+        let answered = if delay_ms == u64::MAX {
+            // The last round lets the push finish: how long the transaction and
+            // snapshot update take shows the kills above landed inside it.
+            let code = task.await.unwrap_or(0);
+            apply_ms = Some(t0.elapsed().as_millis());
+            let _ = child.kill();
+            let _ = child.wait();
+            code
+        } else {
+            tokio::time::sleep(Duration::from_millis(delay_ms)).await;
+            let _ = child.kill();
+            let _ = child.wait();
+            task.await.unwrap_or(0)
+        };
         child = spawn();
         ready().await;
         let after = fetch_lines(&store).await;
@@ -620,7 +676,9 @@ async fn kill_during_apply(db_url: &str) {
             break;
         }
     }
-    eprintln!("kill outcomes (delay ms, http status or 0, state): {outcomes:?}");
+    eprintln!(
+        "kill outcomes (delay ms after the apply began, http status or 0, state): {outcomes:?}; an uninterrupted apply of {total} lines took {apply_ms:?} ms"
+    );
     assert!(
         outcomes.iter().any(|o| o.1 == 0 && o.2 == "before"),
         "at least one kill inside the apply transaction left the previous state: {outcomes:?}"

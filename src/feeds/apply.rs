@@ -238,11 +238,8 @@ pub async fn resolve(
                     .copied(),
             };
             match found {
-                Some(id) => {
-                    if hit.is_none() {
-                        hit = Some(id);
-                    }
-                }
+                Some(id) if hit.is_none() => hit = Some(id),
+                Some(_) => {}
                 None if *sys != CodeSystem::Medmap => {
                     new_codes.push((sys.system(ctx.id, code), code.to_string()))
                 }
@@ -341,7 +338,7 @@ pub async fn run_push(
     let mode = req.mode.unwrap_or(Mode::Snapshot);
     let rejected_total = parsed.rejected_count + validated.rejected_count;
     let accepted = (validated.lines.len() + validated.removals.len()) as u64;
-    let status = if (req.strict && rejected_total > 0) || (accepted == 0 && rejected_total > 0) {
+    let status = if rejected_total > 0 && (req.strict || accepted == 0) {
         PushStatus::Rejected
     } else if rejected_total > 0 {
         PushStatus::Partial
@@ -354,12 +351,11 @@ pub async fn run_push(
     let listed = rejected.len();
     rejected.truncate(super::parse::MAX_REJECTIONS_LISTED);
     let apply = status != PushStatus::Rejected;
-    let mut checked_at_source = BTreeMap::new();
-    if apply {
-        for (k, v) in &parsed.checked_at_sources {
-            checked_at_source.insert((*k).to_string(), *v);
-        }
-    }
+    let checked_at_source = if apply {
+        validated.checked_at_sources.clone()
+    } else {
+        BTreeMap::new()
+    };
     let report = Report {
         id: None,
         publisher: ctx.name.clone(),

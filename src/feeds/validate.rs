@@ -96,6 +96,8 @@ pub struct Validated {
     pub forbidden_count: u64,
     /// `(system, code, product_id)` to store as product external ids.
     pub new_codes: Vec<(String, String, i64)>,
+    /// Accepted rows by where their `checked_at` came from.
+    pub checked_at_sources: std::collections::BTreeMap<String, u64>,
 }
 
 /// A level from a quantity when the row gives none: fewer than two packs is "low"
@@ -147,15 +149,15 @@ fn reject(v: &mut Validated, r: Rejection) {
     }
 }
 
-fn rej(line: u32, field: &str, reason: &str, message: String) -> Rejection {
-    Rejection {
+fn rej(line: u32, field: &str, reason: &str, message: String) -> Box<Rejection> {
+    Box::new(Rejection {
         line: u64::from(line),
         field: Some(field.to_string()),
         reason: reason.to_string(),
         message,
         value: None,
         suggestions: Vec::new(),
-    }
+    })
 }
 
 /// Checks every parsed row against the resolutions and the rules.
@@ -168,9 +170,11 @@ pub fn validate(parsed: &Parsed, res: &Resolved, rules: &Rules) -> Validated {
         HashMap::with_capacity_and_hasher(parsed.rows.len(), FnvBuild::default());
     let mut fac_used = vec![false; parsed.facilities.len()];
     let mut prod_used = vec![false; parsed.products.len()];
+    let mut src_counts = [0u64; 3];
     for r in &parsed.rows {
         match check(r, parsed, res, rules, &mut seen) {
             Ok((fid, pid)) => {
+                src_counts[r.checked_src as usize] += 1;
                 fac_used[r.facility as usize] = true;
                 prod_used[r.product as usize] = true;
                 if r.remove {
@@ -192,7 +196,7 @@ pub fn validate(parsed: &Parsed, res: &Resolved, rules: &Rules) -> Validated {
                 if rj.reason == "forbidden_facility" {
                     v.forbidden_count += 1;
                 }
-                reject(&mut v, rj);
+                reject(&mut v, *rj);
             }
         }
     }
@@ -217,6 +221,12 @@ pub fn validate(parsed: &Parsed, res: &Resolved, rules: &Rules) -> Validated {
             }
         }
     }
+    for (i, name) in ["body", "file_name", "received"].iter().enumerate() {
+        if src_counts[i] > 0 {
+            v.checked_at_sources
+                .insert((*name).to_string(), src_counts[i]);
+        }
+    }
     v.new_codes.sort();
     v.new_codes.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
     v
@@ -228,7 +238,7 @@ fn check(
     res: &Resolved,
     rules: &Rules,
     seen: &mut HashMap<(i64, i64), u32, FnvBuild>,
-) -> Result<(i64, i64), Rejection> {
+) -> Result<(i64, i64), Box<Rejection>> {
     let fac_ref = || {
         parsed
             .facilities

@@ -134,6 +134,19 @@ pub struct PublisherStatus {
     pub oldest_checked_at: Option<i64>,
 }
 
+/// `publishers_status` row: name, facilities, last push at/rows/status, lines,
+/// stale facilities, oldest line.
+type StatusRow = (
+    String,
+    i64,
+    Option<i64>,
+    Option<i64>,
+    Option<String>,
+    i64,
+    i64,
+    Option<i64>,
+);
+
 fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
@@ -539,7 +552,7 @@ impl Store {
     pub async fn publishers_status(&self, fresh_secs: i64) -> Result<Vec<PublisherStatus>> {
         let cutoff = now() - fresh_secs;
         dispatch!(self, pool => {
-            let rows: Vec<(String, i64, Option<i64>, Option<i64>, Option<String>, i64, i64, Option<i64>)> = sqlx::query_as(
+            let rows: Vec<StatusRow> = sqlx::query_as(
                 "SELECT p.name,
                     (SELECT COUNT(*) FROM publisher_facilities f WHERE f.publisher_id = p.id),
                     (SELECT MAX(received_at) FROM feed_pushes x WHERE x.publisher_id = p.id AND x.rows_accepted > 0),

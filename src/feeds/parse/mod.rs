@@ -118,7 +118,6 @@ pub struct Parsed {
     pub rejected: Vec<Rejection>,
     pub rejected_count: u64,
     pub rows_read: u64,
-    pub checked_at_sources: HashMap<&'static str, u64>,
 }
 
 /// A fatal problem with the body as a whole (not one row): 400 for the push.
@@ -346,15 +345,6 @@ impl Sink {
         };
         let facility = self.intern_facility(fac);
         let product = self.intern_product(r, name);
-        *self
-            .parsed
-            .checked_at_sources
-            .entry(match checked_src {
-                CheckedAtSource::Body => "body",
-                CheckedAtSource::FileName => "file_name",
-                CheckedAtSource::Received => "received",
-            })
-            .or_default() += 1;
         self.parsed.rows.push(ParsedRow {
             line: u32::try_from(line).unwrap_or(u32::MAX),
             facility,
