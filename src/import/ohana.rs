@@ -13,6 +13,14 @@ use crate::model::{
 
 const SOURCE: &str = "ohana";
 
+/// Street, city, postcode, country of a location.
+type Address = (
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
 fn sref(id: &str) -> SourceRef {
     SourceRef::new(SOURCE, id)
 }
@@ -103,15 +111,7 @@ pub fn read(dir: &Path) -> Result<(Directory, Vec<ImportReport>), ImportError> {
         t.col("postal_code")?,
         t.col("country")?,
     );
-    let mut addresses: HashMap<
-        String,
-        (
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-        ),
-    > = HashMap::new();
+    let mut addresses: HashMap<String, Address> = HashMap::new();
     let mut rep = ImportReport::new("ohana:addresses");
     for (_, r) in rows(&t, &mut rep) {
         if let Some(l) = field(r, loc) {

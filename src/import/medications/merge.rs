@@ -164,7 +164,18 @@ impl SubstanceMerger {
         register: Register,
         source: &str,
     ) -> Option<String> {
+        let name = name.trim().trim_start_matches('*').trim();
         let key = substance_key(name)?;
+        // Acids are named differently across scripts (клавулановая кислота,
+        // клавуланова кислота ↔ clavulanic acid): link the English form by rule.
+        if matches!(lang, Lang::Ru | Lang::Uk) {
+            if let Some(ek) = acid_in_english(&normalize(name)).and_then(|en| substance_key(&en)) {
+                if ek != key {
+                    let (a, b) = (self.node(&key), self.node(&ek));
+                    self.union(a, b);
+                }
+            }
+        }
         let i = self.node(&key);
         let node = &mut self.nodes[i];
         let text = name.trim().to_string();
