@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use super::report::ImportError;
+use super::report::{ImportError, ImportReport};
 
 /// A CSV file read whole with its header index. The bundled files are a few MB,
 /// so reading them at once is simpler and faster than streaming.
@@ -57,6 +57,20 @@ impl Table {
             header,
             rows,
         })
+    }
+
+    /// The well-formed rows with their line numbers, counting every row as read and
+    /// rejecting the malformed ones into `rep`.
+    pub fn valid_rows<'a>(&'a self, rep: &mut ImportReport) -> Vec<(u64, &'a csv::StringRecord)> {
+        let mut v = Vec::with_capacity(self.rows.len());
+        for (line, row) in &self.rows {
+            rep.read += 1;
+            match row {
+                Ok(r) => v.push((*line, r)),
+                Err(e) => rep.reject(*line, e.clone()),
+            }
+        }
+        v
     }
 
     /// Column index by name; a missing column is a format error for the whole file.

@@ -74,21 +74,13 @@ pub fn read(path: &Path, list: NhsList) -> Result<(Vec<Facility>, ImportReport),
     let mut rep = ImportReport::new(source);
     let mut out = Vec::new();
     let mut seen = std::collections::HashSet::new();
-    for (line, row) in &t.rows {
-        rep.read += 1;
-        let r = match row {
-            Ok(r) => r,
-            Err(e) => {
-                rep.reject(*line, e.clone());
-                continue;
-            }
-        };
+    for (line, r) in t.valid_rows(&mut rep) {
         let (Some(code), Some(nm)) = (field(r, id), field(r, name)) else {
-            rep.reject(*line, "no ODS code or name");
+            rep.reject(line, "no ODS code or name");
             continue;
         };
         if !seen.insert(code.to_string()) {
-            rep.reject(*line, "duplicate ODS code (first row kept)");
+            rep.reject(line, "duplicate ODS code (first row kept)");
             continue;
         }
         let coords = parse_coord(field(r, lat), 90.0)
@@ -96,7 +88,7 @@ pub fn read(path: &Path, list: NhsList) -> Result<(Vec<Facility>, ImportReport),
         let (la, lo) = match coords {
             Ok(c) => c,
             Err(e) => {
-                rep.reject(*line, e);
+                rep.reject(line, e);
                 continue;
             }
         };

@@ -25,18 +25,6 @@ fn sref(id: &str) -> SourceRef {
     SourceRef::new(SOURCE, id)
 }
 
-fn rows<'a>(t: &'a Table, rep: &mut ImportReport) -> Vec<(u64, &'a csv::StringRecord)> {
-    let mut v = Vec::new();
-    for (line, row) in &t.rows {
-        rep.read += 1;
-        match row {
-            Ok(r) => v.push((*line, r)),
-            Err(e) => rep.reject(*line, e.clone()),
-        }
-    }
-    v
-}
-
 fn list(s: Option<&str>) -> Vec<String> {
     s.map(|s| {
         s.split(',')
@@ -86,7 +74,7 @@ pub fn read(dir: &Path) -> Result<(Directory, Vec<ImportReport>), ImportError> {
         t.col("website")?,
     );
     let mut rep = ImportReport::new("ohana:organizations");
-    for (line, r) in rows(&t, &mut rep) {
+    for (line, r) in t.valid_rows(&mut rep) {
         let (Some(i), Some(n)) = (field(r, id), field(r, name)) else {
             rep.reject(line, "no id or name");
             continue;
@@ -113,7 +101,7 @@ pub fn read(dir: &Path) -> Result<(Directory, Vec<ImportReport>), ImportError> {
     );
     let mut addresses: HashMap<String, Address> = HashMap::new();
     let mut rep = ImportReport::new("ohana:addresses");
-    for (_, r) in rows(&t, &mut rep) {
+    for (_, r) in t.valid_rows(&mut rep) {
         if let Some(l) = field(r, loc) {
             let street = [field(r, a1), field(r, a2)]
                 .into_iter()
@@ -138,7 +126,7 @@ pub fn read(dir: &Path) -> Result<(Directory, Vec<ImportReport>), ImportError> {
     let (ploc, num) = (t.col("location_id")?, t.col("number")?);
     let mut phones: HashMap<String, Vec<String>> = HashMap::new();
     let mut rep = ImportReport::new("ohana:phones");
-    for (_, r) in rows(&t, &mut rep) {
+    for (_, r) in t.valid_rows(&mut rep) {
         if let (Some(l), Some(n)) = (field(r, ploc), field(r, num)) {
             phones.entry(l.into()).or_default().push(n.into());
             rep.imported += 1;
@@ -161,7 +149,7 @@ pub fn read(dir: &Path) -> Result<(Directory, Vec<ImportReport>), ImportError> {
         t.col("website")?,
     );
     let mut rep = ImportReport::new("ohana:locations");
-    for (line, r) in rows(&t, &mut rep) {
+    for (line, r) in t.valid_rows(&mut rep) {
         let (Some(i), Some(n)) = (field(r, id), field(r, name)) else {
             rep.reject(line, "no id or name");
             continue;
@@ -200,7 +188,7 @@ pub fn read(dir: &Path) -> Result<(Directory, Vec<ImportReport>), ImportError> {
     let t = Table::read(&dir.join("taxonomy.csv"))?;
     let (id, name, parent) = (t.col("taxonomy_id")?, t.col("name")?, t.col("parent_id")?);
     let mut rep = ImportReport::new("ohana:taxonomy");
-    for (line, r) in rows(&t, &mut rep) {
+    for (line, r) in t.valid_rows(&mut rep) {
         let (Some(i), Some(n)) = (field(r, id), field(r, name)) else {
             rep.reject(line, "no id or name");
             continue;
@@ -238,7 +226,7 @@ pub fn read(dir: &Path) -> Result<(Directory, Vec<ImportReport>), ImportError> {
         .map(|f| (f.src.source_id.clone(), f.organization.clone()))
         .collect();
     let mut rep = ImportReport::new("ohana:services");
-    for (line, r) in rows(&t, &mut rep) {
+    for (line, r) in t.valid_rows(&mut rep) {
         let (Some(i), Some(n)) = (field(r, id), field(r, name)) else {
             rep.reject(line, "no id or name");
             continue;
@@ -285,7 +273,7 @@ pub fn read(dir: &Path) -> Result<(Directory, Vec<ImportReport>), ImportError> {
         t.col("closes_at")?,
     );
     let mut rep = ImportReport::new("ohana:regular_schedules");
-    for (line, r) in rows(&t, &mut rep) {
+    for (line, r) in t.valid_rows(&mut rep) {
         let Some(i) = field(r, id) else {
             rep.reject(line, "no id");
             continue;

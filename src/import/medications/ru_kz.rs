@@ -36,17 +36,9 @@ pub(super) fn read(
             t.col("atc_name_en")?,
         );
         let mut rep = ImportReport::new(source);
-        for (line, row) in &t.rows {
-            rep.read += 1;
-            let r = match row {
-                Ok(r) => r,
-                Err(e) => {
-                    rep.reject(*line, e.clone());
-                    continue;
-                }
-            };
+        for (line, r) in t.valid_rows(&mut rep) {
             let (Some(no), Some(name)) = (field(r, row_no), field(r, inn)) else {
-                rep.reject(*line, "no row number or INN");
+                rep.reject(line, "no row number or INN");
                 continue;
             };
             let name = name.trim_end_matches('*').trim();
@@ -107,17 +99,9 @@ pub(super) fn read(
             t.col("registration_numbers")?,
         );
         let mut rep = ImportReport::new(SOURCE);
-        for (line, row) in &t.rows {
-            rep.read += 1;
-            let r = match row {
-                Ok(r) => r,
-                Err(e) => {
-                    rep.reject(*line, e.clone());
-                    continue;
-                }
-            };
+        for (line, r) in t.valid_rows(&mut rep) {
             let Some(n) = field(r, name) else {
-                rep.reject(*line, "no name");
+                rep.reject(line, "no name");
                 continue;
             };
             let k = field(r, kind).unwrap_or("trade");

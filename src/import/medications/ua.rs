@@ -40,15 +40,7 @@ pub(super) fn read(
         let t = Table::read(&inn)?;
         let (uk, en) = (t.col("inn_uk")?, t.col("inn_en")?);
         let mut rep = ImportReport::new("ua_drlz_inn_uk_en");
-        for (line, row) in &t.rows {
-            rep.read += 1;
-            let r = match row {
-                Ok(r) => r,
-                Err(e) => {
-                    rep.reject(*line, e.clone());
-                    continue;
-                }
-            };
+        for (line, r) in t.valid_rows(&mut rep) {
             let (u, e) = (field(r, uk), field(r, en));
             let ku = u.and_then(|u| merger.mention(u, Lang::Uk, Reg::Ua, SOURCE));
             let ke = e.and_then(|e| merger.mention(e, Lang::En, Reg::Ua, SOURCE));
@@ -61,7 +53,7 @@ pub(super) fn read(
                     rep.imported += 1;
                 }
                 (Some(_), None) | (None, Some(_)) => rep.imported += 1,
-                (None, None) => rep.reject(*line, "no INN name"),
+                (None, None) => rep.reject(line, "no INN name"),
             }
         }
         reports.push(rep);
@@ -77,22 +69,14 @@ pub(super) fn read(
             t.col("name_en")?,
         );
         let mut rep = ImportReport::new("ua_drlz_atc_uk_en");
-        for (line, row) in &t.rows {
-            rep.read += 1;
-            let r = match row {
-                Ok(r) => r,
-                Err(e) => {
-                    rep.reject(*line, e.clone());
-                    continue;
-                }
-            };
+        for (line, r) in t.valid_rows(&mut rep) {
             // Levels 1-4 are groups, not substances: read, but nothing to import.
             if field(r, level) != Some("5") {
                 rep.imported += 1;
                 continue;
             }
             let Some(c) = field(r, code) else {
-                rep.reject(*line, "no ATC code");
+                rep.reject(line, "no ATC code");
                 continue;
             };
             let (u, e) = (field(r, uk), field(r, en));
@@ -134,17 +118,9 @@ pub(super) fn read(
             c("legal_status_uk")?,
         );
         let mut rep = ImportReport::new("ua_drlz_products_inn_2026");
-        for (line, row) in &t.rows {
-            rep.read += 1;
-            let r = match row {
-                Ok(r) => r,
-                Err(e) => {
-                    rep.reject(*line, e.clone());
-                    continue;
-                }
-            };
+        for (line, r) in t.valid_rows(&mut rep) {
             let (Some(id), Some(name)) = (field(r, pid), field(r, nuk)) else {
-                rep.reject(*line, "no product id or Ukrainian name");
+                rep.reject(line, "no product id or Ukrainian name");
                 continue;
             };
             let ens: Vec<&str> = field(r, ien)
@@ -221,21 +197,13 @@ pub(super) fn read(
             t.col("inn_en_matched")?,
         );
         let mut rep = ImportReport::new("ua_drlz_products_uk_en");
-        for (line, row) in &t.rows {
-            rep.read += 1;
-            let r = match row {
-                Ok(r) => r,
-                Err(e) => {
-                    rep.reject(*line, e.clone());
-                    continue;
-                }
-            };
+        for (line, r) in t.valid_rows(&mut rep) {
             let Some(id) = field(r, pid) else {
-                rep.reject(*line, "no product id");
+                rep.reject(line, "no product id");
                 continue;
             };
             let Some(name) = field(r, nuk).or(field(r, nen)) else {
-                rep.reject(*line, "no name");
+                rep.reject(line, "no name");
                 continue;
             };
             let keys: Vec<String> = field(r, inn)

@@ -50,21 +50,13 @@ pub(super) fn read(
             t.col("preferred_substance_name")?,
         );
         let mut rep = ImportReport::new(SOURCE);
-        for (line, row) in &t.rows {
-            rep.read += 1;
-            let r = match row {
-                Ok(r) => r,
-                Err(e) => {
-                    rep.reject(*line, e.clone());
-                    continue;
-                }
-            };
+        for (line, r) in t.valid_rows(&mut rep) {
             let (Some(n), Some(p)) = (field(r, name), field(r, pref)) else {
-                rep.reject(*line, "no name or preferred substance name");
+                rep.reject(line, "no name or preferred substance name");
                 continue;
             };
             let Some(pk) = merger.mention(p, Lang::En, Reg::Us, SOURCE) else {
-                rep.reject(*line, "preferred substance name normalises to nothing");
+                rep.reject(line, "preferred substance name normalises to nothing");
                 continue;
             };
             if let Some(code) = field(r, unii) {
@@ -78,7 +70,7 @@ pub(super) fn read(
                 }
                 Some("brand") => drafts.push(product(SOURCE, n, vec![pk])),
                 other => {
-                    rep.reject(*line, format!("unknown name_type {other:?}"));
+                    rep.reject(line, format!("unknown name_type {other:?}"));
                     continue;
                 }
             }
@@ -93,17 +85,9 @@ pub(super) fn read(
         let t = Table::read(&path)?;
         let (name, ingr) = (t.col("drug_name")?, t.col("active_ingredients")?);
         let mut rep = ImportReport::new(SOURCE);
-        for (line, row) in &t.rows {
-            rep.read += 1;
-            let r = match row {
-                Ok(r) => r,
-                Err(e) => {
-                    rep.reject(*line, e.clone());
-                    continue;
-                }
-            };
+        for (line, r) in t.valid_rows(&mut rep) {
             let (Some(n), Some(i)) = (field(r, name), field(r, ingr)) else {
-                rep.reject(*line, "no drug name or ingredients");
+                rep.reject(line, "no drug name or ingredients");
                 continue;
             };
             let keys: Vec<String> = split_list(i, &[';'])
