@@ -8,7 +8,7 @@ use std::fs::File;
 use std::time::Instant;
 
 use axum::http::StatusCode;
-use medmap_indexers::names::{normalize, ConceptKind, Hit, MatchKind};
+use medmap_indexers::names::{normalize, skeleton, ConceptKind, Hit, MatchKind};
 
 use super::parse::{parse_file, ParseError, ParseOptions, Parsed};
 use super::report::{PushStatus, Report, Suggestion};
@@ -91,11 +91,13 @@ pub fn resolve_name(snap: &Snapshot, name: &str) -> ProductRes {
             // A generic named after its substance ("Парацетамол"): the product group
             // with the substance's own name.
             let groups = brands(snap, best.id);
-            let wanted = normalize(&best.matched);
+            // Compared by the cross-script skeleton, so the Ukrainian "Ібупрофен" finds
+            // the Russian-register "Ибупрофен" product.
+            let key = |t: &str| skeleton(&normalize(t));
+            let wanted = key(&best.matched);
             let generic = groups.iter().find(|g| {
                 snap.products.get(g).is_some_and(|p| {
-                    normalize(&p.name) == wanted
-                        || p.names.iter().any(|(n, _)| normalize(n) == wanted)
+                    key(&p.name) == wanted || p.names.iter().any(|(n, _)| key(n) == wanted)
                 })
             });
             match generic {
