@@ -330,7 +330,10 @@ pub async fn run_push(
     let mut rules = Rules::new(chrono::Utc::now().timestamp());
     rules.max_age_secs = ctx.max_age_days.max(1) * 86_400;
     let (parsed, validated) = tokio::task::spawn_blocking(move || {
+        let mut parsed = parsed;
         let v = validate(&parsed, &resolved, &rules);
+        // The compact rows are done with; free them before the apply allocates.
+        parsed.rows = Vec::new();
         (parsed, v)
     })
     .await

@@ -72,7 +72,10 @@ pub async fn push(a: &PushArgs<'_>) -> anyhow::Result<(bool, String)> {
     }
     let resp = req.send().await.context("sending the push")?;
     let status = resp.status();
-    let body: serde_json::Value = resp.json().await.context("reading the answer")?;
+    let text = resp.text().await.context("reading the answer")?;
+    let Ok(body) = serde_json::from_str::<serde_json::Value>(&text) else {
+        return Ok((false, format!("HTTP {status}\n{text}\n")));
+    };
     let report = if body.get("error").is_some() {
         body["error"]["details"]["report"].clone()
     } else {
