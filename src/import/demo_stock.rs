@@ -64,7 +64,7 @@ pub fn generate(
     // A base shelf price per product (in pence), then per-pharmacy variation.
     let base: Vec<f64> = products
         .iter()
-        .map(|_| rng.random_range(150.0..2500.0))
+        .map(|_| rng.random_range(100.0..1500.0))
         .collect();
     let idx: Vec<usize> = (0..products.len()).collect();
     let mut out = Vec::with_capacity(pharmacies.len() * per_pharmacy);

@@ -126,10 +126,18 @@ pub async fn import_demo_stock(
     for (_, s) in &links {
         *per_substance.entry(*s).or_default() += 1;
     }
-    let mut weight: HashMap<i64, f64> = HashMap::new();
+    // How common a product is: its commonest ingredient, divided among the
+    // ingredients (single-substance products are what pharmacies stock most).
+    let mut weight: HashMap<i64, (f64, usize)> = HashMap::new();
     for (p, s) in &links {
-        *weight.entry(*p).or_default() += (1.0 + per_substance[s] as f64).ln();
+        let w = weight.entry(*p).or_default();
+        w.0 = w.0.max((1.0 + per_substance[s] as f64).ln());
+        w.1 += 1;
     }
+    let weight: HashMap<i64, f64> = weight
+        .into_iter()
+        .map(|(p, (w, n))| (p, w / n as f64))
+        .collect();
     // English-named US products, the commonest first: the bundled pharmacies are in
     // England, Finland and Sweden.
     let mut pool: Vec<DemoProduct> = products
