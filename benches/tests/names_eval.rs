@@ -1,5 +1,6 @@
-//! Full-size evaluation of the name index on the bundled registers. Run with
-//! `cargo test -p medmap-benches --release -- --nocapture eval`: prints the
+//! Full-size evaluation of the name index on the bundled registers. Ignored in the
+//! default test run (a brute-force baseline over every key takes minutes); run with
+//! `cargo test -p medmap-benches --release -- --ignored --nocapture eval`: prints the
 //! recall table (ours vs brute-force Damerau-Levenshtein), the worst misses and
 //! the hand-written truth set's recall.
 
@@ -14,6 +15,7 @@ use medmap_indexers::names::eval::{
 use medmap_indexers::names::{ConceptKind, NameIndex};
 
 #[test]
+#[ignore = "minutes long: run with --release -- --ignored"]
 fn eval_full_fixture() {
     let dir = default_data_dir();
     if !dir.exists() {
