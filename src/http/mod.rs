@@ -9,7 +9,6 @@ pub mod ops;
 pub mod params;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::routing::get;
 use axum::Router;
@@ -17,7 +16,6 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::snapshot::{SharedSnapshot, Snapshot};
@@ -81,7 +79,6 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(metrics_layer::record))
         .layer(CompressionLayer::new())
         .layer(RequestBodyLimitLayer::new(max_body))
-        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
         // Logs carry method, path and status, never the query string together with
         // a client address: medication queries are health data.
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {

@@ -5,12 +5,28 @@ pub mod facilities;
 pub mod feeds;
 pub mod medications;
 
+use std::time::Duration;
+
+use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::Router;
+use tower_http::timeout::TimeoutLayer;
 
 use super::AppState;
 
+/// Reads answer in milliseconds; 30 s means something is wrong, and the client hears so.
+const READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// A feed push of a million rows streams, validates and applies for longer than any
+/// read; a cancelled push rolls back whole, so the bound only has to be generous.
+const PUSH_TIMEOUT: Duration = Duration::from_secs(600);
+
 pub fn router() -> Router<AppState> {
+    let push = Router::new()
+        .route("/feeds/stock", post(feeds::push))
+        .route_layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            PUSH_TIMEOUT,
+        ));
     Router::new()
         .route("/medications/search", get(medications::search))
         .route("/medications/suggest", get(medications::suggest))
@@ -18,7 +34,11 @@ pub fn router() -> Router<AppState> {
         .route("/availability", get(availability::availability))
         .route("/facilities", get(facilities::list))
         .route("/facilities/{id}", get(facilities::detail))
-        .route("/feeds/stock", post(feeds::push))
         .route("/feeds/{id}", get(feeds::report))
         .route("/publishers/status", get(feeds::status))
+        .route_layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            READ_TIMEOUT,
+        ))
+        .merge(push)
 }
