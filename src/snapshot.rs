@@ -64,6 +64,8 @@ pub struct Snapshot {
     /// Product id → dense index in `stock`, and back.
     pub product_index: Arc<HashMap<i64, u32>>,
     pub product_ids: Arc<Vec<i64>>,
+    /// Product groups by ingredient set, most widely registered first: analogs.
+    pub by_ingredients: Arc<HashMap<Vec<i64>, Vec<i64>>>,
     /// Per facility index: where its stock lines come from (`demo` or a publisher)
     /// and their currency. The packed stock line has no room for them, and one
     /// facility's lines share both.
@@ -255,8 +257,20 @@ impl Snapshot {
                     g.members.len() as f32 + stocked.get(&g.id).copied().unwrap_or(0.0);
             }
         }
+        // Most widely registered first, once here rather than on every request.
+        let size = |id: &i64| std::cmp::Reverse(groups.get(id).map_or(0, |g| g.members.len()));
+        let mut by_ingredients: HashMap<Vec<i64>, Vec<i64>> = HashMap::new();
+        for g in groups.values().filter(|g| !g.ingredients.is_empty()) {
+            by_ingredients
+                .entry(g.ingredients.clone())
+                .or_default()
+                .push(g.id);
+        }
+        for v in by_ingredients.values_mut() {
+            v.sort_by_key(|id| (size(id), *id));
+        }
         for s in subs.values_mut() {
-            s.products.sort_unstable();
+            s.products.sort_by_key(|id| (size(id), *id));
         }
 
         let mut concepts: Vec<ConceptInput> = Vec::with_capacity(subs.len() + groups.len());
@@ -361,6 +375,7 @@ impl Snapshot {
             stock,
             product_index: Arc::new(product_index),
             product_ids: Arc::new(product_ids),
+            by_ingredients: Arc::new(by_ingredients),
             stock_meta,
         }
     }
@@ -405,6 +420,7 @@ impl Snapshot {
             stock: self.stock.apply(&ups, &rem),
             product_index: self.product_index.clone(),
             product_ids: self.product_ids.clone(),
+            by_ingredients: self.by_ingredients.clone(),
             stock_meta: meta,
         }
     }

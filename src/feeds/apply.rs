@@ -90,7 +90,7 @@ pub fn resolve_name(snap: &Snapshot, name: &str) -> ProductRes {
         ConceptKind::Substance => {
             // A generic named after its substance ("Парацетамол"): the product group
             // with the substance's own name.
-            let groups = brands(snap, best.id);
+            let groups: Vec<i64> = brands(snap, best.id).collect();
             // Compared by the cross-script skeleton, so the Ukrainian "Ібупрофен" finds
             // the Russian-register "Ибупрофен" product.
             let key = |t: &str| skeleton(&normalize(t));

@@ -163,32 +163,22 @@ fn refs_of_products(
 }
 
 /// Product groups with the same ingredient set, the most widely registered first.
-pub fn analogs(snap: &Snapshot, product: i64) -> Vec<i64> {
-    let Some(p) = snap.products.get(&product) else {
-        return Vec::new();
-    };
-    if p.ingredients.is_empty() {
-        return Vec::new();
-    }
-    let mut v: Vec<i64> = snap
-        .names
-        .products_with_ingredients(&p.ingredients)
+pub fn analogs(snap: &Snapshot, product: i64) -> impl Iterator<Item = i64> + '_ {
+    snap.products
+        .get(&product)
+        .and_then(|p| snap.by_ingredients.get(&p.ingredients))
         .into_iter()
-        .filter(|&id| id != product)
-        .collect();
-    v.sort_by_key(|id| std::cmp::Reverse(snap.products.get(id).map_or(0, |g| g.members.len())));
-    v
+        .flatten()
+        .copied()
+        .filter(move |&id| id != product)
 }
 
 /// Products containing a substance, the most widely registered first.
-pub fn brands(snap: &Snapshot, substance: i64) -> Vec<i64> {
-    let mut v = snap
-        .substances
+pub fn brands(snap: &Snapshot, substance: i64) -> impl Iterator<Item = i64> + '_ {
+    snap.substances
         .get(&substance)
-        .map(|s| s.products.clone())
-        .unwrap_or_default();
-    v.sort_by_key(|id| std::cmp::Reverse(snap.products.get(id).map_or(0, |g| g.members.len())));
-    v
+        .into_iter()
+        .flat_map(|s| s.products.iter().copied())
 }
 
 fn names_of(snap: &Snapshot, kind: ConceptKind, id: i64) -> Vec<String> {
@@ -208,7 +198,7 @@ pub fn item(snap: &Snapshot, hit: &Hit, lang: DisplayLang) -> Item {
             None,
             Some(refs_of_products(
                 snap,
-                brands(snap, hit.id).into_iter(),
+                brands(snap, hit.id),
                 lang,
                 INLINE_RELATED,
             )),
@@ -229,7 +219,7 @@ pub fn item(snap: &Snapshot, hit: &Hit, lang: DisplayLang) -> Item {
                     .collect(),
                 Some(refs_of_products(
                     snap,
-                    analogs(snap, hit.id).into_iter(),
+                    analogs(snap, hit.id),
                     lang,
                     INLINE_RELATED,
                 )),
@@ -354,7 +344,7 @@ pub async fn detail(
                 registration_numbers: Vec::new(),
                 sources: Vec::new(),
                 analogs: Vec::new(),
-                brands: refs_of_products(&snap, brands(&snap, n).into_iter(), lang, 500),
+                brands: refs_of_products(&snap, brands(&snap, n), lang, 500),
             }
         }
         ConceptKind::Product => {
@@ -379,7 +369,7 @@ pub async fn detail(
                 atc: g.atc.clone(),
                 registration_numbers: g.registration_numbers.clone(),
                 sources: g.sources.clone(),
-                analogs: refs_of_products(&snap, analogs(&snap, n).into_iter(), lang, 500),
+                analogs: refs_of_products(&snap, analogs(&snap, n), lang, 500),
                 brands: Vec::new(),
             }
         }
