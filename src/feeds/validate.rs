@@ -6,7 +6,6 @@
 //! it keeps up with the parser.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 
 use super::parse::{Parsed, ParsedRow, MAX_REJECTIONS_LISTED};
 use super::report::{Rejection, Suggestion};
@@ -112,35 +111,7 @@ pub fn status_from_quantity(q: Option<f64>) -> StockStatus {
     }
 }
 
-/// FNV-1a: the duplicate check hashes two integers per row; SipHash would be a
-/// tenth of the whole validation budget.
-#[derive(Default)]
-pub struct Fnv(u64);
-
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for b in bytes {
-            h ^= u64::from(*b);
-            h = h.wrapping_mul(0x100_0000_01b3);
-        }
-        self.0 = h;
-    }
-    fn write_i64(&mut self, v: i64) {
-        // One multiply-xorshift per integer: good enough spread for ids.
-        let h = (self.0 ^ v as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        self.0 = h ^ (h >> 29);
-    }
-}
-
-pub type FnvBuild = BuildHasherDefault<Fnv>;
+pub use medmap_indexers::hash::FnvBuild;
 
 fn reject(v: &mut Validated, r: Rejection) {
     v.rejected_count += 1;

@@ -15,34 +15,11 @@
 use std::cell::RefCell;
 use std::collections::HashMap as StdHashMap;
 use std::collections::HashSet as StdHashSet;
-use std::hash::{BuildHasherDefault, Hasher};
 
-/// FNV-1a: the maps here are keyed by small integers and short strings that
-/// come from the index itself, so SipHash's flooding protection buys nothing
-/// and costs a measurable share of a query.
-#[derive(Default, Clone, Copy)]
-pub(crate) struct Fnv(u64);
+use crate::hash::FnvBuild;
 
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for b in bytes {
-            h ^= u64::from(*b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = h;
-    }
-}
-
-type HashMap<K, V> = StdHashMap<K, V, BuildHasherDefault<Fnv>>;
-type HashSet<K> = StdHashSet<K, BuildHasherDefault<Fnv>>;
+type HashMap<K, V> = StdHashMap<K, V, FnvBuild>;
+type HashSet<K> = StdHashSet<K, FnvBuild>;
 
 use fst::{IntoStreamer, Map, MapBuilder, Streamer};
 use levenshtein_automata::LevenshteinAutomatonBuilder;
