@@ -110,6 +110,30 @@ pub struct Product {
     pub names: Vec<Name>,
 }
 
+impl Product {
+    /// A product known by one name in one register, every other field empty: each
+    /// register importer fills in what its file has with struct-update syntax.
+    pub fn named(source: &str, source_id: &str, name: &str, lang: Lang) -> Product {
+        Product {
+            src: SourceRef::new(source, source_id),
+            name: name.to_string(),
+            name_latin: None,
+            lang,
+            form: None,
+            strength: None,
+            atc: None,
+            registration_numbers: Vec::new(),
+            otc: None,
+            substance_keys: Vec::new(),
+            names: vec![Name {
+                text: name.to_string(),
+                lang,
+                source: source.to_string(),
+            }],
+        }
+    }
+}
+
 /// What a facility is, as citizens and social workers filter by it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

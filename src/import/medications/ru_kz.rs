@@ -7,7 +7,7 @@ use super::merge::{Register as Reg, SubstanceMerger};
 use super::{split_list, Draft};
 use crate::import::csvutil::{field, owned, Table};
 use crate::import::report::{ImportError, ImportReport};
-use crate::model::{Lang, Name, Product, SourceRef};
+use crate::model::{Lang, Product};
 
 fn single_substance(name: &str) -> bool {
     !name.contains('+') && !name.contains(',') && !name.to_lowercase().contains(" и ")
@@ -65,21 +65,9 @@ pub(super) fn read(
             }
             drafts.push(Draft {
                 product: Product {
-                    src: SourceRef::new(source, no),
-                    name: name.to_string(),
-                    name_latin: None,
-                    lang: Lang::Ru,
                     form: owned(r, chr),
-                    strength: None,
                     atc: owned(r, atc),
-                    registration_numbers: Vec::new(),
-                    otc: None,
-                    substance_keys: Vec::new(),
-                    names: vec![Name {
-                        text: name.to_string(),
-                        lang: Lang::Ru,
-                        source: source.into(),
-                    }],
+                    ..Product::named(source, no, name, Lang::Ru)
                 },
                 ingredient_keys: keys,
             });
@@ -118,23 +106,10 @@ pub(super) fn read(
             }
             drafts.push(Draft {
                 product: Product {
-                    src: SourceRef::new(SOURCE, n),
-                    name: n.to_string(),
-                    name_latin: None,
-                    lang: Lang::Ru,
-                    form: None,
-                    strength: None,
-                    atc: None,
                     registration_numbers: field(r, regs)
                         .map(|s| split_list(s, &[';']).map(String::from).collect())
                         .unwrap_or_default(),
-                    otc: None,
-                    substance_keys: Vec::new(),
-                    names: vec![Name {
-                        text: n.to_string(),
-                        lang: Lang::Ru,
-                        source: SOURCE.into(),
-                    }],
+                    ..Product::named(SOURCE, n, n, Lang::Ru)
                 },
                 ingredient_keys: keys,
             });

@@ -7,7 +7,7 @@ use super::merge::{Register as Reg, SubstanceMerger};
 use super::{split_list, Draft};
 use crate::import::csvutil::{field, owned, Table};
 use crate::import::report::{ImportError, ImportReport};
-use crate::model::{Lang, Name, Product, SourceRef};
+use crate::model::{Lang, Name, Product};
 
 const SOURCE: &str = "ua_drlz";
 
@@ -166,17 +166,13 @@ pub(super) fn read(
             }
             drafts.push(Draft {
                 product: Product {
-                    src: SourceRef::new(SOURCE, id),
-                    name: name.to_string(),
                     name_latin: latin,
-                    lang: Lang::Uk,
                     form: owned(r, form),
-                    strength: None,
                     atc: owned(r, atc),
                     registration_numbers: owned(r, reg).into_iter().collect(),
                     otc: field(r, legal).map(|l| l.contains("без рецепт")),
-                    substance_keys: Vec::new(),
                     names,
+                    ..Product::named(SOURCE, id, name, Lang::Uk)
                 },
                 ingredient_keys: keys,
             });
@@ -228,19 +224,12 @@ pub(super) fn read(
             // Same product id as the 2026 list: `resolve` merges the registration numbers.
             drafts.push(Draft {
                 product: Product {
-                    src: SourceRef::new(SOURCE, id),
-                    name: name.to_string(),
                     name_latin: owned(r, nen),
-                    lang: Lang::Uk,
-                    form: None,
-                    strength: None,
-                    atc: None,
                     registration_numbers: field(r, regs)
                         .map(|s| split_list(s, &[';']).map(String::from).collect())
                         .unwrap_or_default(),
-                    otc: None,
-                    substance_keys: Vec::new(),
                     names,
+                    ..Product::named(SOURCE, id, name, Lang::Uk)
                 },
                 ingredient_keys: keys,
             });

@@ -8,27 +8,11 @@ use super::merge::{Register as Reg, SubstanceMerger};
 use super::{split_list, Draft};
 use crate::import::csvutil::{field, Table};
 use crate::import::report::{ImportError, ImportReport};
-use crate::model::{Lang, Name, Product, SourceRef};
+use crate::model::{Lang, Product};
 
 fn product(source: &str, name: &str, keys: Vec<String>) -> Draft {
     Draft {
-        product: Product {
-            src: SourceRef::new(source, name),
-            name: name.to_string(),
-            name_latin: None,
-            lang: Lang::En,
-            form: None,
-            strength: None,
-            atc: None,
-            registration_numbers: Vec::new(),
-            otc: None,
-            substance_keys: Vec::new(),
-            names: vec![Name {
-                text: name.to_string(),
-                lang: Lang::En,
-                source: source.into(),
-            }],
-        },
+        product: Product::named(source, name, name, Lang::En),
         ingredient_keys: keys,
     }
 }
