@@ -54,6 +54,9 @@ pub struct Snapshot {
     pub facilities: Arc<Vec<FacilityRow>>,
     /// Facility id → index into `facilities` (and into the place index).
     pub facility_index: Arc<HashMap<i64, u32>>,
+    /// Normalised facility names, by facility index: name filters compare against
+    /// these instead of normalising 20k names per request.
+    pub facility_names: Arc<Vec<String>>,
     pub places: Arc<PlaceIndex>,
     /// Opening hours per facility index (Unknown when the source has none).
     pub hours: Arc<Vec<Hours>>,
@@ -361,6 +364,7 @@ impl Snapshot {
             })
             .collect();
         let stock = StockIndex::build(lines, product_ids.len());
+        let facility_names = facilities.iter().map(|f| normalize(&f.name)).collect();
         Snapshot {
             built_at: now,
             names: Arc::new(names),
@@ -369,6 +373,7 @@ impl Snapshot {
             product_group: Arc::new(product_group),
             facilities: Arc::new(facilities),
             facility_index: Arc::new(facility_index),
+            facility_names: Arc::new(facility_names),
             places: Arc::new(places),
             hours: Arc::new(hours),
             open: Arc::new(arc_swap::ArcSwap::from_pointee(open)),
@@ -414,6 +419,7 @@ impl Snapshot {
             product_group: self.product_group.clone(),
             facilities: self.facilities.clone(),
             facility_index: self.facility_index.clone(),
+            facility_names: self.facility_names.clone(),
             places: self.places.clone(),
             hours: self.hours.clone(),
             open: self.open.clone(),

@@ -101,7 +101,7 @@ pub async fn list(
     let keep = |i: u32, f: &FacilityRow| {
         kind.is_none_or(|k| f.kind == k)
             && q.as_ref()
-                .is_none_or(|q| normalize(&f.name).contains(q.as_str()))
+                .is_none_or(|q| snap.facility_names[i as usize].contains(q.as_str()))
             && (!open_now || snap.is_open(i, now) == Some(true))
     };
     let candidates: Box<dyn Iterator<Item = (u32, Option<f64>)>> = match point {
