@@ -29,6 +29,9 @@ pub struct ServeArgs {
     /// Largest accepted request body in bytes (feeds).
     #[arg(long, env = "MEDMAP_MAX_BODY_BYTES", default_value_t = 50 * 1024 * 1024)]
     pub max_body_bytes: usize,
+    /// Memory for memoised medication search/suggest answers, in MiB (0: off).
+    #[arg(long, env = "MEDMAP_SEARCH_CACHE_MB", default_value_t = 32)]
+    pub search_cache_mb: u64,
 }
 
 /// Logs go to stderr; never with query text and client address together (health

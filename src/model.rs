@@ -72,6 +72,19 @@ impl Lang {
     }
 }
 
+/// The languages names are shown in. Every concept's display name in each is worked
+/// out once per snapshot, so a request picks a string instead of scanning names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DisplayLang {
+    En = 0,
+    Uk = 1,
+    Ru = 2,
+}
+
+impl DisplayLang {
+    pub const ALL: [DisplayLang; 3] = [DisplayLang::En, DisplayLang::Uk, DisplayLang::Ru];
+}
+
 /// One spelling of a medication name with its language and the register it came from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Name {

@@ -93,9 +93,19 @@ pub async fn start(
     let state = AppState {
         store,
         snapshot: Arc::new(ArcSwapOption::empty()),
-        settings: Arc::new(settings),
         metrics: metrics_handle(),
         stock_writer: Arc::default(),
+        search_cache: Arc::new(crate::http::cache::ResponseCache::new(
+            settings.search_cache_bytes,
+        )),
+        resolve_memo: Arc::new(crate::http::cache::ResolveMemo::new(
+            if settings.search_cache_bytes > 0 {
+                20_000
+            } else {
+                0
+            },
+        )),
+        settings: Arc::new(settings),
     };
     let listener = TcpListener::bind(addr)
         .await
@@ -157,6 +167,7 @@ pub async fn run(db: &str, args: ServeArgs) -> anyhow::Result<()> {
         fresh_secs: args.fresh_hours * 3600,
         cutoff_secs: args.cutoff_hours * 3600,
         max_body_bytes: args.max_body_bytes,
+        search_cache_bytes: args.search_cache_mb * 1024 * 1024,
     };
     let running = start(store.clone(), settings, args.addr, Some(args.data_dir)).await?;
     tracing::info!(addr = %running.addr, backend = store.backend(), "listening");

@@ -13,7 +13,7 @@ use medmap_indexers::names::{
 use medmap_indexers::places::PlaceIndex;
 use medmap_indexers::stock::{StockIndex, StockLine as IxLine, StockStatus as IxStatus};
 
-use crate::model::{Lang, StockLine, StockStatus};
+use crate::model::{DisplayLang, Lang, StockLine, StockStatus};
 use crate::store::{FacilityRow, Result, Store, SubstanceRow};
 
 /// What an API answer says about a substance.
@@ -23,6 +23,8 @@ pub struct SubstanceInfo {
     pub names: Vec<(String, Lang)>,
     /// Product groups (representative ids) that contain this substance.
     pub products: Vec<i64>,
+    /// Display name per [`DisplayLang`] (index by `lang as usize`).
+    pub display: [Arc<str>; 3],
 }
 
 /// One product group: register entries with the same name and ingredients (the same
@@ -41,10 +43,15 @@ pub struct ProductInfo {
     /// Every product id in the group (stock lines point at these).
     pub members: Vec<i64>,
     pub otc: Option<bool>,
+    /// Display name per [`DisplayLang`] (index by `lang as usize`).
+    pub display: [Arc<str>; 3],
 }
 
 pub struct Snapshot {
     pub built_at: DateTime<Utc>,
+    /// Changes whenever the catalog (names, substances, products) is rebuilt, and
+    /// only then: answers that depend on the catalog alone are memoised under it.
+    pub catalog_generation: u64,
     pub names: Arc<NameIndex>,
     pub substances: Arc<HashMap<i64, SubstanceInfo>>,
     /// Product groups by representative id.
@@ -86,6 +93,63 @@ pub struct StockMeta {
 pub type ScheduleRow = (i64, i64, String, String);
 
 pub type SharedSnapshot = Arc<arc_swap::ArcSwapOption<Snapshot>>;
+
+/// Register names in capitals (`NUROFEN`, `ІБУПРОФЕН`) read as shouting; show them in
+/// title case. Mixed-case names are kept as the register wrote them.
+pub fn display_case(s: &str) -> String {
+    if s.chars().any(char::is_lowercase) {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut start = true;
+    for c in s.chars() {
+        if start {
+            out.extend(c.to_uppercase());
+        } else {
+            out.extend(c.to_lowercase());
+        }
+        start = !c.is_alphanumeric();
+    }
+    out
+}
+
+/// A substance's name in each display language, falling back to any other register's
+/// name and last to its merge key.
+fn substance_display(r: &SubstanceRow) -> [Arc<str>; 3] {
+    DisplayLang::ALL.map(|lang| {
+        let pick = match lang {
+            DisplayLang::En => r.name_en.as_ref(),
+            DisplayLang::Uk => r.name_uk.as_ref(),
+            DisplayLang::Ru => r.name_ru.as_ref(),
+        };
+        let name = pick
+            .or(r.name_en.as_ref())
+            .or(r.name_uk.as_ref())
+            .or(r.name_ru.as_ref())
+            .unwrap_or(&r.merge_key);
+        Arc::from(display_case(name))
+    })
+}
+
+/// A product group's name in each display language: the register name published in
+/// that language (Latin-script names for English), else the group's own name.
+fn product_display(g: &ProductInfo) -> [Arc<str>; 3] {
+    let by_lang = |l: Lang| g.names.iter().find(|(_, nl)| *nl == l).map(|(t, _)| t);
+    DisplayLang::ALL.map(|lang| {
+        let name = match lang {
+            DisplayLang::En => by_lang(Lang::Latin).or_else(|| by_lang(Lang::En)),
+            DisplayLang::Uk => by_lang(Lang::Uk),
+            DisplayLang::Ru => by_lang(Lang::Ru),
+        };
+        Arc::from(display_case(name.unwrap_or(&g.name)))
+    })
+}
+
+/// A process-wide counter: two catalogs built in one process never share a number.
+fn next_generation() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
 
 fn to_ix_lang(l: Lang) -> IxLang {
     match l {
@@ -200,6 +264,7 @@ impl Snapshot {
                 sources: Vec::new(),
                 members: Vec::new(),
                 otc: p.otc.map(|v| v != 0),
+                display: Default::default(),
             });
             g.members.push(p.id);
             for n in prod_names.remove(&p.id).unwrap_or_default() {
@@ -230,6 +295,10 @@ impl Snapshot {
             }
         }
 
+        for g in groups.values_mut() {
+            g.display = product_display(g);
+        }
+
         let mut stocked: HashMap<i64, f32> = HashMap::new();
         for l in &stock {
             if let Some(g) = product_group.get(&l.product_id) {
@@ -243,6 +312,7 @@ impl Snapshot {
                 (
                     row.id,
                     SubstanceInfo {
+                        display: substance_display(&row),
                         row,
                         names,
                         products: Vec::new(),
@@ -367,6 +437,7 @@ impl Snapshot {
         let facility_names = facilities.iter().map(|f| normalize(&f.name)).collect();
         Snapshot {
             built_at: now,
+            catalog_generation: next_generation(),
             names: Arc::new(names),
             substances: Arc::new(subs),
             products: Arc::new(groups),
@@ -413,6 +484,7 @@ impl Snapshot {
             .collect();
         Snapshot {
             built_at: Utc::now(),
+            catalog_generation: self.catalog_generation,
             names: self.names.clone(),
             substances: self.substances.clone(),
             products: self.products.clone(),
@@ -434,13 +506,12 @@ impl Snapshot {
     /// Whether a facility is open at `now`: the cached table while it is valid,
     /// else the hours themselves.
     pub fn is_open(&self, facility: u32, now: DateTime<Utc>) -> Option<bool> {
-        let table = self.open.load();
-        if now.timestamp() < table.valid_until() {
-            table.get(facility)
-        } else {
-            self.hours
+        match self.open.load().get_at(facility, now.timestamp()) {
+            Some(cached) => cached,
+            None => self
+                .hours
                 .get(facility as usize)
-                .and_then(|h| h.is_open_at(now))
+                .and_then(|h| h.is_open_at(now)),
         }
     }
 

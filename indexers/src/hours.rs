@@ -354,7 +354,20 @@ impl OpenTable {
         self.state.get(facility as usize).copied().flatten()
     }
 
-    /// Earliest instant (unix s) at which some entry needs re-evaluation.
+    /// A facility's cached answer if it still holds at `ts` (unix s): each entry
+    /// carries its own expiry, so one facility about to close does not send every
+    /// other lookup back to the hours.
+    #[inline]
+    pub fn get_at(&self, facility: u32, ts: i64) -> Option<Option<bool>> {
+        let i = facility as usize;
+        match self.until.get(i) {
+            Some(&until) if ts < until => self.state.get(i).copied(),
+            _ => None,
+        }
+    }
+
+    /// Earliest instant (unix s) at which some entry needs re-evaluation (a scan:
+    /// for monitoring, not for lookups).
     pub fn valid_until(&self) -> i64 {
         self.until.iter().copied().min().unwrap_or(i64::MAX)
     }

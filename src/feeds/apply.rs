@@ -113,7 +113,7 @@ pub fn resolve_name(snap: &Snapshot, name: &str) -> ProductRes {
                         .map(|g| Suggestion {
                             kind: "product".into(),
                             id: *g,
-                            name: product_name(snap, *g, DisplayLang::Uk),
+                            name: product_name(snap, *g, DisplayLang::Uk).to_string(),
                             score: best.score,
                         })
                         .collect(),
@@ -131,7 +131,7 @@ fn suggestion(snap: &Snapshot, h: &Hit) -> Suggestion {
     Suggestion {
         kind: kind.into(),
         id: h.id,
-        name,
+        name: name.to_string(),
         score: h.score,
     }
 }

@@ -33,6 +33,10 @@ pub enum ApiError {
     TooManyRequests { retry_after: u64 },
     #[error("{0}")]
     Conflict(String),
+    /// A fault of ours (say, an answer that failed to serialize): logged, and the
+    /// client learns only that it was not its fault.
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 impl ApiError {
@@ -71,9 +75,13 @@ impl IntoResponse for ApiError {
                 json!({ "retry_after": retry_after }),
             ),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict", json!({})),
+            ApiError::Internal(e) => {
+                tracing::error!(error = %e, "internal error");
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal", json!({}))
+            }
         };
         let message = match &self {
-            ApiError::Store(_) => "internal error".to_string(),
+            ApiError::Store(_) | ApiError::Internal(_) => "internal error".to_string(),
             other => other.to_string(),
         };
         let mut resp = (

@@ -3,6 +3,7 @@
 //! current snapshot; the one [`error::ApiError`] maps failures to statuses.
 
 pub mod api;
+pub mod cache;
 pub mod error;
 mod metrics_layer;
 pub mod ops;
@@ -28,6 +29,8 @@ pub struct Settings {
     pub fresh_secs: i64,
     pub cutoff_secs: i64,
     pub max_body_bytes: usize,
+    /// Byte budget of the search/suggest answer memo (0 turns it off).
+    pub search_cache_bytes: u64,
 }
 
 impl Default for Settings {
@@ -36,6 +39,7 @@ impl Default for Settings {
             fresh_secs: 24 * 3600,
             cutoff_secs: 72 * 3600,
             max_body_bytes: 50 * 1024 * 1024,
+            search_cache_bytes: 32 * 1024 * 1024,
         }
     }
 }
@@ -48,6 +52,10 @@ pub struct AppState {
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
     /// Serializes snapshot writers (feeds); readers never take it.
     pub stock_writer: Arc<std::sync::Mutex<()>>,
+    /// Memoised search/suggest answers, keyed by the snapshot's catalog generation.
+    pub search_cache: Arc<cache::ResponseCache>,
+    /// Memoised free-text → medication resolutions (availability), same keying.
+    pub resolve_memo: Arc<cache::ResolveMemo>,
 }
 
 impl AppState {

@@ -343,6 +343,13 @@ fn open_table_caches_until_the_next_change() {
         (Some(false), Some(true), None, None, None)
     );
     assert_eq!(t.valid_until(), utc(2025, 6, 4, 5, 0).timestamp());
+    // Each entry expires on its own: past 08:00 Kyiv the pharmacy's cached
+    // "closed" is stale, the 24/7 one's "open" is not.
+    let later = utc(2025, 6, 4, 5, 30).timestamp();
+    assert_eq!(t.get_at(0, t0.timestamp()), Some(Some(false)));
+    assert_eq!(t.get_at(0, later), None);
+    assert_eq!(t.get_at(1, later), Some(Some(true)));
+    assert_eq!(t.get_at(99, later), None);
     assert_eq!(
         t.refresh(t0 + TimeDelta::minutes(30), get),
         0,

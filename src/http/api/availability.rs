@@ -19,7 +19,7 @@ use crate::snapshot::Snapshot;
 pub struct Medication {
     pub id: String,
     pub kind: ConceptKind,
-    pub name: String,
+    pub name: std::sync::Arc<str>,
     /// How a free-text `q` was matched (absent for `medication_id`).
     #[serde(rename = "match", skip_serializing_if = "Option::is_none")]
     pub match_kind: Option<MatchKind>,
@@ -66,7 +66,12 @@ pub struct AvailabilityResponse {
 }
 
 /// Resolves `medication_id` or free text `q` to a concept.
-pub fn resolve(snap: &Snapshot, p: &Params, lang: DisplayLang) -> Result<Medication, ApiError> {
+pub fn resolve(
+    st: &AppState,
+    snap: &Snapshot,
+    p: &Params,
+    lang: DisplayLang,
+) -> Result<Medication, ApiError> {
     if let Some(id) = p.text("medication_id")? {
         let (kind, n) = parse_public_id(&id).ok_or_else(|| {
             ApiError::bad(
@@ -95,11 +100,11 @@ pub fn resolve(snap: &Snapshot, p: &Params, lang: DisplayLang) -> Result<Medicat
     let q = p
         .text("q")?
         .ok_or_else(|| ApiError::bad("q", "give q (a medication name) or medication_id"))?;
-    let hit = snap
-        .names
-        .search(&q, 1)
-        .into_iter()
-        .next()
+    let hit = st
+        .resolve_memo
+        .best(snap.catalog_generation, &q, |q| {
+            snap.names.search(q, 1).into_iter().next()
+        })
         .ok_or_else(|| ApiError::NotFound(format!("medication matching {q:?}")))?;
     let name = match hit.kind {
         ConceptKind::Substance => substance_name(snap, hit.id, lang),
@@ -162,7 +167,7 @@ pub async fn availability(
         }
     };
     let snap = st.snap()?;
-    let medication = resolve(&snap, &p, lang)?;
+    let medication = resolve(&st, &snap, &p, lang)?;
     let (kind, id) = parse_public_id(&medication.id)
         .ok_or_else(|| ApiError::bad("medication_id", "unresolvable id"))?;
     let products = product_set(&snap, kind, id, analogs);

@@ -3,26 +3,27 @@
 //! Public ids carry their kind (`s123` substance, `p456` product group) because the
 //! two live in separate id spaces and a client holding an id must be able to fetch it.
 
+use std::sync::Arc;
+
+use axum::body::Bytes;
 use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use medmap_indexers::names::{ConceptKind, Hit, MatchKind};
 use serde::Serialize;
 
+use crate::http::cache::{Endpoint, Key};
 use crate::http::error::ApiError;
 use crate::http::params::Params;
 use crate::http::AppState;
-use crate::model::Lang;
 use crate::snapshot::Snapshot;
 
 /// How many analogs/brands an item lists inline; the detail endpoint lists all.
 const INLINE_RELATED: usize = 10;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DisplayLang {
-    En,
-    Uk,
-    Ru,
-}
+pub use crate::model::DisplayLang;
+pub use crate::snapshot::display_case;
 
 impl DisplayLang {
     pub fn parse(p: &Params) -> Result<DisplayLang, ApiError> {
@@ -41,15 +42,17 @@ impl DisplayLang {
 #[derive(Serialize)]
 pub struct Ref {
     pub id: String,
-    pub name: String,
+    pub name: Arc<str>,
 }
 
+/// One search result. Borrows the snapshot's strings: a page of results serializes
+/// without copying every name it lists.
 #[derive(Serialize)]
-pub struct Item {
+pub struct Item<'a> {
     pub id: String,
     pub kind: ConceptKind,
-    pub name: String,
-    pub names: Vec<String>,
+    pub name: Arc<str>,
+    pub names: Vec<&'a str>,
     pub ingredients: Vec<Ref>,
     /// For a product: other products with the same active ingredients.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -60,13 +63,13 @@ pub struct Item {
     pub score: f32,
     #[serde(rename = "match")]
     pub match_kind: MatchKind,
-    pub matched: String,
+    pub matched: &'a str,
 }
 
 #[derive(Serialize)]
-pub struct SearchResponse {
-    pub query: String,
-    pub items: Vec<Item>,
+pub struct SearchResponse<'a> {
+    pub query: &'a str,
+    pub items: Vec<Item<'a>>,
 }
 
 pub fn public_id(kind: ConceptKind, id: i64) -> String {
@@ -88,64 +91,20 @@ pub fn parse_public_id(s: &str) -> Option<(ConceptKind, i64)> {
         .map(|n| (kind, n))
 }
 
-/// Register names in capitals (`NUROFEN`, `ІБУПРОФЕН`) read as shouting; show them in
-/// title case. Mixed-case names are kept as the register wrote them.
-pub fn display_case(s: &str) -> String {
-    if s.chars().any(char::is_lowercase) {
-        return s.to_string();
+/// A substance's display name (worked out once per snapshot).
+pub fn substance_name(snap: &Snapshot, id: i64, lang: DisplayLang) -> Arc<str> {
+    match snap.substances.get(&id) {
+        Some(s) => s.display[lang as usize].clone(),
+        None => Arc::from(format!("s{id}")),
     }
-    let mut out = String::with_capacity(s.len());
-    let mut start = true;
-    for c in s.chars() {
-        if start {
-            out.extend(c.to_uppercase());
-        } else {
-            out.extend(c.to_lowercase());
-        }
-        start = !c.is_alphanumeric();
-    }
-    out
 }
 
-pub fn substance_name(snap: &Snapshot, id: i64, lang: DisplayLang) -> String {
-    let Some(s) = snap.substances.get(&id) else {
-        return format!("s{id}");
-    };
-    let r = &s.row;
-    let pick = match lang {
-        DisplayLang::En => r.name_en.as_ref(),
-        DisplayLang::Uk => r.name_uk.as_ref(),
-        DisplayLang::Ru => r.name_ru.as_ref(),
-    };
-    let name = pick
-        .or(r.name_en.as_ref())
-        .or(r.name_uk.as_ref())
-        .or(r.name_ru.as_ref())
-        .cloned()
-        .unwrap_or_else(|| r.merge_key.clone());
-    display_case(&name)
-}
-
-pub fn product_name(snap: &Snapshot, id: i64, lang: DisplayLang) -> String {
-    let Some(p) = snap.products.get(&id) else {
-        return format!("p{id}");
-    };
-    let want = match lang {
-        DisplayLang::En => Lang::Latin,
-        DisplayLang::Uk => Lang::Uk,
-        DisplayLang::Ru => Lang::Ru,
-    };
-    let by_lang = |l: Lang| {
-        p.names
-            .iter()
-            .find(|(_, nl)| *nl == l)
-            .map(|(t, _)| t.clone())
-    };
-    let name = match lang {
-        DisplayLang::En => by_lang(Lang::Latin).or_else(|| by_lang(Lang::En)),
-        _ => by_lang(want),
-    };
-    display_case(&name.unwrap_or_else(|| p.name.clone()))
+/// A product group's display name (worked out once per snapshot).
+pub fn product_name(snap: &Snapshot, id: i64, lang: DisplayLang) -> Arc<str> {
+    match snap.products.get(&id) {
+        Some(p) => p.display[lang as usize].clone(),
+        None => Arc::from(format!("p{id}")),
+    }
 }
 
 fn refs_of_products(
@@ -181,16 +140,16 @@ pub fn brands(snap: &Snapshot, substance: i64) -> impl Iterator<Item = i64> + '_
         .flat_map(|s| s.products.iter().copied())
 }
 
-fn names_of(snap: &Snapshot, kind: ConceptKind, id: i64) -> Vec<String> {
+fn names_of(snap: &Snapshot, kind: ConceptKind, id: i64) -> Vec<&str> {
     let list = match kind {
         ConceptKind::Substance => snap.substances.get(&id).map(|s| &s.names),
         ConceptKind::Product => snap.products.get(&id).map(|p| &p.names),
     };
-    list.map(|l| l.iter().map(|(t, _)| t.clone()).collect())
+    list.map(|l| l.iter().map(|(t, _)| t.as_str()).collect())
         .unwrap_or_default()
 }
 
-pub fn item(snap: &Snapshot, hit: &Hit, lang: DisplayLang) -> Item {
+pub fn item<'a>(snap: &'a Snapshot, hit: &'a Hit, lang: DisplayLang) -> Item<'a> {
     let (name, ingredients, analogs_v, brands_v) = match hit.kind {
         ConceptKind::Substance => (
             substance_name(snap, hit.id, lang),
@@ -237,70 +196,103 @@ pub fn item(snap: &Snapshot, hit: &Hit, lang: DisplayLang) -> Item {
         brands: brands_v,
         score: hit.score,
         match_kind: hit.match_kind,
-        matched: hit.matched.clone(),
+        matched: &hit.matched,
     }
 }
 
 /// `GET /api/v1/medications/search?q=&limit=&lang=`
-pub async fn search(
-    State(st): State<AppState>,
-    p: Params,
-) -> Result<Json<SearchResponse>, ApiError> {
+pub async fn search(State(st): State<AppState>, p: Params) -> Result<Response, ApiError> {
     let q = p.required_text("q")?;
     let limit = p.limit("limit", 10, 50)?;
     let lang = DisplayLang::parse(&p)?;
     let snap = st.snap()?;
-    let hits = snap.names.search(&q, limit);
-    let items = hits.iter().map(|h| item(&snap, h, lang)).collect();
-    Ok(Json(SearchResponse { query: q, items }))
+    memoised(&st, &snap, Endpoint::Search, q, limit, lang, |q| {
+        let hits = snap.names.search(q, limit);
+        let items = hits.iter().map(|h| item(&snap, h, lang)).collect();
+        serde_json::to_vec(&SearchResponse { query: q, items })
+    })
+}
+
+/// Serves a memoised answer for this catalog generation, or builds, keeps and
+/// serves a new one.
+fn memoised(
+    st: &AppState,
+    snap: &Snapshot,
+    endpoint: Endpoint,
+    query: String,
+    limit: usize,
+    lang: DisplayLang,
+    build: impl FnOnce(&str) -> serde_json::Result<Vec<u8>>,
+) -> Result<Response, ApiError> {
+    let key = Key {
+        generation: snap.catalog_generation,
+        endpoint,
+        query,
+        limit,
+        lang: lang as u8,
+    };
+    let body = match st.search_cache.get(&key) {
+        Some(body) => body,
+        None => {
+            let body =
+                Bytes::from(build(&key.query).map_err(|e| ApiError::Internal(e.to_string()))?);
+            st.search_cache.put(key, body.clone());
+            body
+        }
+    };
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 #[derive(Serialize)]
 pub struct Suggestion {
     pub id: String,
     pub kind: ConceptKind,
-    pub name: String,
+    pub name: Arc<str>,
     #[serde(rename = "match")]
     pub match_kind: MatchKind,
 }
 
 #[derive(Serialize)]
-pub struct SuggestResponse {
-    pub query: String,
+pub struct SuggestResponse<'a> {
+    pub query: &'a str,
     pub items: Vec<Suggestion>,
 }
 
 /// `GET /api/v1/medications/suggest?q=` — autocomplete, at most 10 items.
-pub async fn suggest(
-    State(st): State<AppState>,
-    p: Params,
-) -> Result<Json<SuggestResponse>, ApiError> {
+pub async fn suggest(State(st): State<AppState>, p: Params) -> Result<Response, ApiError> {
     let q = p.required_text("q")?;
     let limit = p.limit("limit", 10, 10)?;
     let lang = DisplayLang::parse(&p)?;
     let snap = st.snap()?;
-    let items = snap
-        .names
-        .suggest(&q, limit)
+    memoised(&st, &snap, Endpoint::Suggest, q, limit, lang, |q| {
+        serde_json::to_vec(&SuggestResponse {
+            query: q,
+            items: suggestions(&snap, q, limit, lang),
+        })
+    })
+}
+
+fn suggestions(snap: &Snapshot, q: &str, limit: usize, lang: DisplayLang) -> Vec<Suggestion> {
+    snap.names
+        .suggest(q, limit)
         .iter()
         .map(|h| Suggestion {
             id: public_id(h.kind, h.id),
             kind: h.kind,
             name: match h.kind {
-                ConceptKind::Substance => substance_name(&snap, h.id, lang),
-                ConceptKind::Product => product_name(&snap, h.id, lang),
+                ConceptKind::Substance => substance_name(snap, h.id, lang),
+                ConceptKind::Product => product_name(snap, h.id, lang),
             },
             match_kind: h.match_kind,
         })
-        .collect();
-    Ok(Json(SuggestResponse { query: q, items }))
+        .collect()
 }
 
 #[derive(Serialize)]
 pub struct Detail {
     pub id: String,
     pub kind: ConceptKind,
-    pub name: String,
+    pub name: Arc<str>,
     pub names: Vec<String>,
     pub ingredients: Vec<Ref>,
     pub forms: Vec<String>,
@@ -337,7 +329,10 @@ pub async fn detail(
                 id,
                 kind,
                 name: substance_name(&snap, n, lang),
-                names: names_of(&snap, kind, n),
+                names: names_of(&snap, kind, n)
+                    .into_iter()
+                    .map(str::to_string)
+                    .collect(),
                 ingredients: Vec::new(),
                 forms: Vec::new(),
                 atc: s.row.atc.clone(),
@@ -356,7 +351,10 @@ pub async fn detail(
                 id,
                 kind,
                 name: product_name(&snap, n, lang),
-                names: names_of(&snap, kind, n),
+                names: names_of(&snap, kind, n)
+                    .into_iter()
+                    .map(str::to_string)
+                    .collect(),
                 ingredients: g
                     .ingredients
                     .iter()

@@ -1,0 +1,143 @@
+//! A bounded memo of medication search and suggest answers.
+//!
+//! Medication queries follow a steep popularity curve (a few dozen names make most
+//! of the traffic), and their answers depend only on the catalog, which changes when
+//! the snapshot is rebuilt from the store, not when stock moves. So a finished JSON
+//! body is kept per (catalog generation, endpoint, query parameters) and served as
+//! is until it is evicted; a new catalog generation makes every older entry
+//! unreachable, and eviction reclaims them. Availability answers depend on stock and
+//! the clock and are never memoised.
+
+use axum::body::Bytes;
+use medmap_indexers::names::Hit;
+use quick_cache::sync::Cache;
+use quick_cache::Weighter;
+
+/// Which answer an entry holds: the same query means different things per endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Endpoint {
+    Search,
+    Suggest,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Key {
+    pub generation: u64,
+    pub endpoint: Endpoint,
+    pub query: String,
+    pub limit: usize,
+    pub lang: u8,
+}
+
+#[derive(Clone)]
+struct ByBytes;
+
+impl Weighter<Key, Bytes> for ByBytes {
+    fn weight(&self, key: &Key, body: &Bytes) -> u64 {
+        (key.query.len() + body.len() + 64) as u64
+    }
+}
+
+/// Answers memoised up to a byte budget (0 turns the memo off, e.g. to measure the
+/// engine alone).
+pub struct ResponseCache {
+    inner: Option<Cache<Key, Bytes, ByBytes>>,
+}
+
+impl ResponseCache {
+    pub fn new(budget_bytes: u64) -> ResponseCache {
+        let inner = (budget_bytes > 0).then(|| {
+            // ~4 KB per typical answer: the item estimate only sizes the tables.
+            let items = (budget_bytes / 4096).max(16) as usize;
+            Cache::with_weighter(items, budget_bytes, ByBytes)
+        });
+        ResponseCache { inner }
+    }
+
+    pub fn get(&self, key: &Key) -> Option<Bytes> {
+        self.inner.as_ref()?.get(key)
+    }
+
+    pub fn put(&self, key: Key, body: Bytes) {
+        if let Some(c) = &self.inner {
+            c.insert(key, body);
+        }
+    }
+}
+
+/// The best concept for a free-text medication name, per catalog generation:
+/// availability resolves `q` on every request, and the name search is most of its
+/// cost, while its stock part must stay live and is never memoised.
+pub struct ResolveMemo {
+    inner: Option<Cache<(u64, String), Option<Hit>>>,
+}
+
+impl ResolveMemo {
+    /// `entries` = 0 turns the memo off.
+    pub fn new(entries: usize) -> ResolveMemo {
+        ResolveMemo {
+            inner: (entries > 0).then(|| Cache::new(entries)),
+        }
+    }
+
+    /// The memoised best hit for `q`, or `search(q)` kept for next time.
+    pub fn best(
+        &self,
+        generation: u64,
+        q: &str,
+        search: impl FnOnce(&str) -> Option<Hit>,
+    ) -> Option<Hit> {
+        let Some(c) = &self.inner else {
+            return search(q);
+        };
+        let key = (generation, q.to_string());
+        if let Some(hit) = c.get(&key) {
+            return hit;
+        }
+        let hit = search(q);
+        c.insert(key, hit.clone());
+        hit
+    }
+}
+
+impl std::fmt::Debug for ResolveMemo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ResolveMemo")
+            .field("enabled", &self.inner.is_some())
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for ResponseCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ResponseCache")
+            .field("enabled", &self.inner.is_some())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(generation: u64, q: &str) -> Key {
+        Key {
+            generation,
+            endpoint: Endpoint::Search,
+            query: q.into(),
+            limit: 10,
+            lang: 0,
+        }
+    }
+
+    #[test]
+    fn a_new_generation_misses_and_a_zero_budget_keeps_nothing() {
+        let c = ResponseCache::new(1 << 20);
+        c.put(key(1, "ibuprofen"), Bytes::from_static(b"{}"));
+        assert_eq!(c.get(&key(1, "ibuprofen")), Some(Bytes::from_static(b"{}")));
+        assert_eq!(c.get(&key(2, "ibuprofen")), None);
+        let off = ResponseCache::new(0);
+        off.put(key(1, "ibuprofen"), Bytes::from_static(b"{}"));
+        assert_eq!(off.get(&key(1, "ibuprofen")), None);
+    }
+}
