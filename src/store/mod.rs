@@ -6,6 +6,7 @@
 //! would. Only the migrations differ per backend (`migrations/sqlite`,
 //! `migrations/postgres`), because their DDL types differ.
 
+mod directory;
 mod feeds;
 mod load;
 mod write;
@@ -13,6 +14,9 @@ mod write;
 pub use feeds::{
     FacilitySpec, KeyCandidate, KeyRow, LineRef, PublisherContext, PublisherStatus, PushOutcome,
     PushWrite,
+};
+pub use directory::{
+    DirectoryRows, LinkRow, OrganizationRow, ScheduleFullRow, ServiceRow, TermRow,
 };
 pub use load::{FacilityRow, ProductRow, StoreCounts, SubstanceRow};
 
