@@ -251,7 +251,7 @@ async fn search_and_filters(base: &str) {
     assert!(food_names.iter().any(|n| n == "Redwood City Corps"), "{food_names:?}");
     let mut expected = ids(&food);
     expected.sort();
-    for q in ["%D1%97%D0%B6%D0%B0", "%D0%B5%D0%B4%D0%B0", "fod", "eda", "%D1%97%D0%B6%D1%96"] {
+    for q in ["%D1%97%D0%B6%D0%B0", "%D0%B5%D0%B4%D0%B0", "foood", "eda", "%D1%97%D0%B6%D1%96"] {
         let (s, b) = get(base, &format!("{svc}?search={q}")).await;
         assert_eq!(s, 200);
         let mut got = ids(&b);
@@ -330,7 +330,12 @@ async fn search_and_filters(base: &str) {
     assert!(b["total_items"].as_u64().is_some_and(|n| n > 3), "{b}");
     // Filters combine: food near Redwood City, open to an adult.
     let (_, b) = get(base, &format!("{svc}?search=food&lat=37.4855&lon=-122.2360&radius_km=10&age=30")).await;
-    assert_eq!(names(&b).first().map(String::as_str), Some("Redwood City Corps"), "{b}");
+    assert!(names(&b).contains(&"Redwood City Corps".to_string()), "{b}");
+    assert!(!names(&b).contains(&"Sunnyvale Corps".to_string()), "{b}");
+    for x in b["contents"].as_array().expect("contents") {
+        assert!(x["distance_km"].as_f64().is_some_and(|d| d <= 10.0), "{x}");
+        assert!(x["minimum_age"].as_f64().is_none_or(|a| a <= 30.0), "{x}");
+    }
 }
 
 async fn bad_input(base: &str) {
@@ -386,6 +391,12 @@ fn assert_csv_valid(dir: &Path) -> usize {
     for r in package["resources"].as_array().expect("resources") {
         let (name, path) = (r["name"].as_str().expect("name"), r["path"].as_str().expect("path"));
         let v = validator(&format!("{name}.json"));
+        let required: Vec<String> = read_json(&schema_dir().join(format!("{name}.json")))["required"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|x| x.as_str().map(String::from))
+            .collect();
         let types: Vec<(String, String)> = r["schema"]["fields"]
             .as_array()
             .expect("fields")
@@ -399,7 +410,11 @@ fn assert_csv_valid(dir: &Path) -> usize {
             let rec = rec.expect("row");
             let mut o = serde_json::Map::new();
             for ((k, t), cell) in types.iter().zip(rec.iter()) {
+                // An empty cell is an absent value, or the empty string where required.
                 if cell.is_empty() {
+                    if required.contains(k) {
+                        o.insert(k.clone(), json!(""));
+                    }
                     continue;
                 }
                 let value = match t.as_str() {
@@ -413,6 +428,25 @@ fn assert_csv_valid(dir: &Path) -> usize {
         }
     }
     rows
+}
+
+/// Where two JSON values first differ, and how.
+fn first_difference(x: &Value, y: &Value, at: &str) -> Option<String> {
+    match (x, y) {
+        (Value::Object(a), Value::Object(b)) => {
+            let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+            keys.into_iter().find_map(|k| match (a.get(k), b.get(k)) {
+                (Some(p), Some(q)) => first_difference(p, q, &format!("{at}.{k}")),
+                (p, q) => Some(format!("{at}.{k}: {p:?} became {q:?}")),
+            })
+        }
+        (Value::Array(a), Value::Array(b)) if a.len() == b.len() => a
+            .iter()
+            .zip(b)
+            .enumerate()
+            .find_map(|(i, (p, q))| first_difference(p, q, &format!("{at}[{i}]"))),
+        _ => (x != y).then(|| format!("{at}: {x} became {y}")),
+    }
 }
 
 /// Import every source, export JSON and CSV, import each export into a fresh
@@ -460,10 +494,8 @@ async fn round_trip(make: impl Fn() -> std::pin::Pin<Box<dyn std::future::Future
         for f in ["services.json", "organizations.json", "locations.json", "taxonomy_terms.json", "taxonomies.json"] {
             let (x, y) = (read_json(&json1.join(f)), read_json(&json2.join(f)));
             assert_eq!(x.as_array().map(Vec::len), y.as_array().map(Vec::len), "{source} {f}: count");
-            if x != y {
-                let (xa, ya) = (x.as_array().expect("a"), y.as_array().expect("a"));
-                let diff = xa.iter().zip(ya).find(|(p, q)| p != q);
-                panic!("{source} {f} changed on the round trip: {diff:#?}");
+            if let Some(d) = first_difference(&x, &y, "$") {
+                panic!("{source} {f} changed on the round trip: {d}");
             }
         }
         b.drop_db().await;

@@ -186,6 +186,21 @@ impl ServiceDirectory {
                 service_schedules.entry(s).or_default().push(r);
             }
         }
+        // Stable order (by UUID) for every nested list, whatever order the store's
+        // row ids give: exports and answers then compare equal across imports.
+        for ts in &mut st {
+            ts.sort_by(|a: &usize, b: &usize| terms[*a].uuid.cmp(&terms[*b].uuid));
+        }
+        for ls in &mut sl {
+            ls.sort_by(|a: &usize, b: &usize| out_links[*a].uuid.cmp(&out_links[*b].uuid));
+        }
+        let schedule_uuid = |r: &ScheduleFullRow| SourceRef::new(&r.source, &r.source_id).uuid();
+        for v in service_schedules.values_mut() {
+            v.sort_by_key(schedule_uuid);
+        }
+        for v in facility_schedules.values_mut() {
+            v.sort_by_key(schedule_uuid);
+        }
         let service_hours = (0..services.len())
             .map(|s| {
                 let slots = service_schedules

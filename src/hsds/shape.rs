@@ -336,11 +336,15 @@ pub fn organization_full(snap: &Snapshot, o: usize, full_service: bool) -> Value
         .filter(|(_, &x)| x == o)
         .map(|(&f, _)| f)
         .collect();
-    locs.sort_unstable();
+    locs.sort_by(|a, b| snap.facilities[*a as usize].uuid.cmp(&snap.facilities[*b as usize].uuid));
     v["locations"] = Value::Array(locs.iter().map(|&f| location(snap, f, true)).collect());
+    let mut services: Vec<usize> = (0..dir.services.len())
+        .filter(|&s| dir.service_org[s] == Some(o))
+        .collect();
+    services.sort_by(|a, b| dir.services[*a].uuid.cmp(&dir.services[*b].uuid));
     v["services"] = Value::Array(
-        (0..dir.services.len())
-            .filter(|&s| dir.service_org[s] == Some(o))
+        services
+            .into_iter()
             .map(|s| {
                 if full_service {
                     service_full(snap, s)

@@ -19,7 +19,7 @@ impl Need {
 
 pub const NEEDS: &[Need] = &[
     Need {
-        en: &["food", "meal", "meals", "lunch", "groceries", "pantry", "nutrition", "hunger", "eat", "breakfast", "dinner"],
+        en: &["food", "meal", "meals", "lunch", "groceries", "pantry", "nutrition", "hunger", "breakfast", "dinner"],
         uk: &["їжа", "їжі", "харчування", "продукти", "обід", "обіди", "голод", "їдальня", "сніданок", "вечеря"],
         ru: &["еда", "еды", "питание", "продукты", "обед", "обеды", "голод", "столовая", "завтрак", "ужин"],
     },
@@ -124,6 +124,9 @@ pub const LANGUAGES: &[(&str, &[&str])] = &[
     ("pl", &["polish", "польська", "польский", "pol"]),
     ("ar", &["arabic", "арабська", "арабский", "ara"]),
     ("ur", &["urdu", "урду", "urd"]),
+    ("ko", &["korean", "корейська", "корейский", "kor"]),
+    ("hi", &["hindi", "гінді", "хинди", "hin"]),
+    ("it", &["italian", "італійська", "итальянский", "ita"]),
     ("fi", &["finnish", "фінська", "финский", "fin", "suomi"]),
     ("sv", &["swedish", "шведська", "шведский", "swe", "svenska"]),
 ];
