@@ -58,7 +58,10 @@ fn assert_valid(v: &jsonschema::Validator, doc: &Value, what: &str) {
         .map(|e| format!("{} at {}", e, e.instance_path()))
         .take(5)
         .collect();
-    assert!(errors.is_empty(), "{what} fails the HSDS schema: {errors:#?}");
+    assert!(
+        errors.is_empty(),
+        "{what} fails the HSDS schema: {errors:#?}"
+    );
 }
 
 /// Every directory source the bundled data has, as `medmap import` runs them.
@@ -67,7 +70,10 @@ async fn import_directory(store: &Store) -> Vec<ImportReport> {
     let mut all = Vec::new();
     for (source, path) in [
         ("ohana", d.join("facilities/us_san_mateo_ohana_sample")),
-        ("osm", d.join("facilities/osm_helsinki_health_social.geojson")),
+        (
+            "osm",
+            d.join("facilities/osm_helsinki_health_social.geojson"),
+        ),
         ("hsds-json", d.join("hsds/examples")),
         ("hsds-csv", d.join("hsds/examples/csv")),
     ] {
@@ -114,7 +120,9 @@ async fn api(db: TestDb) {
     let (s, b) = get(&base, "/api/v1/hsds/").await;
     assert_eq!(s, 200);
     assert_eq!(b["version"], "3.0");
-    assert!(b["profile"].as_str().is_some_and(|p| p.starts_with("https://")));
+    assert!(b["profile"]
+        .as_str()
+        .is_some_and(|p| p.starts_with("https://")));
     let (s, b) = get(&base, "/api/v1/hsds/openapi.json").await;
     assert_eq!(s, 200);
     assert!(b["paths"]["/services"]["get"]["parameters"]
@@ -130,11 +138,18 @@ async fn api(db: TestDb) {
     let list_item = validator("compiled/service_list.json");
     let (s, all) = get(&base, "/api/v1/hsds/services?per_page=1000").await;
     assert_eq!(s, 200, "{all}");
-    assert_valid(&page_validator("compiled/service_list.json"), &all, "services page");
+    assert_valid(
+        &page_validator("compiled/service_list.json"),
+        &all,
+        "services page",
+    );
     let total = all["total_items"].as_u64().expect("total");
     // 23 Ohana, 1 HSDS example (JSON and CSV are the same service), the OSM social places.
     assert!(total >= 30, "{total}");
-    assert_eq!(all["contents"].as_array().map(Vec::len), Some(total as usize));
+    assert_eq!(
+        all["contents"].as_array().map(Vec::len),
+        Some(total as usize)
+    );
     for id in ids(&all) {
         let (s, b) = get(&base, &format!("/api/v1/hsds/services/{id}")).await;
         assert_eq!(s, 200);
@@ -145,39 +160,75 @@ async fn api(db: TestDb) {
         assert_valid(&service, s, "full service in a list");
     }
     let (_, minimal) = get(&base, "/api/v1/hsds/services?minimal=true&per_page=1000").await;
-    assert_valid(&page_validator("compiled/service_list.json"), &minimal, "minimal");
+    assert_valid(
+        &page_validator("compiled/service_list.json"),
+        &minimal,
+        "minimal",
+    );
     assert_eq!(minimal["total_items"], all["total_items"]);
 
     // The HSDS example keeps its published ids; Ohana records get stable UUIDv5s.
-    let (s, ex) = get(&base, "/api/v1/hsds/services/ac148810-d857-441c-9679-408f346de14b").await;
+    let (s, ex) = get(
+        &base,
+        "/api/v1/hsds/services/ac148810-d857-441c-9679-408f346de14b",
+    )
+    .await;
     assert_eq!(s, 200);
     assert_eq!(ex["name"], "Community Counselling");
     assert_eq!(ex["minimum_age"], 12.0);
-    assert!(ex["cost_options"].as_array().is_some_and(|c| !c.is_empty()), "{ex}");
-    assert!(ex["languages"].as_array().is_some_and(|c| !c.is_empty()), "{ex}");
-    assert!(ex["service_at_locations"][0]["location"]["addresses"][0]["state_province"].is_string(), "{ex}");
+    assert!(
+        ex["cost_options"].as_array().is_some_and(|c| !c.is_empty()),
+        "{ex}"
+    );
+    assert!(
+        ex["languages"].as_array().is_some_and(|c| !c.is_empty()),
+        "{ex}"
+    );
+    assert!(
+        ex["service_at_locations"][0]["location"]["addresses"][0]["state_province"].is_string(),
+        "{ex}"
+    );
     let meals = SourceRef::new("ohana", "svc/8").uuid().to_string();
     let (s, b) = get(&base, &format!("/api/v1/hsds/services/{meals}")).await;
-    assert_eq!((s, b["name"].as_str()), (200, Some("Meals on Wheels - South County")));
+    assert_eq!(
+        (s, b["name"].as_str()),
+        (200, Some("Meals on Wheels - South County"))
+    );
 
     let (s, b) = get(&base, "/api/v1/hsds/service_at_locations?per_page=1000").await;
     assert_eq!(s, 200);
-    assert_valid(&page_validator("compiled/service_at_location_list.json"), &b, "service_at_locations page");
-    assert!(b["total_items"].as_u64().is_some_and(|n| n >= total - 2), "{}", b["total_items"]);
+    assert_valid(
+        &page_validator("compiled/service_at_location_list.json"),
+        &b,
+        "service_at_locations page",
+    );
+    assert!(
+        b["total_items"].as_u64().is_some_and(|n| n >= total - 2),
+        "{}",
+        b["total_items"]
+    );
     for id in ids(&b) {
         let (s, one) = get(&base, &format!("/api/v1/hsds/service_at_locations/{id}")).await;
         assert_eq!(s, 200);
         assert_valid(&sal, &one, &format!("service_at_location {id}"));
         assert_valid(&list_item, &one["service"], "its service");
     }
-    let (_, b) = get(&base, "/api/v1/hsds/service_at_locations?full=true&per_page=3").await;
+    let (_, b) = get(
+        &base,
+        "/api/v1/hsds/service_at_locations?full=true&per_page=3",
+    )
+    .await;
     for x in b["contents"].as_array().expect("contents") {
         assert_valid(&sal, x, "full service_at_location");
     }
 
     let (s, b) = get(&base, "/api/v1/hsds/organizations").await;
     assert_eq!(s, 200);
-    assert_valid(&page_validator("compiled/organization_list.json"), &b, "organizations page");
+    assert_valid(
+        &page_validator("compiled/organization_list.json"),
+        &b,
+        "organizations page",
+    );
     assert!(b["total_items"].as_u64().is_some_and(|n| n >= 9), "{b}");
     for id in ids(&b) {
         for q in ["", "?full_service=true"] {
@@ -185,7 +236,11 @@ async fn api(db: TestDb) {
             assert_eq!(s, 200);
             assert_valid(&org, &one, &format!("organization {id}"));
             for sv in one["services"].as_array().expect("services") {
-                assert_valid(if q.is_empty() { &list_item } else { &service }, sv, "its service");
+                assert_valid(
+                    if q.is_empty() { &list_item } else { &service },
+                    sv,
+                    "its service",
+                );
             }
         }
     }
@@ -194,8 +249,16 @@ async fn api(db: TestDb) {
 
     let (s, b) = get(&base, "/api/v1/hsds/taxonomy_terms?per_page=1000").await;
     assert_eq!(s, 200);
-    assert_valid(&page_validator("taxonomy_term.json"), &b, "taxonomy_terms page");
-    assert!(b["total_items"].as_u64().is_some_and(|n| n > 290), "{}", b["total_items"]);
+    assert_valid(
+        &page_validator("taxonomy_term.json"),
+        &b,
+        "taxonomy_terms page",
+    );
+    assert!(
+        b["total_items"].as_u64().is_some_and(|n| n > 290),
+        "{}",
+        b["total_items"]
+    );
     let first = ids(&b)[0].clone();
     let (s, one) = get(&base, &format!("/api/v1/hsds/taxonomy_terms/{first}")).await;
     assert_eq!(s, 200);
@@ -207,7 +270,11 @@ async fn api(db: TestDb) {
         let (s, one) = get(&base, &format!("/api/v1/hsds/taxonomies/{id}")).await;
         assert_eq!(s, 200);
         assert_valid(&taxonomy, &one, "taxonomy");
-        let (_, terms) = get(&base, &format!("/api/v1/hsds/taxonomy_terms?taxonomy_id={id}&per_page=1000")).await;
+        let (_, terms) = get(
+            &base,
+            &format!("/api/v1/hsds/taxonomy_terms?taxonomy_id={id}&per_page=1000"),
+        )
+        .await;
         assert!(terms["total_items"].as_u64().is_some_and(|n| n >= 1));
     }
 
@@ -219,12 +286,17 @@ async fn api(db: TestDb) {
     assert_eq!(p2["total_pages"], json!(total.div_ceil(10)));
     assert_eq!(ids(&p2), ids(&all)[10..20].to_vec());
     let (_, past) = get(&base, "/api/v1/hsds/services?per_page=10&page=999").await;
-    assert_eq!((past["empty"].as_bool(), past["last_page"].as_bool()), (Some(true), Some(true)));
+    assert_eq!(
+        (past["empty"].as_bool(), past["last_page"].as_bool()),
+        (Some(true), Some(true))
+    );
 
     // NDJSON: every result, one per line, unpaged.
-    let r = reqwest::get(format!("{base}/api/v1/hsds/services?format=ndjson&per_page=1"))
-        .await
-        .expect("ndjson");
+    let r = reqwest::get(format!(
+        "{base}/api/v1/hsds/services?format=ndjson&per_page=1"
+    ))
+    .await
+    .expect("ndjson");
     assert_eq!(r.headers()["content-type"], "application/x-ndjson");
     let text = r.text().await.expect("body");
     let lines: Vec<Value> = text
@@ -247,11 +319,24 @@ async fn search_and_filters(base: &str) {
     // the one named for it first.
     let (_, food) = get(base, &format!("{svc}?search=food")).await;
     let food_names = names(&food);
-    assert_eq!(food_names.first().map(String::as_str), Some("Meals on Wheels - South County"), "{food_names:?}");
-    assert!(food_names.iter().any(|n| n == "Redwood City Corps"), "{food_names:?}");
+    assert_eq!(
+        food_names.first().map(String::as_str),
+        Some("Meals on Wheels - South County"),
+        "{food_names:?}"
+    );
+    assert!(
+        food_names.iter().any(|n| n == "Redwood City Corps"),
+        "{food_names:?}"
+    );
     let mut expected = ids(&food);
     expected.sort();
-    for q in ["%D1%97%D0%B6%D0%B0", "%D0%B5%D0%B4%D0%B0", "foood", "eda", "%D1%97%D0%B6%D1%96"] {
+    for q in [
+        "%D1%97%D0%B6%D0%B0",
+        "%D0%B5%D0%B4%D0%B0",
+        "foood",
+        "eda",
+        "%D1%97%D0%B6%D1%96",
+    ] {
         let (s, b) = get(base, &format!("{svc}?search={q}")).await;
         assert_eq!(s, 200);
         let mut got = ids(&b);
@@ -281,8 +366,15 @@ async fn search_and_filters(base: &str) {
     assert!(d.windows(2).all(|w| w[0] <= w[1]), "{d:?}");
     let (_, b) = get(base, &format!("{near}&search=library")).await;
     assert!(names(&b).contains(&"Main Library".to_string()), "{b}");
-    let (_, far) = get(base, "/api/v1/hsds/services?lat=60.17&lon=24.94&radius_km=5").await;
-    assert!(far["total_items"].as_u64().is_some_and(|n| n >= 1), "Helsinki OSM services");
+    let (_, far) = get(
+        base,
+        "/api/v1/hsds/services?lat=60.17&lon=24.94&radius_km=5",
+    )
+    .await;
+    assert!(
+        far["total_items"].as_u64().is_some_and(|n| n >= 1),
+        "Helsinki OSM services"
+    );
     assert!(!names(&far).contains(&"Main Library".to_string()));
 
     // Age: a child is not offered the 55+ programmes.
@@ -290,7 +382,10 @@ async fn search_and_filters(base: &str) {
     assert!(!names(&kid).contains(&"Senior Peer Counseling".to_string()));
     let (_, old) = get(base, &format!("{svc}?age=70&per_page=1000")).await;
     assert!(names(&old).contains(&"Senior Peer Counseling".to_string()));
-    assert!(!names(&old).contains(&"Community Counselling".to_string()) || old["total_items"].as_u64() > kid["total_items"].as_u64());
+    assert!(
+        !names(&old).contains(&"Community Counselling".to_string())
+            || old["total_items"].as_u64() > kid["total_items"].as_u64()
+    );
 
     // Language: by code or by name; Korean is spoken at one location only.
     let (_, ko) = get(base, &format!("{svc}?language=ko")).await;
@@ -305,10 +400,20 @@ async fn search_and_filters(base: &str) {
     let night = "2026-11-26T07:00:00Z"; // Wednesday 23:00 PST
     let (s, open) = get(base, &format!("{svc}?open_at={day}&per_page=100")).await;
     assert_eq!(s, 200);
-    assert!(names(&open).contains(&"Passport Photos".to_string()), "{open}");
-    assert!(open["contents"].as_array().expect("c").iter().all(|x| x["open_now"] == true));
+    assert!(
+        names(&open).contains(&"Passport Photos".to_string()),
+        "{open}"
+    );
+    assert!(open["contents"]
+        .as_array()
+        .expect("c")
+        .iter()
+        .all(|x| x["open_now"] == true));
     let (_, closed) = get(base, &format!("{svc}?open_at={night}&per_page=100")).await;
-    assert!(!names(&closed).contains(&"Passport Photos".to_string()), "{closed}");
+    assert!(
+        !names(&closed).contains(&"Passport Photos".to_string()),
+        "{closed}"
+    );
     let (s, _) = get(base, &format!("{svc}?open_at=now")).await;
     assert_eq!(s, 200);
 
@@ -319,17 +424,36 @@ async fn search_and_filters(base: &str) {
     assert_eq!(b["empty"], true);
     let ex_term = "3f7b145d-84af-42d7-8fae-eaca714b02b2";
     let (_, b) = get(base, &format!("{svc}?taxonomy_term_id={ex_term}")).await;
-    assert!(names(&b).contains(&"Community Counselling".to_string()), "{b}");
+    assert!(
+        names(&b).contains(&"Community Counselling".to_string()),
+        "{b}"
+    );
     assert!(b["total_items"].as_u64().is_some_and(|n| n < 5));
     let salvation = SourceRef::new("ohana", "org/4").uuid().to_string();
-    let (_, b) = get(base, &format!("{svc}?organization_id={salvation}&per_page=100")).await;
+    let (_, b) = get(
+        base,
+        &format!("{svc}?organization_id={salvation}&per_page=100"),
+    )
+    .await;
     assert_eq!(b["total_items"], 4, "{}", names(&b).join(", "));
-    let (_, b) = get(base, &format!("/api/v1/hsds/service_at_locations?postcode=94401&per_page=100")).await;
+    let (_, b) = get(
+        base,
+        "/api/v1/hsds/service_at_locations?postcode=94401&per_page=100",
+    )
+    .await;
     assert_eq!(b["total_items"], 3, "{b}");
-    let (_, b) = get(base, &format!("/api/v1/hsds/service_at_locations?postcode=94401&proximity=30000&per_page=100")).await;
+    let (_, b) = get(
+        base,
+        "/api/v1/hsds/service_at_locations?postcode=94401&proximity=30000&per_page=100",
+    )
+    .await;
     assert!(b["total_items"].as_u64().is_some_and(|n| n > 3), "{b}");
     // Filters combine: food near Redwood City, open to an adult.
-    let (_, b) = get(base, &format!("{svc}?search=food&lat=37.4855&lon=-122.2360&radius_km=10&age=30")).await;
+    let (_, b) = get(
+        base,
+        &format!("{svc}?search=food&lat=37.4855&lon=-122.2360&radius_km=10&age=30"),
+    )
+    .await;
     assert!(names(&b).contains(&"Redwood City Corps".to_string()), "{b}");
     assert!(!names(&b).contains(&"Sunnyvale Corps".to_string()), "{b}");
     for x in b["contents"].as_array().expect("contents") {
@@ -360,13 +484,29 @@ async fn bad_input(base: &str) {
         let (s, b) = get(base, &format!("/api/v1/hsds/services?{q}")).await;
         assert_eq!(s, 400, "{q}: {b}");
         assert_eq!(b["error"]["code"], "bad_request", "{q}: {b}");
-        assert!(b["error"]["message"].as_str().is_some_and(|m| !m.is_empty()));
+        assert!(b["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()));
     }
     let (s, b) = get(base, "/api/v1/hsds/services/not-a-uuid").await;
     assert_eq!((s, b["error"]["code"].as_str()), (400, Some("bad_request")));
-    for path in ["services", "service_at_locations", "organizations", "taxonomy_terms", "taxonomies"] {
-        let (s, b) = get(base, &format!("/api/v1/hsds/{path}/00000000-0000-4000-8000-000000000000")).await;
-        assert_eq!((s, b["error"]["code"].as_str()), (404, Some("not_found")), "{path}");
+    for path in [
+        "services",
+        "service_at_locations",
+        "organizations",
+        "taxonomy_terms",
+        "taxonomies",
+    ] {
+        let (s, b) = get(
+            base,
+            &format!("/api/v1/hsds/{path}/00000000-0000-4000-8000-000000000000"),
+        )
+        .await;
+        assert_eq!(
+            (s, b["error"]["code"].as_str()),
+            (404, Some("not_found")),
+            "{path}"
+        );
     }
 }
 
@@ -389,9 +529,13 @@ fn assert_csv_valid(dir: &Path) -> usize {
     let package = read_json(&dir.join("datapackage.json"));
     let mut rows = 0;
     for r in package["resources"].as_array().expect("resources") {
-        let (name, path) = (r["name"].as_str().expect("name"), r["path"].as_str().expect("path"));
+        let (name, path) = (
+            r["name"].as_str().expect("name"),
+            r["path"].as_str().expect("path"),
+        );
         let v = validator(&format!("{name}.json"));
-        let required: Vec<String> = read_json(&schema_dir().join(format!("{name}.json")))["required"]
+        let required: Vec<String> = read_json(&schema_dir().join(format!("{name}.json")))
+            ["required"]
             .as_array()
             .into_iter()
             .flatten()
@@ -401,11 +545,25 @@ fn assert_csv_valid(dir: &Path) -> usize {
             .as_array()
             .expect("fields")
             .iter()
-            .map(|f| (f["name"].as_str().unwrap_or_default().into(), f["type"].as_str().unwrap_or_default().into()))
+            .map(|f| {
+                (
+                    f["name"].as_str().unwrap_or_default().into(),
+                    f["type"].as_str().unwrap_or_default().into(),
+                )
+            })
             .collect();
         let mut rdr = csv::Reader::from_path(dir.join(path)).expect("csv");
-        let header: Vec<String> = rdr.headers().expect("header").iter().map(String::from).collect();
-        assert_eq!(header, types.iter().map(|t| t.0.clone()).collect::<Vec<_>>(), "{path} header");
+        let header: Vec<String> = rdr
+            .headers()
+            .expect("header")
+            .iter()
+            .map(String::from)
+            .collect();
+        assert_eq!(
+            header,
+            types.iter().map(|t| t.0.clone()).collect::<Vec<_>>(),
+            "{path} header"
+        );
         for rec in rdr.records() {
             let rec = rec.expect("row");
             let mut o = serde_json::Map::new();
@@ -451,7 +609,9 @@ fn first_difference(x: &Value, y: &Value, at: &str) -> Option<String> {
 
 /// Import every source, export JSON and CSV, import each export into a fresh
 /// database, export again: nothing is lost or changed on the way.
-async fn round_trip(make: impl Fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = TestDb>>>) {
+async fn round_trip(
+    make: impl Fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = TestDb>>>,
+) {
     let a = make().await;
     import_directory(&a.store).await;
     let snap = Snapshot::load(&a.store).await.expect("snapshot");
@@ -465,18 +625,30 @@ async fn round_trip(make: impl Fn() -> std::pin::Pin<Box<dyn std::future::Future
     // The JSON export is valid HSDS, document by document.
     let service = validator("service.json");
     let org = validator("organization.json");
-    for s in read_json(&json1.join("services.json")).as_array().expect("array") {
+    for s in read_json(&json1.join("services.json"))
+        .as_array()
+        .expect("array")
+    {
         assert_valid(&service, s, "exported service");
     }
-    for o in read_json(&json1.join("organizations.json")).as_array().expect("array") {
+    for o in read_json(&json1.join("organizations.json"))
+        .as_array()
+        .expect("array")
+    {
         assert_valid(&org, o, "exported organization");
     }
     let loc = validator("location.json");
-    for l in read_json(&json1.join("locations.json")).as_array().expect("array") {
+    for l in read_json(&json1.join("locations.json"))
+        .as_array()
+        .expect("array")
+    {
         assert_valid(&loc, l, "exported location");
     }
     let term = validator("taxonomy_term.json");
-    for t in read_json(&json1.join("taxonomy_terms.json")).as_array().expect("array") {
+    for t in read_json(&json1.join("taxonomy_terms.json"))
+        .as_array()
+        .expect("array")
+    {
         assert_valid(&term, t, "exported term");
     }
     let rows = assert_csv_valid(&csv1);
@@ -484,16 +656,28 @@ async fn round_trip(make: impl Fn() -> std::pin::Pin<Box<dyn std::future::Future
 
     for (source, dir) in [("hsds-json", &json1), ("hsds-csv", &csv1)] {
         let b = make().await;
-        let (reports, _) = import::import_source(&b.store, source, dir, 0).await.expect("re-import");
+        let (reports, _) = import::import_source(&b.store, source, dir, 0)
+            .await
+            .expect("re-import");
         for r in &reports {
             assert!(r.rejected.is_empty(), "{source}: {r}");
         }
         let snap = Snapshot::load(&b.store).await.expect("snapshot");
         let json2 = out.path().join(format!("{source}-again"));
         export::write(&snap, Format::Json, &json2).expect("export again");
-        for f in ["services.json", "organizations.json", "locations.json", "taxonomy_terms.json", "taxonomies.json"] {
+        for f in [
+            "services.json",
+            "organizations.json",
+            "locations.json",
+            "taxonomy_terms.json",
+            "taxonomies.json",
+        ] {
             let (x, y) = (read_json(&json1.join(f)), read_json(&json2.join(f)));
-            assert_eq!(x.as_array().map(Vec::len), y.as_array().map(Vec::len), "{source} {f}: count");
+            assert_eq!(
+                x.as_array().map(Vec::len),
+                y.as_array().map(Vec::len),
+                "{source} {f}: count"
+            );
             if let Some(d) = first_difference(&x, &y, "$") {
                 panic!("{source} {f} changed on the round trip: {d}");
             }
@@ -534,7 +718,14 @@ async fn bad_documents(db: TestDb) {
         .expect("import");
     let rep = &reports[0];
     let reasons: Vec<&str> = rep.rejected.iter().map(|r| r.reason.as_str()).collect();
-    assert_eq!(reasons, vec!["feed.json$[1]: service without id or name", "feed.json$[2]: not a JSON object"], "{rep}");
+    assert_eq!(
+        reasons,
+        vec![
+            "feed.json$[1]: service without id or name",
+            "feed.json$[2]: not a JSON object"
+        ],
+        "{rep}"
+    );
     let snap = Snapshot::load(&db.store).await.expect("snapshot");
     assert_eq!(snap.directory.services.len(), 1);
     assert_eq!(snap.directory.services[0].name, "Food bank");

@@ -135,7 +135,10 @@ impl ServiceDirectory {
         for (i, t) in terms.iter().enumerate() {
             by_uuid.insert(t.uuid.clone(), Entity::Term(i));
             let name = t.taxonomy.clone().unwrap_or_else(|| t.source.clone());
-            let uuid = t.taxonomy_id.clone().unwrap_or_else(|| taxonomy_uuid(&name));
+            let uuid = t
+                .taxonomy_id
+                .clone()
+                .unwrap_or_else(|| taxonomy_uuid(&name));
             let ix = match taxonomies.iter().position(|x| x.uuid == uuid) {
                 Some(ix) => ix,
                 None => {
@@ -157,8 +160,10 @@ impl ServiceDirectory {
         let mut out_links = Vec::new();
         let mut sl = vec![Vec::new(); services.len()];
         for l in links {
-            let (Some(&s), Some(&f)) = (svc_ix.get(&l.service_id), facility_index.get(&l.facility_id))
-            else {
+            let (Some(&s), Some(&f)) = (
+                svc_ix.get(&l.service_id),
+                facility_index.get(&l.facility_id),
+            ) else {
                 continue;
             };
             let uuid = l.uuid.clone().unwrap_or_else(|| {
@@ -212,7 +217,11 @@ impl ServiceDirectory {
                 }
                 let tz = sl[s]
                     .first()
-                    .and_then(|&l: &usize| facilities[out_links[l].facility as usize].timezone.as_deref())
+                    .and_then(|&l: &usize| {
+                        facilities[out_links[l].facility as usize]
+                            .timezone
+                            .as_deref()
+                    })
                     .and_then(|t| t.parse().ok())
                     .unwrap_or(chrono_tz::UTC);
                 Hours::from_weekly(slots, tz)
@@ -237,7 +246,9 @@ impl ServiceDirectory {
         let text = services
             .iter()
             .zip(&st)
-            .map(|(s, ts)| ServiceText::build(s, &ts.iter().map(|&t| &terms[t]).collect::<Vec<_>>()))
+            .map(|(s, ts)| {
+                ServiceText::build(s, &ts.iter().map(|&t| &terms[t]).collect::<Vec<_>>())
+            })
             .collect();
         ServiceDirectory {
             text,

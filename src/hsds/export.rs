@@ -123,7 +123,11 @@ fn write_json(docs: &Documents, out: &Path) -> Result<ExportSummary, ExportError
     let mut summary = ExportSummary::default();
     let files: [(&str, &Vec<Value>, &str); 5] = [
         ("services", &docs.services, "compiled/service.json"),
-        ("organizations", &docs.organizations, "compiled/organization.json"),
+        (
+            "organizations",
+            &docs.organizations,
+            "compiled/organization.json",
+        ),
         ("locations", &docs.locations, "location.json"),
         ("taxonomy_terms", &docs.taxonomy_terms, "taxonomy_term.json"),
         ("taxonomies", &docs.taxonomies, "taxonomy.json"),

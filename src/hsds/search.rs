@@ -111,7 +111,11 @@ fn words_of<'a>(texts: impl IntoIterator<Item = &'a str>) -> Vec<String> {
 impl ServiceText {
     pub fn build(s: &ServiceRow, terms: &[&TermRow]) -> ServiceText {
         ServiceText {
-            name: words_of([Some(s.name.as_str()), s.alternate_name.as_deref()].into_iter().flatten()),
+            name: words_of(
+                [Some(s.name.as_str()), s.alternate_name.as_deref()]
+                    .into_iter()
+                    .flatten(),
+            ),
             terms: words_of(terms.iter().map(|t| t.name.as_str())),
             description: words_of(
                 [s.description.as_deref(), s.eligibility.as_deref()]
@@ -239,9 +243,9 @@ fn compact(s: &str) -> String {
 
 fn speaks(langs: &[String], wanted: &str) -> bool {
     let code = language_code(wanted);
-    langs.iter().any(|l| {
-        l.eq_ignore_ascii_case(wanted) || (code.is_some() && language_code(l) == code)
-    })
+    langs
+        .iter()
+        .any(|l| l.eq_ignore_ascii_case(wanted) || (code.is_some() && language_code(l) == code))
 }
 
 /// Searches the snapshot's directory; results are ranked by text relevance, then
@@ -341,7 +345,12 @@ pub fn search(snap: &Snapshot, q: &ServiceQuery, now: DateTime<Utc>) -> Vec<Serv
                     }
                     (Some(_), _, _) => continue,
                     (None, _, _) => {
-                        if fac.and_then(|x| x.postcode.as_deref()).map(compact).as_ref() != Some(pc) {
+                        if fac
+                            .and_then(|x| x.postcode.as_deref())
+                            .map(compact)
+                            .as_ref()
+                            != Some(pc)
+                        {
                             continue;
                         }
                     }
@@ -364,10 +373,14 @@ pub fn search(snap: &Snapshot, q: &ServiceQuery, now: DateTime<Utc>) -> Vec<Serv
                 }
             }
             let address = fac.and_then(|x| {
-                let parts: Vec<&str> = [x.address.as_deref(), x.city.as_deref(), x.postcode.as_deref()]
-                    .into_iter()
-                    .flatten()
-                    .collect();
+                let parts: Vec<&str> = [
+                    x.address.as_deref(),
+                    x.city.as_deref(),
+                    x.postcode.as_deref(),
+                ]
+                .into_iter()
+                .flatten()
+                .collect();
                 (!parts.is_empty()).then(|| parts.join(", "))
             });
             let mut languages = s.languages.clone();
@@ -447,8 +460,19 @@ mod tests {
         let by_description = text_score(&q, &text("Night stop", "housing", "a shelter"));
         assert!(by_name > by_term && by_term > by_description && by_description > 0.0);
         // Every content word must match; stop words need not.
-        assert_eq!(text_score(&query_words("shelter zebra"), &text("Night shelter", "", "")), 0.0);
-        assert!(text_score(&query_words("help with shelter"), &text("Night shelter", "", "")) > 0.0);
+        assert_eq!(
+            text_score(
+                &query_words("shelter zebra"),
+                &text("Night shelter", "", "")
+            ),
+            0.0
+        );
+        assert!(
+            text_score(
+                &query_words("help with shelter"),
+                &text("Night shelter", "", "")
+            ) > 0.0
+        );
     }
 
     #[test]

@@ -37,7 +37,9 @@ fn nv(v: Option<f64>) -> Option<Value> {
 
 /// A child id: the UUIDv5 of the parent's id, the kind and the position.
 fn child_id(parent: &str, kind: &str, n: usize) -> String {
-    SourceRef::new(kind, format!("{parent}/{n}")).uuid().to_string()
+    SourceRef::new(kind, format!("{parent}/{n}"))
+        .uuid()
+        .to_string()
 }
 
 /// An absolute URI, adding `https://` to a bare host name (`www.example.org`); `None`
@@ -47,13 +49,13 @@ pub fn uri(v: &Option<String>) -> Option<Value> {
     if s.contains(char::is_whitespace) || s.is_empty() {
         return None;
     }
-    let has_scheme = s
-        .split_once(':')
-        .is_some_and(|(scheme, _)| {
-            !scheme.is_empty()
-                && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
-                && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
-        });
+    let has_scheme = s.split_once(':').is_some_and(|(scheme, _)| {
+        !scheme.is_empty()
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+            && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+    });
     if has_scheme {
         Some(Value::String(s.to_string()))
     } else if s.contains('.') && !s.contains('@') {
@@ -83,7 +85,12 @@ fn language(parent: &str, n: usize, l: &str) -> Value {
 }
 
 fn languages(parent: &str, ls: &[String]) -> Value {
-    Value::Array(ls.iter().enumerate().map(|(i, l)| language(parent, i, l)).collect())
+    Value::Array(
+        ls.iter()
+            .enumerate()
+            .map(|(i, l)| language(parent, i, l))
+            .collect(),
+    )
 }
 
 fn phones(parent: &str, ps: &[String]) -> Value {
@@ -98,9 +105,14 @@ fn phones(parent: &str, ps: &[String]) -> Value {
 const DAYS: [&str; 7] = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"];
 
 fn schedule(r: &ScheduleFullRow, service: Option<&str>, location: Option<&str>) -> Value {
-    let weekly = r.weekday.and_then(|d| DAYS.get(usize::try_from(d).ok()?.checked_sub(1)?));
+    let weekly = r
+        .weekday
+        .and_then(|d| DAYS.get(usize::try_from(d).ok()?.checked_sub(1)?));
     obj([
-        ("id", sv(&SourceRef::new(&r.source, &r.source_id).uuid().to_string())),
+        (
+            "id",
+            sv(&SourceRef::new(&r.source, &r.source_id).uuid().to_string()),
+        ),
         ("service_id", service.and_then(sv)),
         ("location_id", location.and_then(sv)),
         ("freq", weekly.map(|_| json!("WEEKLY"))),
@@ -119,7 +131,13 @@ pub fn organization_basic(dir: &ServiceDirectory, o: usize) -> Value {
         ("name", sv(&o.name)),
         ("alternate_name", st(&o.alternate_name)),
         // Required by HSDS; sources without one get the name.
-        ("description", Some(json!(o.description.clone().unwrap_or_else(|| o.name.clone())))),
+        (
+            "description",
+            Some(json!(o
+                .description
+                .clone()
+                .unwrap_or_else(|| o.name.clone()))),
+        ),
         ("email", email(&o.email)),
         ("website", uri(&o.website)),
     ])
@@ -135,7 +153,9 @@ pub fn location(snap: &Snapshot, f: u32, full: bool) -> Value {
         ("url", uri(&x.website)),
         (
             "organization_id",
-            dir.facility_org.get(&f).map(|&o| json!(dir.organizations[o].uuid)),
+            dir.facility_org
+                .get(&f)
+                .map(|&o| json!(dir.organizations[o].uuid)),
         ),
         ("name", sv(&x.name)),
         ("description", st(&x.description)),
@@ -181,7 +201,10 @@ pub fn service_basic(dir: &ServiceDirectory, si: usize) -> Value {
     let org = dir.service_org[si];
     let mut v = obj([
         ("id", sv(&s.uuid)),
-        ("organization_id", org.map(|o| json!(dir.organizations[o].uuid))),
+        (
+            "organization_id",
+            org.map(|o| json!(dir.organizations[o].uuid)),
+        ),
         ("name", sv(&s.name)),
         ("alternate_name", st(&s.alternate_name)),
         ("description", st(&s.description)),
@@ -208,7 +231,13 @@ fn term(dir: &ServiceDirectory, t: usize) -> Value {
         ("id", sv(&r.uuid)),
         ("code", st(&r.code)),
         ("name", sv(&r.name)),
-        ("description", Some(json!(r.description.clone().unwrap_or_else(|| r.name.clone())))),
+        (
+            "description",
+            Some(json!(r
+                .description
+                .clone()
+                .unwrap_or_else(|| r.name.clone()))),
+        ),
         (
             "parent_id",
             r.parent
@@ -336,7 +365,11 @@ pub fn organization_full(snap: &Snapshot, o: usize, full_service: bool) -> Value
         .filter(|(_, &x)| x == o)
         .map(|(&f, _)| f)
         .collect();
-    locs.sort_by(|a, b| snap.facilities[*a as usize].uuid.cmp(&snap.facilities[*b as usize].uuid));
+    locs.sort_by(|a, b| {
+        snap.facilities[*a as usize]
+            .uuid
+            .cmp(&snap.facilities[*b as usize].uuid)
+    });
     v["locations"] = Value::Array(locs.iter().map(|&f| location(snap, f, true)).collect());
     let mut services: Vec<usize> = (0..dir.services.len())
         .filter(|&s| dir.service_org[s] == Some(o))

@@ -150,7 +150,9 @@ pub fn read(dir: &Path) -> Result<(Directory, ImportReport), ImportError> {
     }
     let mut sal_by_service: HashMap<String, Vec<Value>> = HashMap::new();
     for (_, r) in &sal {
-        let Some(sid) = id(r, "service_id") else { continue };
+        let Some(sid) = id(r, "service_id") else {
+            continue;
+        };
         let mut r = r.clone();
         if let Some(loc) = id(&r, "location_id").and_then(|l| location_docs.get(&l)) {
             r.insert("location".into(), loc.clone());
@@ -158,7 +160,10 @@ pub fn read(dir: &Path) -> Result<(Directory, ImportReport), ImportError> {
         if let Some(i) = id(&r, "id") {
             r.insert("schedules".into(), take(&sched_sal, &i));
         }
-        sal_by_service.entry(sid).or_default().push(Value::Object(r));
+        sal_by_service
+            .entry(sid)
+            .or_default()
+            .push(Value::Object(r));
     }
 
     let mut w = Walker {
@@ -179,7 +184,10 @@ pub fn read(dir: &Path) -> Result<(Directory, ImportReport), ImportError> {
             None => w.rep.reject(*line, "locations.csv: location without id"),
         }
     }
-    for t in terms.iter().filter_map(|(_, t)| term_by_id.get(&id(t, "id")?)) {
+    for t in terms
+        .iter()
+        .filter_map(|(_, t)| term_by_id.get(&id(t, "id")?))
+    {
         w.term(t);
     }
     for (line, s) in &services {

@@ -268,35 +268,35 @@ impl Walker<'_> {
             self.schedule(sc, Some(&r), None, &format!("{path}.schedules[{i}]"));
         }
         let svc = Service {
-                src: r.clone(),
-                organization: org,
-                name,
-                alternate_name: s(o, "alternate_name"),
-                description: s(o, "description"),
-                status: s(o, "status").unwrap_or_else(|| "active".into()),
-                email: s(o, "email"),
-                url: s(o, "url"),
-                eligibility: s(o, "eligibility_description"),
-                min_age: num(o, "minimum_age"),
-                max_age: num(o, "maximum_age"),
-                languages: arr(o, "languages").filter_map(language).collect(),
-                fees: s(o, "fees_description").or_else(|| s(o, "fees")),
-                application_process: s(o, "application_process"),
-                last_modified: s(o, "last_modified"),
-                phones: arr(o, "phones").filter_map(|p| s(p, "number")).collect(),
-                cost_options: arr(o, "cost_options")
-                    .map(|c| CostOption {
-                        option: s(c, "option"),
-                        amount: num(c, "amount"),
-                        currency: s(c, "currency"),
-                        amount_description: s(c, "amount_description"),
-                        valid_from: s(c, "valid_from"),
-                        valid_to: s(c, "valid_to"),
-                    })
-                    .collect(),
-                locations,
-                link_ids,
-                taxonomy_terms: terms,
+            src: r.clone(),
+            organization: org,
+            name,
+            alternate_name: s(o, "alternate_name"),
+            description: s(o, "description"),
+            status: s(o, "status").unwrap_or_else(|| "active".into()),
+            email: s(o, "email"),
+            url: s(o, "url"),
+            eligibility: s(o, "eligibility_description"),
+            min_age: num(o, "minimum_age"),
+            max_age: num(o, "maximum_age"),
+            languages: arr(o, "languages").filter_map(language).collect(),
+            fees: s(o, "fees_description").or_else(|| s(o, "fees")),
+            application_process: s(o, "application_process"),
+            last_modified: s(o, "last_modified"),
+            phones: arr(o, "phones").filter_map(|p| s(p, "number")).collect(),
+            cost_options: arr(o, "cost_options")
+                .map(|c| CostOption {
+                    option: s(c, "option"),
+                    amount: num(c, "amount"),
+                    currency: s(c, "currency"),
+                    amount_description: s(c, "amount_description"),
+                    valid_from: s(c, "valid_from"),
+                    valid_to: s(c, "valid_to"),
+                })
+                .collect(),
+            locations,
+            link_ids,
+            taxonomy_terms: terms,
         };
         match self.d.services.iter_mut().find(|x| x.src == r) {
             // The same service met again (in a list, inside its organization, at a

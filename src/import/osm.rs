@@ -55,15 +55,20 @@ pub(crate) fn read_json(path: &Path) -> Result<Value, ImportError> {
 /// The OSM tags that classify a social facility, most specific first, as
 /// `(key, value)`: they become the service's taxonomy terms.
 fn social_tags(tags: &serde_json::Map<String, Value>) -> Vec<(&'static str, String)> {
-    ["social_facility", "amenity", "office", "social_facility:for"]
-        .into_iter()
-        .filter_map(|k| {
-            tags.get(k)
-                .and_then(Value::as_str)
-                .map(|v| (k, v.trim().to_string()))
-        })
-        .filter(|(_, v)| !v.is_empty())
-        .collect()
+    [
+        "social_facility",
+        "amenity",
+        "office",
+        "social_facility:for",
+    ]
+    .into_iter()
+    .filter_map(|k| {
+        tags.get(k)
+            .and_then(Value::as_str)
+            .map(|v| (k, v.trim().to_string()))
+    })
+    .filter(|(_, v)| !v.is_empty())
+    .collect()
 }
 
 /// The service a social facility offers: its name, description, classifying tags as

@@ -11,12 +11,12 @@ mod feeds;
 mod load;
 mod write;
 
+pub use directory::{
+    DirectoryRows, LinkRow, OrganizationRow, ScheduleFullRow, ServiceRow, TermRow,
+};
 pub use feeds::{
     FacilitySpec, KeyCandidate, KeyRow, LineRef, PublisherContext, PublisherStatus, PushOutcome,
     PushWrite,
-};
-pub use directory::{
-    DirectoryRows, LinkRow, OrganizationRow, ScheduleFullRow, ServiceRow, TermRow,
 };
 pub use load::{FacilityRow, ProductRow, StoreCounts, SubstanceRow};
 

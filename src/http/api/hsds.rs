@@ -40,7 +40,10 @@ pub async fn root(headers: axum::http::HeaderMap) -> Json<Value> {
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
-        .filter(|h| h.chars().all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c)))
+        .filter(|h| {
+            h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+        })
         .unwrap_or("localhost");
     Json(json!({
         "version": HSDS_VERSION,
@@ -324,15 +327,14 @@ pub async fn taxonomy_terms(State(st): State<AppState>, p: Params) -> Result<Res
     let top_only = p.boolean("top_only")?.unwrap_or(false);
     let snap = st.snap()?;
     let dir = &snap.directory;
-    let taxonomy = match taxonomy {
-        Some(t) => Some(dir.taxonomy(&t)),
-        None => None,
-    };
+    let taxonomy = taxonomy.map(|t| dir.taxonomy(&t));
     let parent_of = |t: usize| {
         let r = &dir.terms[t];
-        r.parent
-            .as_ref()
-            .map(|p| crate::model::SourceRef::new(&r.source, p).uuid().to_string())
+        r.parent.as_ref().map(|p| {
+            crate::model::SourceRef::new(&r.source, p)
+                .uuid()
+                .to_string()
+        })
     };
     let mut items: Vec<usize> = (0..dir.terms.len())
         .filter(|&t| match taxonomy {

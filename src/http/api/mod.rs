@@ -42,8 +42,14 @@ pub fn router() -> Router<AppState> {
         .route("/hsds/openapi.json", get(hsds::openapi))
         .route("/hsds/services", get(hsds::services))
         .route("/hsds/services/{id}", get(hsds::service))
-        .route("/hsds/service_at_locations", get(hsds::service_at_locations))
-        .route("/hsds/service_at_locations/{id}", get(hsds::service_at_location))
+        .route(
+            "/hsds/service_at_locations",
+            get(hsds::service_at_locations),
+        )
+        .route(
+            "/hsds/service_at_locations/{id}",
+            get(hsds::service_at_location),
+        )
         .route("/hsds/organizations", get(hsds::organizations))
         .route("/hsds/organizations/{id}", get(hsds::organization))
         .route("/hsds/taxonomy_terms", get(hsds::taxonomy_terms))
