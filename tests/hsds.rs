@@ -651,6 +651,99 @@ async fn round_trip(
     {
         assert_valid(&term, t, "exported term");
     }
+    // What the standard's example says survives import and export as it was.
+    let original = read_json(&data_dir().join("hsds/examples/service_full.json"));
+    let services = read_json(&json1.join("services.json"));
+    let exported = services
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|s| s["id"] == original["id"])
+        .expect("the example service is exported");
+    for k in [
+        "name",
+        "alternate_name",
+        "description",
+        "url",
+        "email",
+        "status",
+        "application_process",
+        "fees_description",
+        "eligibility_description",
+        "minimum_age",
+        "maximum_age",
+        "last_modified",
+    ] {
+        // Text is kept as given, less surrounding white space.
+        let trim = |v: &Value| v.as_str().map_or(v.clone(), |s| json!(s.trim()));
+        assert_eq!(trim(&exported[k]), trim(&original[k]), "{k}");
+    }
+    assert_eq!(exported["organization_id"], original["organization"]["id"]);
+    let pluck = |v: &Value, list: &str, k: &str| -> Vec<Value> {
+        let mut out: Vec<Value> = v[list]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|x| x[k].clone())
+            .collect();
+        out.sort_by_key(|x| x.to_string());
+        out
+    };
+    assert_eq!(
+        pluck(exported, "phones", "number"),
+        pluck(&original, "phones", "number")
+    );
+    assert_eq!(
+        pluck(exported, "languages", "name"),
+        pluck(&original, "languages", "name")
+    );
+    assert_eq!(
+        pluck(exported, "cost_options", "currency"),
+        pluck(&original, "cost_options", "currency")
+    );
+    assert_eq!(
+        exported["cost_options"][0]["amount"].as_f64(),
+        original["cost_options"][0]["amount"].as_f64()
+    );
+    assert_eq!(
+        pluck(exported, "service_at_locations", "id"),
+        pluck(&original, "service_at_locations", "id")
+    );
+    let loc = |v: &Value| v["service_at_locations"][0]["location"].clone();
+    // The example's coordinates (latitude 100) are off the globe: dropped, not kept.
+    assert_eq!(loc(exported)["latitude"], Value::Null);
+    for k in ["id", "name", "description"] {
+        assert_eq!(loc(exported)[k], loc(&original)[k], "location {k}");
+    }
+    assert_eq!(
+        loc(exported)["addresses"][0]["postal_code"],
+        loc(&original)["addresses"][0]["postal_code"]
+    );
+    let terms = |v: &Value| -> Vec<Value> {
+        v["attributes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|a| a["taxonomy_term"]["id"].clone())
+            .collect()
+    };
+    assert_eq!(terms(exported), terms(&original));
+    // One schedule on two days comes back as one slot per day, same hours.
+    // The CSV datapackage ties that schedule to the service at its location as well,
+    // and the CSV import comes second: it is kept there.
+    let slots: Vec<&Value> = exported["schedules"]
+        .as_array()
+        .into_iter()
+        .chain(exported["service_at_locations"][0]["schedules"].as_array())
+        .flatten()
+        .collect();
+    let mut days: Vec<&str> = slots.iter().filter_map(|s| s["byday"].as_str()).collect();
+    days.sort();
+    assert_eq!(days, vec!["FR", "TH"]);
+    assert!(slots
+        .iter()
+        .all(|s| s["opens_at"] == original["schedules"][0]["opens_at"]));
+
     let rows = assert_csv_valid(&csv1);
     assert!(rows > 300, "{rows} CSV rows");
 

@@ -31,8 +31,14 @@ fn sv(v: &str) -> Option<Value> {
     Some(Value::String(v.to_string()))
 }
 
+/// A number, written as an integer when it is one (`12`, not `12.0`, as sources write ages).
 fn nv(v: Option<f64>) -> Option<Value> {
-    v.and_then(|x| serde_json::Number::from_f64(x).map(Value::Number))
+    let x = v.filter(|x| x.is_finite())?;
+    if x.fract() == 0.0 && x.abs() < 9.0e15 {
+        Some(json!(x as i64))
+    } else {
+        serde_json::Number::from_f64(x).map(Value::Number)
+    }
 }
 
 /// A child id: the UUIDv5 of the parent's id, the kind and the position.
