@@ -310,6 +310,7 @@ async fn api(db: TestDb) {
 
     search_and_filters(&base).await;
     bad_input(&base).await;
+    shortlists(&db.store, &base, &meals).await;
     db.drop_db().await;
 }
 
@@ -508,6 +509,86 @@ async fn bad_input(base: &str) {
             "{path}"
         );
     }
+}
+
+/// A short list: created from service ids only, read back as JSON and text,
+/// refused with client data in it, gone when expired.
+async fn shortlists(store: &Store, base: &str, meals: &str) {
+    let client = reqwest::Client::new();
+    let post = |body: Value| {
+        client
+            .post(format!("{base}/api/v1/shortlists"))
+            .json(&body)
+            .send()
+    };
+    let counselling = "ac148810-d857-441c-9679-408f346de14b";
+    let r = post(json!({"services": [meals, counselling]}))
+        .await
+        .expect("post");
+    assert_eq!(r.status().as_u16(), 201);
+    let list: Value = r.json().await.expect("json");
+    let id = list["id"].as_str().expect("id").to_string();
+    assert_eq!(id.len(), 32, "128 random bits");
+    let expires =
+        chrono::DateTime::parse_from_rfc3339(list["expires_at"].as_str().expect("expiry"))
+            .expect("date-time");
+    let days = (expires.timestamp() - chrono::Utc::now().timestamp()) / 86_400;
+    assert!((29..=30).contains(&days), "{days}");
+    let (s, b) = get(base, &format!("/api/v1/shortlists/{id}")).await;
+    assert_eq!(s, 200);
+    let service = validator("service.json");
+    let got: Vec<&str> = b["services"]
+        .as_array()
+        .expect("services")
+        .iter()
+        .map(|x| {
+            assert_valid(&service, x, "short list service");
+            x["id"].as_str().unwrap_or_default()
+        })
+        .collect();
+    assert_eq!(got, vec![meals, counselling]);
+    let r = reqwest::get(format!("{base}/api/v1/shortlists/{id}/text"))
+        .await
+        .expect("text");
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .is_ok_and(|c| c.starts_with("text/plain")));
+    let text = r.text().await.expect("body");
+    assert!(
+        text.starts_with("1. Meals on Wheels - South County\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("2. Community Counselling") && text.contains("800 Middle Avenue"),
+        "{text}"
+    );
+
+    for bad in [
+        json!({"services": [meals], "client_name": "Ivan Petrenko"}),
+        json!({"services": []}),
+        json!({"services": ["00000000-0000-4000-8000-000000000000"]}),
+        json!({"services": ["food"]}),
+        json!({"services": [meals], "days": 365}),
+    ] {
+        let r = post(bad.clone()).await.expect("post");
+        assert_eq!(r.status().as_u16(), 400, "{bad}");
+    }
+    let (s, _) = get(base, "/api/v1/shortlists/0123456789abcdef0123456789abcdef").await;
+    assert_eq!(s, 404);
+    let (s, _) = get(base, "/api/v1/shortlists/../../etc").await;
+    assert!(s == 400 || s == 404, "{s}");
+    let now = chrono::Utc::now().timestamp();
+    store
+        .create_shortlist(&medmap::store::Shortlist {
+            id: "ffffffffffffffffffffffffffffffff".into(),
+            created_at: now - 31 * 86_400,
+            expires_at: now - 86_400,
+            services: vec![meals.to_string()],
+        })
+        .await
+        .expect("store");
+    let (s, b) = get(base, "/api/v1/shortlists/ffffffffffffffffffffffffffffffff").await;
+    assert_eq!(s, 404, "expired: {b}");
 }
 
 #[tokio::test]

@@ -19,7 +19,8 @@ use super::report::{ImportError, ImportReport};
 
 type Row = Map<String, Value>;
 
-/// One table's rows as JSON objects (empty cells left out), with their line numbers.
+/// One table's rows as JSON objects (empty cells left out), with their line numbers;
+/// every row counts as read, malformed ones are rejected here.
 fn rows(dir: &Path, file: &str, rep: &mut ImportReport) -> Result<Vec<(u64, Row)>, ImportError> {
     let path = dir.join(file);
     if !path.exists() {
@@ -29,6 +30,7 @@ fn rows(dir: &Path, file: &str, rep: &mut ImportReport) -> Result<Vec<(u64, Row)
     let cols: Vec<(String, usize)> = t.columns().map(|(k, i)| (k.to_string(), i)).collect();
     let mut out = Vec::new();
     for (line, r) in &t.rows {
+        rep.read += 1;
         match r {
             Ok(r) => {
                 let mut o = Row::new();
@@ -40,7 +42,6 @@ fn rows(dir: &Path, file: &str, rep: &mut ImportReport) -> Result<Vec<(u64, Row)
                 out.push((*line, o));
             }
             Err(e) => {
-                rep.read += 1;
                 rep.reject(*line, format!("{file}: {e}"));
             }
         }
@@ -171,11 +172,9 @@ pub fn read(dir: &Path) -> Result<(Directory, ImportReport), ImportError> {
         rep: &mut rep,
     };
     for (line, o) in &organizations {
-        w.rep.read += 1;
         w.organization(o, &format!("organizations.csv line {line}"));
     }
     for (line, l) in &locations {
-        w.rep.read += 1;
         let doc = id(l, "id").and_then(|i| location_docs.get(&i).cloned());
         match doc.as_ref().and_then(Value::as_object) {
             Some(doc) => {
@@ -191,7 +190,6 @@ pub fn read(dir: &Path) -> Result<(Directory, ImportReport), ImportError> {
         w.term(t);
     }
     for (line, s) in &services {
-        w.rep.read += 1;
         let mut s = s.clone();
         if let Some(sid) = id(&s, "id") {
             s.insert("phones".into(), take(&phones_s, &sid));

@@ -9,6 +9,7 @@
 mod directory;
 mod feeds;
 mod load;
+mod shortlists;
 mod write;
 
 pub use directory::{
@@ -19,6 +20,7 @@ pub use feeds::{
     PushWrite,
 };
 pub use load::{FacilityRow, ProductRow, StoreCounts, SubstanceRow};
+pub use shortlists::Shortlist;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -5,6 +5,7 @@ pub mod facilities;
 pub mod feeds;
 pub mod hsds;
 pub mod medications;
+pub mod shortlists;
 
 use std::time::Duration;
 
@@ -37,6 +38,9 @@ pub fn router() -> Router<AppState> {
         .route("/facilities/{id}", get(facilities::detail))
         .route("/feeds/{id}", get(feeds::report))
         .route("/publishers/status", get(feeds::status))
+        .route("/shortlists", post(shortlists::create))
+        .route("/shortlists/{id}", get(shortlists::get))
+        .route("/shortlists/{id}/text", get(shortlists::text))
         .route("/hsds", get(hsds::root))
         .route("/hsds/", get(hsds::root))
         .route("/hsds/openapi.json", get(hsds::openapi))
