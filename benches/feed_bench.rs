@@ -157,6 +157,7 @@ fn facility(i: usize) -> Facility {
         organization: None,
         address: None,
         city: None,
+        region: None,
         postcode: None,
         country: Some("UA".into()),
         lat: Some(50.45 + i as f64 * 1e-3),

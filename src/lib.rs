@@ -7,6 +7,7 @@
 pub mod config;
 pub mod eval;
 pub mod feeds;
+pub mod hsds;
 pub mod http;
 pub mod import;
 pub mod model;

@@ -42,7 +42,7 @@ enum Command {
     Serve(medmap::config::ServeArgs),
     /// Import one source into the database: `medmap import <source> <path>`.
     Import {
-        /// One of: ua-drlz, ru-kz, us-fda, medications, nhs-pharmacies, nhs-gp, nhs-hospitals, osm, ohana, hsds-json, demo-stock, bundled
+        /// One of: ua-drlz, ru-kz, us-fda, medications, nhs-pharmacies, nhs-gp, nhs-hospitals, osm, ohana, hsds-json, hsds-csv, demo-stock, bundled
         source: String,
         /// File or folder to read (ignored by demo-stock).
         #[arg(default_value = "data")]
@@ -50,6 +50,11 @@ enum Command {
         /// Seed of the demo stock generator.
         #[arg(long, default_value_t = 42)]
         seed: u64,
+    },
+    /// Export data in an open standard: `medmap export hsds --format json|csv --out DIR`.
+    Export {
+        #[command(subcommand)]
+        what: ExportWhat,
     },
     /// Measure search quality: `medmap eval names`.
     Eval {
@@ -65,6 +70,19 @@ enum Command {
     Feed {
         #[command(subcommand)]
         action: FeedCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ExportWhat {
+    /// The social-services directory as an Open Referral HSDS 3.0 datapackage.
+    Hsds {
+        /// json (fully nested documents) or csv (the 21 tabular files).
+        #[arg(long, default_value = "json")]
+        format: String,
+        /// Folder to write (created if missing).
+        #[arg(long)]
+        out: PathBuf,
     },
 }
 
@@ -173,6 +191,20 @@ async fn main() -> ExitCode {
                     );
                 }
                 store.close().await;
+                Ok(())
+            }
+            Command::Export {
+                what: ExportWhat::Hsds { format, out },
+            } => {
+                let format = medmap::hsds::export::Format::parse(&format)
+                    .ok_or_else(|| anyhow::anyhow!("--format must be json or csv, got {format:?}"))?;
+                let store = Store::connect(&cli.db).await?;
+                let snap = medmap::snapshot::Snapshot::load(&store).await?;
+                store.close().await;
+                let summary = medmap::hsds::export::write(&snap, format, &out)?;
+                for (file, n) in &summary.files {
+                    println!("{}: {n} records", out.join(file).display());
+                }
                 Ok(())
             }
             Command::Keys { action } => {

@@ -191,6 +191,8 @@ pub struct Facility {
     pub organization: Option<SourceRef>,
     pub address: Option<String>,
     pub city: Option<String>,
+    /// State, province or region (HSDS `state_province`, required in HSDS addresses).
+    pub region: Option<String>,
     pub postcode: Option<String>,
     pub country: Option<String>,
     pub lat: Option<f64>,
@@ -213,6 +215,7 @@ pub struct Facility {
 pub struct Organization {
     pub src: SourceRef,
     pub name: String,
+    pub alternate_name: Option<String>,
     pub description: Option<String>,
     pub email: Option<String>,
     pub website: Option<String>,
@@ -224,6 +227,7 @@ pub struct Service {
     pub src: SourceRef,
     pub organization: Option<SourceRef>,
     pub name: String,
+    pub alternate_name: Option<String>,
     pub description: Option<String>,
     pub status: String,
     pub email: Option<String>,
@@ -234,9 +238,34 @@ pub struct Service {
     pub languages: Vec<String>,
     pub fees: Option<String>,
     pub application_process: Option<String>,
+    /// When the source last changed the record (RFC 3339), for `modified_after`.
+    pub last_modified: Option<String>,
+    /// The service's own phone numbers (locations carry theirs).
+    pub phones: Vec<String>,
+    pub cost_options: Vec<CostOption>,
     /// Facilities (locations) where the service is delivered.
     pub locations: Vec<SourceRef>,
+    /// The ids the source gave some service-at-location links, by location: kept so
+    /// a city's published ids survive; links without one get a derived UUIDv5.
+    pub link_ids: Vec<(SourceRef, String)>,
     pub taxonomy_terms: Vec<SourceRef>,
+}
+
+/// A price or fee of a service (HSDS `cost_option`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct CostOption {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub option: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub amount: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub amount_description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub valid_from: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub valid_to: Option<String>,
 }
 
 /// A weekly opening slot of a service or location (HSDS `schedule`, Ohana
@@ -258,8 +287,12 @@ pub struct TaxonomyTerm {
     pub src: SourceRef,
     pub code: Option<String>,
     pub name: String,
+    pub description: Option<String>,
     pub parent: Option<String>,
     pub taxonomy: Option<String>,
+    /// The HSDS `taxonomy_id` (a UUID) when the source names its taxonomy record.
+    pub taxonomy_id: Option<String>,
+    pub language: Option<String>,
 }
 
 /// Availability of a product at a facility, as a publisher reported it.

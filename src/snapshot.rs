@@ -13,6 +13,7 @@ use medmap_indexers::names::{
 use medmap_indexers::places::PlaceIndex;
 use medmap_indexers::stock::{StockIndex, StockLine as IxLine, StockStatus as IxStatus};
 
+use crate::hsds::ServiceDirectory;
 use crate::model::{DisplayLang, Lang, StockLine, StockStatus};
 use crate::store::{FacilityRow, Result, Store, SubstanceRow};
 
@@ -80,6 +81,8 @@ pub struct Snapshot {
     /// and their currency. The packed stock line has no room for them, and one
     /// facility's lines share both.
     pub stock_meta: HashMap<u32, StockMeta>,
+    /// The social-services directory (HSDS): services, organizations, links, terms.
+    pub directory: Arc<ServiceDirectory>,
 }
 
 /// Source and currency of a facility's stock lines.
@@ -172,7 +175,8 @@ impl Snapshot {
         ) -> tokio::task::JoinHandle<Result<T>> {
             tokio::spawn(f)
         }
-        let (s1, s2, s3, s4, s5, s6, s7) = (
+        let (s1, s2, s3, s4, s5, s6, s7, s8) = (
+            store.clone(),
             store.clone(),
             store.clone(),
             store.clone(),
@@ -188,10 +192,11 @@ impl Snapshot {
         let facilities = task(async move { s5.load_facilities().await });
         let stock = task(async move { s6.load_stock().await });
         let schedules = task(async move { s7.load_facility_schedules().await });
+        let directory = task(async move { s8.load_directory().await });
         let join = |e: tokio::task::JoinError| {
             crate::store::StoreError::Corrupt(format!("snapshot load task failed: {e}"))
         };
-        let (substances, products, links, names, facilities, stock, schedules) = (
+        let (substances, products, links, names, facilities, stock, schedules, directory) = (
             substances.await.map_err(join)??,
             products.await.map_err(join)??,
             links.await.map_err(join)??,
@@ -199,6 +204,7 @@ impl Snapshot {
             facilities.await.map_err(join)??,
             stock.await.map_err(join)??,
             schedules.await.map_err(join)??,
+            directory.await.map_err(join)??,
         );
         tracing::info!(
             elapsed_ms = t.elapsed().as_millis() as u64,
@@ -206,7 +212,7 @@ impl Snapshot {
         );
         let built = tokio::task::spawn_blocking(move || {
             Snapshot::build(
-                substances, products, links, names, facilities, stock, schedules,
+                substances, products, links, names, facilities, stock, schedules, directory,
             )
         })
         .await
@@ -215,6 +221,7 @@ impl Snapshot {
     }
 
     /// Pure build from rows (CPU-bound: run off the async reactor).
+    #[allow(clippy::too_many_arguments)]
     pub fn build(
         substances: Vec<SubstanceRow>,
         products: Vec<crate::store::ProductRow>,
@@ -223,6 +230,7 @@ impl Snapshot {
         facilities: Vec<FacilityRow>,
         stock: Vec<StockLine>,
         schedules: Vec<ScheduleRow>,
+        directory: crate::store::DirectoryRows,
     ) -> Snapshot {
         let mut ingredients: HashMap<i64, Vec<i64>> = HashMap::new();
         for (p, s) in &links {
@@ -435,6 +443,7 @@ impl Snapshot {
             .collect();
         let stock = StockIndex::build(lines, product_ids.len());
         let facility_names = facilities.iter().map(|f| normalize(&f.name)).collect();
+        let directory = ServiceDirectory::build(directory, &facilities, &facility_index);
         Snapshot {
             built_at: now,
             catalog_generation: next_generation(),
@@ -453,6 +462,7 @@ impl Snapshot {
             product_ids: Arc::new(product_ids),
             by_ingredients: Arc::new(by_ingredients),
             stock_meta,
+            directory: Arc::new(directory),
         }
     }
 
@@ -500,6 +510,7 @@ impl Snapshot {
             product_ids: self.product_ids.clone(),
             by_ingredients: self.by_ingredients.clone(),
             stock_meta: meta,
+            directory: self.directory.clone(),
         }
     }
 

@@ -171,6 +171,60 @@ impl Params {
     }
 }
 
+impl Params {
+    /// An instant: RFC 3339 (`2026-11-25T18:00:00Z`), a date (`2026-11-25`, midnight
+    /// UTC), or `now` when `allow_now`.
+    pub fn instant(
+        &self,
+        name: &str,
+        allow_now: bool,
+    ) -> Result<Option<chrono::DateTime<chrono::Utc>>, ApiError> {
+        let Some(v) = self.raw(name).map(str::trim).filter(|v| !v.is_empty()) else {
+            return Ok(None);
+        };
+        if allow_now && v.eq_ignore_ascii_case("now") {
+            return Ok(Some(chrono::Utc::now()));
+        }
+        if let Ok(t) = chrono::DateTime::parse_from_rfc3339(v) {
+            return Ok(Some(t.with_timezone(&chrono::Utc)));
+        }
+        if let Ok(d) = chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d") {
+            return Ok(Some(d.and_time(chrono::NaiveTime::MIN).and_utc()));
+        }
+        let now = if allow_now { " or now" } else { "" };
+        Err(ApiError::bad(
+            name,
+            format!("{name} must be an ISO 8601 date-time (2026-11-25T18:00:00Z){now}, got {v:?}"),
+        ))
+    }
+
+    /// A UUID (HSDS ids), normalised to lowercase hyphenated form.
+    pub fn uuid(&self, name: &str) -> Result<Option<String>, ApiError> {
+        match self.raw(name).map(str::trim).filter(|v| !v.is_empty()) {
+            None => Ok(None),
+            Some(v) => parse_uuid(name, v).map(Some),
+        }
+    }
+
+    /// A number in `[min, max]`.
+    pub fn number_in(&self, name: &str, min: f64, max: f64) -> Result<Option<f64>, ApiError> {
+        match self.number::<f64>(name)? {
+            Some(v) if !(min..=max).contains(&v) => Err(ApiError::bad(
+                name,
+                format!("{name} must be between {min} and {max}, got {v}"),
+            )),
+            v => Ok(v),
+        }
+    }
+}
+
+/// A UUID path or query value; anything else is a 400 that says so.
+pub fn parse_uuid(name: &str, v: &str) -> Result<String, ApiError> {
+    uuid::Uuid::parse_str(v)
+        .map(|u| u.to_string())
+        .map_err(|_| ApiError::bad(name, format!("{name} must be a UUID, got {v:?}")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -73,6 +73,11 @@ impl Table {
         v
     }
 
+    /// Every column name with its index.
+    pub fn columns(&self) -> impl Iterator<Item = (&str, usize)> {
+        self.header.iter().map(|(k, v)| (k.as_str(), *v))
+    }
+
     /// Column index by name; a missing column is a format error for the whole file.
     pub fn col(&self, name: &str) -> Result<usize, ImportError> {
         self.header

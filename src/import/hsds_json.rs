@@ -2,7 +2,9 @@
 //! organizations, locations and service-at-locations, nested or as paged lists.
 //!
 //! HSDS records carry UUIDs; we keep them as the source ids, so the ids a city
-//! publishes are the ids medmap answers with.
+//! publishes are the ids medmap answers with. The CSV datapackage importer
+//! ([`super::hsds_csv`]) nests its rows into the same documents and walks them here,
+//! so both serialisations map onto the directory through one piece of code.
 
 use std::path::Path;
 
@@ -13,10 +15,22 @@ use super::ohana::weekday_number;
 use super::osm::read_json as read_json_file;
 use super::report::{ImportError, ImportReport};
 use crate::model::{
-    Facility, FacilityKind, Organization, Schedule, Service, SourceRef, TaxonomyTerm,
+    CostOption, Facility, FacilityKind, Organization, Schedule, Service, SourceRef, TaxonomyTerm,
 };
 
 const SOURCE: &str = "hsds";
+
+fn num(o: &Map<String, Value>, k: &str) -> Option<f64> {
+    o.get(k).and_then(|v| {
+        v.as_f64()
+            .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+    })
+}
+
+/// A language as the directory keeps it: its name, else its code.
+fn language(x: &Map<String, Value>) -> Option<String> {
+    s(x, "name").or_else(|| s(x, "code"))
+}
 
 fn s(o: &Map<String, Value>, k: &str) -> Option<String> {
     o.get(k)
@@ -38,14 +52,46 @@ fn sref(id: &str) -> SourceRef {
     SourceRef::new(SOURCE, id)
 }
 
+/// Adds what a second copy of a service knows to the first: locations, link ids,
+/// terms, and list fields the first copy lacked.
+fn merge_service(x: &mut Service, y: Service) {
+    for l in y.locations {
+        if !x.locations.contains(&l) {
+            x.locations.push(l);
+        }
+    }
+    for l in y.link_ids {
+        if !x.link_ids.iter().any(|(a, _)| *a == l.0) {
+            x.link_ids.push(l);
+        }
+    }
+    for t in y.taxonomy_terms {
+        if !x.taxonomy_terms.contains(&t) {
+            x.taxonomy_terms.push(t);
+        }
+    }
+    if x.phones.is_empty() {
+        x.phones = y.phones;
+    }
+    if x.languages.is_empty() {
+        x.languages = y.languages;
+    }
+    if x.cost_options.is_empty() {
+        x.cost_options = y.cost_options;
+    }
+    if x.organization.is_none() {
+        x.organization = y.organization;
+    }
+}
+
 /// Accumulates records while walking nested documents, rejecting records without ids.
-struct Walker<'r> {
-    d: Directory,
-    rep: &'r mut ImportReport,
+pub(crate) struct Walker<'r> {
+    pub(crate) d: Directory,
+    pub(crate) rep: &'r mut ImportReport,
 }
 
 impl Walker<'_> {
-    fn organization(&mut self, o: &Map<String, Value>, path: &str) -> Option<SourceRef> {
+    pub(crate) fn organization(&mut self, o: &Map<String, Value>, path: &str) -> Option<SourceRef> {
         let (Some(id), Some(name)) = (s(o, "id"), s(o, "name")) else {
             self.rep
                 .reject(0, format!("{path}: organization without id or name"));
@@ -56,6 +102,7 @@ impl Walker<'_> {
             self.d.organizations.push(Organization {
                 src: r.clone(),
                 name,
+                alternate_name: s(o, "alternate_name"),
                 description: s(o, "description"),
                 email: s(o, "email"),
                 website: s(o, "website"),
@@ -71,7 +118,7 @@ impl Walker<'_> {
         Some(r)
     }
 
-    fn location(
+    pub(crate) fn location(
         &mut self,
         l: &Map<String, Value>,
         org: Option<&SourceRef>,
@@ -85,16 +132,18 @@ impl Walker<'_> {
         if self.d.facilities.iter().any(|x| x.src == r) {
             return Some(r);
         }
-        let addr = arr(l, "addresses").next();
+        // The physical address where there is one: that is where people go.
+        let addr = arr(l, "addresses")
+            .find(|a| s(a, "address_type").as_deref() != Some("postal"))
+            .or_else(|| arr(l, "addresses").next());
         let a = |k: &str| addr.and_then(|a| s(a, k));
-        let lat = l
-            .get("latitude")
-            .and_then(Value::as_f64)
-            .filter(|v| v.abs() <= 90.0);
-        let lon = l
-            .get("longitude")
-            .and_then(Value::as_f64)
-            .filter(|v| v.abs() <= 180.0);
+        let lat = num(l, "latitude").filter(|v| v.abs() <= 90.0);
+        let lon = num(l, "longitude").filter(|v| v.abs() <= 180.0);
+        let street = [a("address_1"), a("address_2")]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(", ");
         let country = a("country").map(|c| c.to_uppercase());
         self.d.facilities.push(Facility {
             src: r.clone(),
@@ -103,8 +152,9 @@ impl Walker<'_> {
             organization: org
                 .cloned()
                 .or_else(|| s(l, "organization_id").map(|o| sref(&o))),
-            address: a("address_1"),
+            address: (!street.is_empty()).then_some(street),
             city: a("city"),
+            region: a("state_province"),
             postcode: a("postal_code"),
             timezone: country
                 .as_deref()
@@ -118,9 +168,7 @@ impl Walker<'_> {
             website: s(l, "url"),
             email: None,
             description: s(l, "description"),
-            languages: arr(l, "languages")
-                .filter_map(|x| s(x, "name").or_else(|| s(x, "code")))
-                .collect(),
+            languages: arr(l, "languages").filter_map(language).collect(),
             external_ids: Vec::new(),
         });
         self.rep.imported += 1;
@@ -130,7 +178,7 @@ impl Walker<'_> {
         Some(r)
     }
 
-    fn schedule(
+    pub(crate) fn schedule(
         &mut self,
         sc: &Map<String, Value>,
         svc: Option<&SourceRef>,
@@ -169,7 +217,7 @@ impl Walker<'_> {
         self.rep.imported += 1;
     }
 
-    fn service(
+    pub(crate) fn service(
         &mut self,
         o: &Map<String, Value>,
         org: Option<&SourceRef>,
@@ -188,73 +236,109 @@ impl Walker<'_> {
                 .or_else(|| s(o, "organization_id").map(|x| sref(&x))),
         };
         let mut locations = Vec::new();
+        let mut link_ids = Vec::new();
         for (i, sal) in arr(o, "service_at_locations").enumerate() {
-            if let Some(l) = sal.get("location").and_then(Value::as_object) {
-                if let Some(lr) = self.location(
-                    l,
-                    org.as_ref(),
-                    &format!("{path}.service_at_locations[{i}].location"),
-                ) {
-                    locations.push(lr);
-                }
-            } else if let Some(lid) = s(sal, "location_id") {
-                locations.push(sref(&lid));
+            let at = format!("{path}.service_at_locations[{i}]");
+            let lr = match sal.get("location").and_then(Value::as_object) {
+                Some(l) => self.location(l, org.as_ref(), &format!("{at}.location")),
+                None => s(sal, "location_id").map(|lid| sref(&lid)),
+            };
+            let Some(lr) = lr else { continue };
+            if let Some(link) = s(sal, "id") {
+                link_ids.push((lr.clone(), link));
+            }
+            for (j, sc) in arr(sal, "schedules").enumerate() {
+                self.schedule(sc, Some(&r), Some(&lr), &format!("{at}.schedules[{j}]"));
+            }
+            if !locations.contains(&lr) {
+                locations.push(lr);
             }
         }
         let mut terms = Vec::new();
         for a in arr(o, "attributes") {
             if let Some(t) = a.get("taxonomy_term").and_then(Value::as_object) {
                 if let Some(tr) = self.term(t) {
-                    terms.push(tr);
+                    if !terms.contains(&tr) {
+                        terms.push(tr);
+                    }
                 }
             }
         }
         for (i, sc) in arr(o, "schedules").enumerate() {
             self.schedule(sc, Some(&r), None, &format!("{path}.schedules[{i}]"));
         }
-        if !self.d.services.iter().any(|x| x.src == r) {
-            self.d.services.push(Service {
-                src: r.clone(),
-                organization: org,
-                name,
-                description: s(o, "description"),
-                status: s(o, "status").unwrap_or_else(|| "active".into()),
-                email: s(o, "email"),
-                url: s(o, "url"),
-                eligibility: s(o, "eligibility_description"),
-                min_age: o.get("minimum_age").and_then(Value::as_f64),
-                max_age: o.get("maximum_age").and_then(Value::as_f64),
-                languages: arr(o, "languages")
-                    .filter_map(|x| s(x, "name").or_else(|| s(x, "code")))
-                    .collect(),
-                fees: s(o, "fees_description").or_else(|| s(o, "fees")),
-                application_process: s(o, "application_process"),
-                locations,
-                taxonomy_terms: terms,
-            });
-            self.rep.imported += 1;
+        let svc = Service {
+            src: r.clone(),
+            organization: org,
+            name,
+            alternate_name: s(o, "alternate_name"),
+            description: s(o, "description"),
+            status: s(o, "status").unwrap_or_else(|| "active".into()),
+            email: s(o, "email"),
+            url: s(o, "url"),
+            eligibility: s(o, "eligibility_description"),
+            min_age: num(o, "minimum_age"),
+            max_age: num(o, "maximum_age"),
+            languages: arr(o, "languages").filter_map(language).collect(),
+            fees: s(o, "fees_description").or_else(|| s(o, "fees")),
+            application_process: s(o, "application_process"),
+            last_modified: s(o, "last_modified"),
+            phones: arr(o, "phones").filter_map(|p| s(p, "number")).collect(),
+            cost_options: arr(o, "cost_options")
+                .map(|c| CostOption {
+                    option: s(c, "option"),
+                    amount: num(c, "amount"),
+                    currency: s(c, "currency"),
+                    amount_description: s(c, "amount_description"),
+                    valid_from: s(c, "valid_from"),
+                    valid_to: s(c, "valid_to"),
+                })
+                .collect(),
+            locations,
+            link_ids,
+            taxonomy_terms: terms,
+        };
+        match self.d.services.iter_mut().find(|x| x.src == r) {
+            // The same service met again (in a list, inside its organization, at a
+            // location): the links and terms it brings are added, nothing dropped.
+            Some(x) => merge_service(x, svc),
+            None => {
+                self.d.services.push(svc);
+                self.rep.imported += 1;
+            }
         }
         Some(r)
     }
 
-    fn term(&mut self, t: &Map<String, Value>) -> Option<SourceRef> {
+    pub(crate) fn term(&mut self, t: &Map<String, Value>) -> Option<SourceRef> {
         let (id, name) = (s(t, "id")?, s(t, "name")?);
         let r = sref(&id);
         if !self.d.taxonomy.iter().any(|x| x.src == r) {
+            let detail = t.get("taxonomy_detail").and_then(Value::as_object);
             self.d.taxonomy.push(TaxonomyTerm {
                 src: r.clone(),
                 code: s(t, "code"),
                 name,
+                description: s(t, "description"),
                 parent: s(t, "parent_id"),
-                taxonomy: s(t, "taxonomy"),
+                taxonomy: s(t, "taxonomy").or_else(|| detail.and_then(|d| s(d, "name"))),
+                taxonomy_id: s(t, "taxonomy_id").or_else(|| detail.and_then(|d| s(d, "id"))),
+                language: s(t, "language"),
             });
             self.rep.imported += 1;
         }
         Some(r)
     }
 
-    /// Classifies a top-level document by its shape and walks it.
-    fn document(&mut self, v: &Value, path: &str) {
+    /// Classifies a top-level document by its shape and walks it; an array (as
+    /// `medmap export hsds` writes) is walked item by item.
+    pub(crate) fn document(&mut self, v: &Value, path: &str) {
+        if let Some(items) = v.as_array() {
+            for (i, item) in items.iter().enumerate() {
+                self.document(item, &format!("{path}[{i}]"));
+            }
+            return;
+        }
         let Some(o) = v.as_object() else {
             self.rep.reject(0, format!("{path}: not a JSON object"));
             return;
@@ -284,8 +368,14 @@ impl Walker<'_> {
             self.service(o, None, path);
         } else if o.contains_key("latitude") || o.contains_key("location_type") {
             self.location(o, None, path);
-        } else if o.contains_key("taxonomy") && o.contains_key("code") {
-            self.term(o);
+        } else if o.contains_key("taxonomy")
+            || o.contains_key("taxonomy_id")
+            || o.contains_key("taxonomy_detail")
+        {
+            if self.term(o).is_none() {
+                self.rep
+                    .reject(0, format!("{path}: taxonomy term without id or name"));
+            }
         } else if o.contains_key("name")
             && (o.contains_key("website")
                 || o.contains_key("legal_status")
@@ -335,6 +425,8 @@ pub fn read(path: &Path) -> Result<(Directory, ImportReport), ImportError> {
             "tabular.json",
             "taxonomy.json",
             "taxonomy_list.json",
+            "taxonomies.json",
+            "datapackage.json",
         ]
         .contains(&name.as_str())
         {

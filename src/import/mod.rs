@@ -7,6 +7,7 @@ mod csvutil;
 pub mod demo_stock;
 pub mod directory;
 mod geo;
+pub mod hsds_csv;
 pub mod hsds_json;
 pub mod medications;
 pub mod nhs;
@@ -37,6 +38,7 @@ pub const SOURCES: &[&str] = &[
     "osm",
     "ohana",
     "hsds-json",
+    "hsds-csv",
     "demo-stock",
     "bundled",
 ];
@@ -100,7 +102,9 @@ pub async fn import_osm(store: &Store, path: &Path) -> Result<Vec<ImportReport>,
     };
     let mut reports = Vec::new();
     for f in files {
-        reports.push(save_facilities(store, osm::read(&f)?).await?);
+        let (d, rep) = osm::read(&f)?;
+        d.save(store).await?;
+        reports.push(rep);
     }
     Ok(reports)
 }
@@ -202,6 +206,11 @@ pub async fn import_source(
             d.save(store).await?;
             vec![rep]
         }
+        "hsds-csv" => {
+            let (d, rep) = hsds_csv::read(path)?;
+            d.save(store).await?;
+            vec![rep]
+        }
         "demo-stock" => vec![import_demo_stock(store, seed, chrono::Utc::now().timestamp()).await?],
         other => return Err(ImportError::UnknownSource(other.to_string())),
     };
@@ -251,6 +260,12 @@ pub async fn import_bundled(
     let hsds = data.join("hsds").join("examples");
     if hsds.exists() {
         let (d, r) = hsds_json::read(&hsds)?;
+        dir.extend(d);
+        reports.push(r);
+    }
+    let hsds_csv_dir = hsds.join("csv");
+    if hsds_csv_dir.exists() {
+        let (d, r) = hsds_csv::read(&hsds_csv_dir)?;
         dir.extend(d);
         reports.push(r);
     }

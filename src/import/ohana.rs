@@ -13,8 +13,9 @@ use crate::model::{
 
 const SOURCE: &str = "ohana";
 
-/// Street, city, postcode, country of a location.
+/// Street, city, state, postcode, country of a location.
 type Address = (
+    Option<String>,
     Option<String>,
     Option<String>,
     Option<String>,
@@ -66,9 +67,10 @@ pub fn read(dir: &Path) -> Result<(Directory, Vec<ImportReport>), ImportError> {
     let mut reports = Vec::new();
 
     let t = Table::read(&dir.join("organizations.csv"))?;
-    let (id, name, desc, email, web) = (
+    let (id, name, alt, desc, email, web) = (
         t.col("id")?,
         t.col("name")?,
+        t.col("alternate_name")?,
         t.col("description")?,
         t.col("email")?,
         t.col("website")?,
@@ -82,6 +84,7 @@ pub fn read(dir: &Path) -> Result<(Directory, Vec<ImportReport>), ImportError> {
         d.organizations.push(Organization {
             src: sref(&format!("org/{i}")),
             name: n.into(),
+            alternate_name: owned(r, alt),
             description: owned(r, desc),
             email: owned(r, email),
             website: owned(r, web),
@@ -91,11 +94,12 @@ pub fn read(dir: &Path) -> Result<(Directory, Vec<ImportReport>), ImportError> {
     reports.push(rep);
 
     let t = Table::read(&dir.join("addresses.csv"))?;
-    let (loc, a1, a2, city, pc, country) = (
+    let (loc, a1, a2, city, state, pc, country) = (
         t.col("location_id")?,
         t.col("address_1")?,
         t.col("address_2")?,
         t.col("city")?,
+        t.col("state_province")?,
         t.col("postal_code")?,
         t.col("country")?,
     );
@@ -113,6 +117,7 @@ pub fn read(dir: &Path) -> Result<(Directory, Vec<ImportReport>), ImportError> {
                 (
                     (!street.is_empty()).then_some(street),
                     owned(r, city),
+                    owned(r, state),
                     owned(r, pc),
                     owned(r, country),
                 ),
@@ -123,16 +128,26 @@ pub fn read(dir: &Path) -> Result<(Directory, Vec<ImportReport>), ImportError> {
     reports.push(rep);
 
     let t = Table::read(&dir.join("phones.csv"))?;
-    let (ploc, num) = (t.col("location_id")?, t.col("number")?);
+    let (ploc, psvc, num) = (
+        t.col("location_id")?,
+        t.col("service_id")?,
+        t.col("number")?,
+    );
     let mut phones: HashMap<String, Vec<String>> = HashMap::new();
+    let mut service_phones: HashMap<String, Vec<String>> = HashMap::new();
     let mut rep = ImportReport::new("ohana:phones");
-    for (_, r) in t.valid_rows(&mut rep) {
-        if let (Some(l), Some(n)) = (field(r, ploc), field(r, num)) {
+    for (line, r) in t.valid_rows(&mut rep) {
+        let Some(n) = field(r, num) else {
+            rep.reject(line, "no number");
+            continue;
+        };
+        if let Some(sv) = field(r, psvc) {
+            service_phones.entry(sv.into()).or_default().push(n.into());
+        } else if let Some(l) = field(r, ploc) {
             phones.entry(l.into()).or_default().push(n.into());
-            rep.imported += 1;
-        } else {
-            rep.imported += 1; // phones of services/organizations: shown via their location
         }
+        // Phones of organizations only are reached through their locations.
+        rep.imported += 1;
     }
     reports.push(rep);
 
@@ -160,7 +175,7 @@ pub fn read(dir: &Path) -> Result<(Directory, Vec<ImportReport>), ImportError> {
         let lo = field(r, lon)
             .and_then(|v| v.parse::<f64>().ok())
             .filter(|v| v.abs() <= 180.0);
-        let (street, c, p, country) = addresses.remove(i).unwrap_or_default();
+        let (street, c, st, p, country) = addresses.remove(i).unwrap_or_default();
         d.facilities.push(Facility {
             src: sref(&format!("loc/{i}")),
             kind: FacilityKind::Social,
@@ -168,6 +183,7 @@ pub fn read(dir: &Path) -> Result<(Directory, Vec<ImportReport>), ImportError> {
             organization: field(r, org).map(|o| sref(&format!("org/{o}"))),
             address: street,
             city: c,
+            region: st,
             postcode: p,
             country: Some(country.unwrap_or_else(|| "US".into())),
             lat: la.filter(|_| lo.is_some()),
@@ -197,8 +213,11 @@ pub fn read(dir: &Path) -> Result<(Directory, Vec<ImportReport>), ImportError> {
             src: sref(&format!("tax/{i}")),
             code: Some(i.to_string()),
             name: n.into(),
+            description: None,
             parent: field(r, parent).map(|p| format!("tax/{p}")),
             taxonomy: Some("open_eligibility".into()),
+            taxonomy_id: None,
+            language: Some("en".into()),
         });
         rep.imported += 1;
     }
@@ -206,10 +225,11 @@ pub fn read(dir: &Path) -> Result<(Directory, Vec<ImportReport>), ImportError> {
 
     let t = Table::read(&dir.join("services.csv"))?;
     let c = |n| t.col(n);
-    let (id, loc, name, desc, elig, email, fees, langs, status, web, tax, appl) = (
+    let (id, loc, name, alt, desc, elig, email, fees, langs, status, web, tax, appl) = (
         c("id")?,
         c("location_id")?,
         c("name")?,
+        c("alternate_name")?,
         c("description")?,
         c("eligibility")?,
         c("email")?,
@@ -239,6 +259,7 @@ pub fn read(dir: &Path) -> Result<(Directory, Vec<ImportReport>), ImportError> {
                 .as_ref()
                 .and_then(|l| org_of_loc.get(&l.source_id).cloned().flatten()),
             name: n.into(),
+            alternate_name: owned(r, alt),
             description: owned(r, desc),
             status: match field(r, status) {
                 Some("inactive") => "inactive".into(),
@@ -253,7 +274,11 @@ pub fn read(dir: &Path) -> Result<(Directory, Vec<ImportReport>), ImportError> {
             languages: list(field(r, langs)),
             fees: owned(r, fees),
             application_process: owned(r, appl),
+            last_modified: None,
+            phones: service_phones.remove(i).unwrap_or_default(),
+            cost_options: Vec::new(),
             locations: location.into_iter().collect(),
+            link_ids: Vec::new(),
             taxonomy_terms: list(field(r, tax))
                 .iter()
                 .map(|t| sref(&format!("tax/{t}")))

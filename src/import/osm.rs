@@ -1,12 +1,17 @@
 //! OpenStreetMap GeoJSON extracts of health and social facilities (ODbL).
+//!
+//! Social facilities (shelters, community centres, NGO offices) also become HSDS
+//! services at their location, classified by the OSM tag that made them social, so a
+//! social worker finds them in the same search as the Open Referral directories.
 
 use std::path::Path;
 
 use serde_json::Value;
 
+use super::directory::Directory;
 use super::geo::{country_of, timezone_of};
 use super::report::{ImportError, ImportReport};
-use crate::model::{Facility, FacilityKind, SourceRef};
+use crate::model::{Facility, FacilityKind, Service, SourceRef, TaxonomyTerm};
 
 const SOURCE: &str = "osm";
 
@@ -47,7 +52,83 @@ pub(crate) fn read_json(path: &Path) -> Result<Value, ImportError> {
     })
 }
 
-pub fn read(path: &Path) -> Result<(Vec<Facility>, ImportReport), ImportError> {
+/// The OSM tags that classify a social facility, most specific first, as
+/// `(key, value)`: they become the service's taxonomy terms.
+fn social_tags(tags: &serde_json::Map<String, Value>) -> Vec<(&'static str, String)> {
+    [
+        "social_facility",
+        "amenity",
+        "office",
+        "social_facility:for",
+    ]
+    .into_iter()
+    .filter_map(|k| {
+        tags.get(k)
+            .and_then(Value::as_str)
+            .map(|v| (k, v.trim().to_string()))
+    })
+    .filter(|(_, v)| !v.is_empty())
+    .collect()
+}
+
+/// The service a social facility offers: its name, description, classifying tags as
+/// taxonomy terms, and an age range from `social_facility:for` (child / senior).
+fn social_service(
+    f: &Facility,
+    tags: &serde_json::Map<String, Value>,
+    d: &mut Directory,
+) -> Service {
+    let mut terms = Vec::new();
+    let (mut min_age, mut max_age) = (None, None);
+    for (k, v) in social_tags(tags) {
+        for v in v.split(';').map(str::trim).filter(|v| !v.is_empty()) {
+            match (k, v) {
+                ("social_facility:for", "child" | "juvenile") => max_age = Some(17.0),
+                ("social_facility:for", "senior") => min_age = Some(65.0),
+                _ => {}
+            }
+            let src = SourceRef::new(SOURCE, format!("tag/{k}={v}"));
+            if !d.taxonomy.iter().any(|t| t.src == src) {
+                d.taxonomy.push(TaxonomyTerm {
+                    src: src.clone(),
+                    code: Some(format!("{k}={v}")),
+                    name: v.replace('_', " "),
+                    description: Some(format!("OpenStreetMap tag {k}={v}")),
+                    parent: None,
+                    taxonomy: Some("OpenStreetMap tags".into()),
+                    taxonomy_id: None,
+                    language: Some("en".into()),
+                });
+            }
+            terms.push(src);
+        }
+    }
+    Service {
+        src: f.src.clone(),
+        organization: None,
+        name: f.name.clone(),
+        alternate_name: None,
+        description: f.description.clone(),
+        status: "active".into(),
+        email: f.email.clone(),
+        url: f.website.clone(),
+        eligibility: None,
+        min_age,
+        max_age,
+        languages: Vec::new(),
+        fees: None,
+        application_process: None,
+        last_modified: None,
+        phones: Vec::new(),
+        cost_options: Vec::new(),
+        locations: vec![f.src.clone()],
+        link_ids: Vec::new(),
+        taxonomy_terms: terms,
+    }
+}
+
+/// Facilities of every kind, plus a service per social facility.
+pub fn read(path: &Path) -> Result<(Directory, ImportReport), ImportError> {
     let doc = read_json(path)?;
     let features = doc
         .get("features")
@@ -58,7 +139,7 @@ pub fn read(path: &Path) -> Result<(Vec<Facility>, ImportReport), ImportError> {
         })?;
     let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("osm");
     let mut rep = ImportReport::new(format!("osm:{stem}"));
-    let mut out = Vec::new();
+    let mut d = Directory::default();
     for (i, f) in features.iter().enumerate() {
         let line = i as u64 + 1;
         rep.read += 1;
@@ -113,13 +194,14 @@ pub fn read(path: &Path) -> Result<(Vec<Facility>, ImportReport), ImportError> {
             .or(tag("contact:phone"))
             .map(|p| p.split(';').map(|x| x.trim().to_string()).collect())
             .unwrap_or_default();
-        out.push(Facility {
+        let facility = Facility {
             src: SourceRef::new(SOURCE, id.clone()),
             kind,
             name: name.to_string(),
             organization: None,
             address: street,
             city: tag("addr:city").map(String::from),
+            region: None,
             postcode: tag("addr:postcode").map(String::from),
             timezone: country.as_deref().and_then(timezone_of).map(String::from),
             country,
@@ -132,8 +214,13 @@ pub fn read(path: &Path) -> Result<(Vec<Facility>, ImportReport), ImportError> {
             description: tag("description").map(String::from),
             languages: Vec::new(),
             external_ids: vec![("osm".into(), id)],
-        });
+        };
+        if kind == FacilityKind::Social {
+            let svc = social_service(&facility, tags, &mut d);
+            d.services.push(svc);
+        }
+        d.facilities.push(facility);
         rep.imported += 1;
     }
-    Ok((out, rep))
+    Ok((d, rep))
 }

@@ -53,6 +53,9 @@ struct FacilityDbRow {
     website: Option<String>,
     email: Option<String>,
     description: Option<String>,
+    organization_id: Option<i64>,
+    languages: String,
+    region: Option<String>,
 }
 
 /// A facility as the snapshot holds it.
@@ -76,6 +79,9 @@ pub struct FacilityRow {
     pub website: Option<String>,
     pub email: Option<String>,
     pub description: Option<String>,
+    pub organization_id: Option<i64>,
+    pub languages: Vec<String>,
+    pub region: Option<String>,
 }
 
 /// How much the store holds, for `/metrics`, the start-up log and closing reports.
@@ -110,7 +116,7 @@ impl Store {
     }
 
     pub async fn load_facilities(&self) -> Result<Vec<FacilityRow>> {
-        let rows: Vec<FacilityDbRow> = dispatch!(self, pool => sqlx::query_as("SELECT id, uuid, source, source_id, kind, name, address, city, postcode, country, lat, lon, opening_hours, timezone, phones, website, email, description FROM facilities ORDER BY id").fetch_all(pool).await?);
+        let rows: Vec<FacilityDbRow> = dispatch!(self, pool => sqlx::query_as("SELECT id, uuid, source, source_id, kind, name, address, city, postcode, country, lat, lon, opening_hours, timezone, phones, website, email, description, organization_id, languages, region FROM facilities ORDER BY id").fetch_all(pool).await?);
         rows.into_iter()
             .map(|r| {
                 let kind = FacilityKind::parse(&r.kind).ok_or_else(|| {
@@ -135,6 +141,9 @@ impl Store {
                     website: r.website,
                     email: r.email,
                     description: r.description,
+                    organization_id: r.organization_id,
+                    languages: serde_json::from_str(&r.languages).unwrap_or_default(),
+                    region: r.region,
                 })
             })
             .collect()

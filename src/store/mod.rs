@@ -6,15 +6,21 @@
 //! would. Only the migrations differ per backend (`migrations/sqlite`,
 //! `migrations/postgres`), because their DDL types differ.
 
+mod directory;
 mod feeds;
 mod load;
+mod shortlists;
 mod write;
 
+pub use directory::{
+    DirectoryRows, LinkRow, OrganizationRow, ScheduleFullRow, ServiceRow, TermRow,
+};
 pub use feeds::{
     FacilitySpec, KeyCandidate, KeyRow, LineRef, PublisherContext, PublisherStatus, PushOutcome,
     PushWrite,
 };
 pub use load::{FacilityRow, ProductRow, StoreCounts, SubstanceRow};
+pub use shortlists::Shortlist;
 
 use std::str::FromStr;
 use std::time::Duration;

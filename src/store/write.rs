@@ -167,8 +167,8 @@ impl Store {
         let orgs = unique_by(orgs, |o| o.src.clone());
         dispatch!(self, pool => {
             let mut tx = pool.begin().await?;
-            for chunk in orgs.chunks(chunk_rows(7)) {
-                let mut qb = QueryBuilder::new("INSERT INTO organizations (uuid, source, source_id, name, description, email, website) ");
+            for chunk in orgs.chunks(chunk_rows(8)) {
+                let mut qb = QueryBuilder::new("INSERT INTO organizations (uuid, source, source_id, name, description, email, website, alternate_name) ");
                 qb.push_values(chunk, |mut b, o| {
                     b.push_bind(o.src.uuid().to_string())
                         .push_bind(o.src.source.clone())
@@ -176,9 +176,10 @@ impl Store {
                         .push_bind(o.name.clone())
                         .push_bind(o.description.clone())
                         .push_bind(o.email.clone())
-                        .push_bind(o.website.clone());
+                        .push_bind(o.website.clone())
+                        .push_bind(o.alternate_name.clone());
                 });
-                qb.push(" ON CONFLICT (source, source_id) DO UPDATE SET name = excluded.name, description = excluded.description, email = excluded.email, website = excluded.website");
+                qb.push(" ON CONFLICT (source, source_id) DO UPDATE SET name = excluded.name, description = excluded.description, email = excluded.email, website = excluded.website, alternate_name = excluded.alternate_name");
                 qb.build().execute(&mut *tx).await?;
             }
             let rows: Vec<(i64, String, String)> = sqlx::query_as("SELECT id, source, source_id FROM organizations")
@@ -196,7 +197,7 @@ impl Store {
         dispatch!(self, pool => {
             let mut tx = pool.begin().await?;
             for chunk in facilities.chunks(chunk_rows(20)) {
-                let mut qb = QueryBuilder::new("INSERT INTO facilities (uuid, source, source_id, kind, name, organization_id, address, city, postcode, country, lat, lon, opening_hours, timezone, phones, website, email, description, languages) ");
+                let mut qb = QueryBuilder::new("INSERT INTO facilities (uuid, source, source_id, kind, name, organization_id, address, city, postcode, country, lat, lon, opening_hours, timezone, phones, website, email, description, languages, region) ");
                 qb.push_values(chunk, |mut b, f| {
                     b.push_bind(f.src.uuid().to_string())
                         .push_bind(f.src.source.clone())
@@ -216,9 +217,10 @@ impl Store {
                         .push_bind(f.website.clone())
                         .push_bind(f.email.clone())
                         .push_bind(f.description.clone())
-                        .push_bind(json_list(&f.languages));
+                        .push_bind(json_list(&f.languages))
+                        .push_bind(f.region.clone());
                 });
-                qb.push(" ON CONFLICT (source, source_id) DO UPDATE SET kind = excluded.kind, name = excluded.name, organization_id = excluded.organization_id, address = excluded.address, city = excluded.city, postcode = excluded.postcode, country = excluded.country, lat = excluded.lat, lon = excluded.lon, opening_hours = excluded.opening_hours, timezone = excluded.timezone, phones = excluded.phones, website = excluded.website, email = excluded.email, description = excluded.description, languages = excluded.languages");
+                qb.push(" ON CONFLICT (source, source_id) DO UPDATE SET region = excluded.region, kind = excluded.kind, name = excluded.name, organization_id = excluded.organization_id, address = excluded.address, city = excluded.city, postcode = excluded.postcode, country = excluded.country, lat = excluded.lat, lon = excluded.lon, opening_hours = excluded.opening_hours, timezone = excluded.timezone, phones = excluded.phones, website = excluded.website, email = excluded.email, description = excluded.description, languages = excluded.languages");
                 qb.build().execute(&mut *tx).await?;
             }
             let rows: Vec<(i64, String, String)> = sqlx::query_as("SELECT id, source, source_id FROM facilities")
@@ -247,8 +249,8 @@ impl Store {
         let terms = unique_by(terms, |t| t.src.clone());
         dispatch!(self, pool => {
             let mut tx = pool.begin().await?;
-            for chunk in terms.chunks(chunk_rows(7)) {
-                let mut qb = QueryBuilder::new("INSERT INTO taxonomy_terms (uuid, source, source_id, code, name, parent, taxonomy) ");
+            for chunk in terms.chunks(chunk_rows(10)) {
+                let mut qb = QueryBuilder::new("INSERT INTO taxonomy_terms (uuid, source, source_id, code, name, parent, taxonomy, description, taxonomy_id, language) ");
                 qb.push_values(chunk, |mut b, t| {
                     b.push_bind(t.src.uuid().to_string())
                         .push_bind(t.src.source.clone())
@@ -256,9 +258,12 @@ impl Store {
                         .push_bind(t.code.clone())
                         .push_bind(t.name.clone())
                         .push_bind(t.parent.clone())
-                        .push_bind(t.taxonomy.clone());
+                        .push_bind(t.taxonomy.clone())
+                        .push_bind(t.description.clone())
+                        .push_bind(t.taxonomy_id.clone())
+                        .push_bind(t.language.clone());
                 });
-                qb.push(" ON CONFLICT (source, source_id) DO UPDATE SET code = excluded.code, name = excluded.name, parent = excluded.parent, taxonomy = excluded.taxonomy");
+                qb.push(" ON CONFLICT (source, source_id) DO UPDATE SET code = excluded.code, name = excluded.name, parent = excluded.parent, taxonomy = excluded.taxonomy, description = excluded.description, taxonomy_id = excluded.taxonomy_id, language = excluded.language");
                 qb.build().execute(&mut *tx).await?;
             }
             let rows: Vec<(i64, String, String)> = sqlx::query_as("SELECT id, source, source_id FROM taxonomy_terms")
@@ -278,8 +283,8 @@ impl Store {
         let services = unique_by(services, |s| s.src.clone());
         dispatch!(self, pool => {
             let mut tx = pool.begin().await?;
-            for chunk in services.chunks(chunk_rows(16)) {
-                let mut qb = QueryBuilder::new("INSERT INTO services (uuid, source, source_id, organization_id, name, description, status, email, url, eligibility, min_age, max_age, languages, fees, application_process) ");
+            for chunk in services.chunks(chunk_rows(19)) {
+                let mut qb = QueryBuilder::new("INSERT INTO services (uuid, source, source_id, organization_id, name, description, status, email, url, eligibility, min_age, max_age, languages, fees, application_process, alternate_name, last_modified, phones, cost_options) ");
                 qb.push_values(chunk, |mut b, s| {
                     b.push_bind(s.src.uuid().to_string())
                         .push_bind(s.src.source.clone())
@@ -295,9 +300,13 @@ impl Store {
                         .push_bind(s.max_age)
                         .push_bind(json_list(&s.languages))
                         .push_bind(s.fees.clone())
-                        .push_bind(s.application_process.clone());
+                        .push_bind(s.application_process.clone())
+                        .push_bind(s.alternate_name.clone())
+                        .push_bind(s.last_modified.clone())
+                        .push_bind(json_list(&s.phones))
+                        .push_bind(serde_json::to_string(&s.cost_options).unwrap_or_else(|_| "[]".into()));
                 });
-                qb.push(" ON CONFLICT (source, source_id) DO UPDATE SET organization_id = excluded.organization_id, name = excluded.name, description = excluded.description, status = excluded.status, email = excluded.email, url = excluded.url, eligibility = excluded.eligibility, min_age = excluded.min_age, max_age = excluded.max_age, languages = excluded.languages, fees = excluded.fees, application_process = excluded.application_process");
+                qb.push(" ON CONFLICT (source, source_id) DO UPDATE SET alternate_name = excluded.alternate_name, last_modified = excluded.last_modified, phones = excluded.phones, cost_options = excluded.cost_options, organization_id = excluded.organization_id, name = excluded.name, description = excluded.description, status = excluded.status, email = excluded.email, url = excluded.url, eligibility = excluded.eligibility, min_age = excluded.min_age, max_age = excluded.max_age, languages = excluded.languages, fees = excluded.fees, application_process = excluded.application_process");
                 qb.build().execute(&mut *tx).await?;
             }
             let rows: Vec<(i64, String, String)> = sqlx::query_as("SELECT id, source, source_id FROM services")
@@ -308,15 +317,18 @@ impl Store {
             let mut tax = Vec::new();
             for s in services {
                 let Some(&sid) = ids.get(&s.src) else { continue };
-                at.extend(s.locations.iter().filter_map(|l| facs.get(l)).map(|f| (sid, *f)));
+                at.extend(s.locations.iter().filter_map(|l| {
+                    let link = s.link_ids.iter().find(|(x, _)| x == l).map(|(_, id)| id.clone());
+                    facs.get(l).map(|f| (sid, *f, link))
+                }));
                 tax.extend(s.taxonomy_terms.iter().filter_map(|t| terms.get(t)).map(|t| (sid, *t)));
             }
-            for chunk in at.chunks(chunk_rows(2)) {
-                let mut qb = QueryBuilder::new("INSERT INTO service_at_location (service_id, facility_id) ");
-                qb.push_values(chunk, |mut b, (s, f)| {
-                    b.push_bind(*s).push_bind(*f);
+            for chunk in at.chunks(chunk_rows(3)) {
+                let mut qb = QueryBuilder::new("INSERT INTO service_at_location (service_id, facility_id, uuid) ");
+                qb.push_values(chunk, |mut b, (s, f, link)| {
+                    b.push_bind(*s).push_bind(*f).push_bind(link.clone());
                 });
-                qb.push(" ON CONFLICT DO NOTHING");
+                qb.push(" ON CONFLICT (service_id, facility_id) DO UPDATE SET uuid = excluded.uuid");
                 qb.build().execute(&mut *tx).await?;
             }
             for chunk in tax.chunks(chunk_rows(2)) {

@@ -3,7 +3,9 @@
 pub mod availability;
 pub mod facilities;
 pub mod feeds;
+pub mod hsds;
 pub mod medications;
+pub mod shortlists;
 
 use std::time::Duration;
 
@@ -36,6 +38,28 @@ pub fn router() -> Router<AppState> {
         .route("/facilities/{id}", get(facilities::detail))
         .route("/feeds/{id}", get(feeds::report))
         .route("/publishers/status", get(feeds::status))
+        .route("/shortlists", post(shortlists::create))
+        .route("/shortlists/{id}", get(shortlists::get))
+        .route("/shortlists/{id}/text", get(shortlists::text))
+        .route("/hsds", get(hsds::root))
+        .route("/hsds/", get(hsds::root))
+        .route("/hsds/openapi.json", get(hsds::openapi))
+        .route("/hsds/services", get(hsds::services))
+        .route("/hsds/services/{id}", get(hsds::service))
+        .route(
+            "/hsds/service_at_locations",
+            get(hsds::service_at_locations),
+        )
+        .route(
+            "/hsds/service_at_locations/{id}",
+            get(hsds::service_at_location),
+        )
+        .route("/hsds/organizations", get(hsds::organizations))
+        .route("/hsds/organizations/{id}", get(hsds::organization))
+        .route("/hsds/taxonomy_terms", get(hsds::taxonomy_terms))
+        .route("/hsds/taxonomy_terms/{id}", get(hsds::taxonomy_term))
+        .route("/hsds/taxonomies", get(hsds::taxonomies))
+        .route("/hsds/taxonomies/{id}", get(hsds::taxonomy))
         .route_layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             READ_TIMEOUT,

@@ -1,0 +1,397 @@
+//! `/api/v1/hsds/`: the Open Referral HSDS 3.0 read API (as `openapi.json` of the
+//! standard describes it) over the snapshot's directory, plus the filters the
+//! standard lacks and social workers need: `lat`/`lon`/`radius_km`, `open_at`
+//! (date-time or `now`), `age`, `language`.
+//!
+//! Lists are paged (`page`, `per_page`; `total_items`, `total_pages`, `page_number`,
+//! `size`, `first_page`, `last_page`, `empty`, `contents`) or, with
+//! `format=ndjson`, every result one per line without paging.
+
+use std::collections::HashSet;
+
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::Utc;
+use medmap_indexers::names::normalize;
+use serde_json::{json, Value};
+
+use crate::hsds::search::{search, ServiceHit, ServiceQuery};
+use crate::hsds::{shape, HSDS_PROFILE, HSDS_VERSION};
+use crate::http::error::ApiError;
+use crate::http::params::{parse_uuid, Params};
+use crate::http::AppState;
+use crate::snapshot::Snapshot;
+
+/// Largest page: big enough to take a city's directory in a few calls, small enough
+/// that one response stays a few MB.
+const MAX_PER_PAGE: usize = 1000;
+const DEFAULT_PER_PAGE: usize = 50;
+/// Largest `radius_km` (as for facilities) and `proximity` (m).
+const MAX_RADIUS_KM: f64 = super::facilities::MAX_RADIUS_KM;
+
+/// The official HSDS 3.0 OpenAPI description (CC BY-SA 4.0, Open Referral),
+/// served with our title, server and extension parameters filled in.
+const OPENAPI: &str = include_str!("../../../data/hsds/schema/openapi.json");
+
+/// `GET /api/v1/hsds/`: the HSDS version and profile of this API.
+pub async fn root(headers: axum::http::HeaderMap) -> Json<Value> {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+        })
+        .unwrap_or("localhost");
+    Json(json!({
+        "version": HSDS_VERSION,
+        "profile": HSDS_PROFILE,
+        "openapi_url": format!("http://{host}/api/v1/hsds/openapi.json"),
+    }))
+}
+
+/// `GET /api/v1/hsds/openapi.json`
+pub async fn openapi() -> Result<Json<Value>, ApiError> {
+    let mut doc: Value = serde_json::from_str(OPENAPI)
+        .map_err(|e| ApiError::bad("openapi", format!("bundled openapi.json: {e}")))?;
+    doc["info"] = json!({
+        "title": "medmap HSDS API",
+        "version": "1.0.0",
+        "summary": "Open Referral HSDS 3.0 read API of the medmap social-services directory",
+        "description": "Beyond the standard: lat, lon, radius_km (km around a point), open_at (ISO 8601 date-time or `now`), age (years), language (ISO 639-1 code or name) on /services and /service_at_locations; search is multilingual (en, uk, ru) and typo tolerant.",
+        "license": {"name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later"},
+    });
+    doc["servers"] = json!([{"url": "/api/v1/hsds"}]);
+    let ext = json!([
+        {"name": "lat", "in": "query", "required": false, "description": "Latitude of the point to search around (with lon).", "schema": {"type": "number"}},
+        {"name": "lon", "in": "query", "required": false, "description": "Longitude of the point to search around (with lat).", "schema": {"type": "number"}},
+        {"name": "radius_km", "in": "query", "required": false, "description": "Only results within this many km of lat/lon (at most 200); without it results are sorted by distance.", "schema": {"type": "number"}},
+        {"name": "open_at", "in": "query", "required": false, "description": "Only services open at this ISO 8601 date-time, or `now`.", "schema": {"type": "string"}},
+        {"name": "age", "in": "query", "required": false, "description": "Only services whose age range includes this age in years.", "schema": {"type": "number"}},
+        {"name": "language", "in": "query", "required": false, "description": "Only services offered in this language (ISO 639-1 code or name).", "schema": {"type": "string"}},
+    ]);
+    for path in ["/services", "/service_at_locations"] {
+        if let Some(params) = doc["paths"][path]["get"]["parameters"].as_array_mut() {
+            params.extend(ext.as_array().into_iter().flatten().cloned());
+        }
+    }
+    Ok(Json(doc))
+}
+
+/// Paging as the request asked for it.
+struct Paging {
+    page: usize,
+    per_page: usize,
+    ndjson: bool,
+}
+
+fn paging(p: &Params) -> Result<Paging, ApiError> {
+    let ndjson = match p.text("format")?.as_deref() {
+        None | Some("json") => false,
+        Some("ndjson") => true,
+        Some(other) => {
+            return Err(ApiError::bad(
+                "format",
+                format!("format must be json or ndjson, got {other:?}"),
+            ))
+        }
+    };
+    let page = match p.number::<usize>("page")? {
+        None => 1,
+        Some(0) => return Err(ApiError::bad("page", "page starts at 1")),
+        Some(n) => n,
+    };
+    Ok(Paging {
+        page,
+        per_page: p.limit("per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE)?,
+        ndjson,
+    })
+}
+
+/// A page of `items` (built lazily: only the page's items are shaped), or all of
+/// them as NDJSON.
+fn page_of<T>(items: &[T], pg: &Paging, shape: impl Fn(&T) -> Value) -> Response {
+    if pg.ndjson {
+        let mut body = String::new();
+        for it in items {
+            body.push_str(&shape(it).to_string());
+            body.push('\n');
+        }
+        return ([(header::CONTENT_TYPE, "application/x-ndjson")], body).into_response();
+    }
+    let total = items.len();
+    let total_pages = total.div_ceil(pg.per_page);
+    let contents: Vec<Value> = items
+        .iter()
+        .skip((pg.page - 1).saturating_mul(pg.per_page))
+        .take(pg.per_page)
+        .map(shape)
+        .collect();
+    Json(json!({
+        "total_items": total,
+        "total_pages": total_pages,
+        "page_number": pg.page,
+        "size": contents.len(),
+        "first_page": pg.page == 1,
+        "last_page": pg.page >= total_pages,
+        "empty": contents.is_empty(),
+        "contents": contents,
+    }))
+    .into_response()
+}
+
+/// The service query from the standard's and our parameters.
+fn service_query(p: &Params) -> Result<ServiceQuery, ApiError> {
+    let point = p.point()?;
+    let radius_km = p.number_in("radius_km", f64::MIN_POSITIVE, MAX_RADIUS_KM)?;
+    if radius_km.is_some() && point.is_none() {
+        return Err(ApiError::bad("radius_km", "radius_km needs lat and lon"));
+    }
+    let postcode = p.text("postcode")?;
+    let proximity_m = p.number_in("proximity", f64::MIN_POSITIVE, MAX_RADIUS_KM * 1000.0)?;
+    if proximity_m.is_some() && postcode.is_none() {
+        return Err(ApiError::bad("proximity", "proximity needs postcode"));
+    }
+    Ok(ServiceQuery {
+        text: p.text("search")?,
+        point,
+        radius_km,
+        postcode,
+        proximity_m,
+        open_at: p.instant("open_at", true)?,
+        age: p.number_in("age", 0.0, 150.0)?,
+        language: p.text("language")?,
+        taxonomy_term_id: p.uuid("taxonomy_term_id")?,
+        taxonomy_id: p.uuid("taxonomy_id")?,
+        organization_id: p.uuid("organization_id")?,
+        modified_after: p.instant("modified_after", false)?,
+    })
+}
+
+/// `GET /api/v1/hsds/services`
+pub async fn services(State(st): State<AppState>, p: Params) -> Result<Response, ApiError> {
+    let pg = paging(&p)?;
+    let q = service_query(&p)?;
+    let minimal = p.boolean("minimal")?.unwrap_or(false);
+    let full = p.boolean("full")?.unwrap_or(false);
+    let snap = st.snap()?;
+    // One entry per service: its best-ranked location.
+    let mut seen = HashSet::new();
+    let hits: Vec<ServiceHit> = search(&snap, &q, Utc::now())
+        .into_iter()
+        .filter(|h| seen.insert(h.service_ix))
+        .collect();
+    Ok(page_of(&hits, &pg, |h| {
+        if minimal {
+            let s = &snap.directory.services[h.service_ix];
+            let mut v = json!({"id": s.uuid, "name": s.name, "status": s.status});
+            if let Some(m) = &s.last_modified {
+                v["last_modified"] = json!(m);
+            }
+            v
+        } else if full {
+            shape::service_full(&snap, h.service_ix)
+        } else {
+            with_extras(shape::service_basic(&snap.directory, h.service_ix), h)
+        }
+    }))
+}
+
+/// Adds what a search adds to a record (distance, hours) as extra fields, which HSDS
+/// consumers ignore and people need.
+fn with_extras(mut v: Value, h: &ServiceHit) -> Value {
+    if let Some(d) = h.distance_km {
+        v["distance_km"] = json!(d);
+    }
+    if let Some(o) = h.open_now {
+        v["open_now"] = json!(o);
+    }
+    if !h.today_hours.is_empty() {
+        v["today_hours"] = json!(h.today_hours);
+    }
+    v
+}
+
+/// `GET /api/v1/hsds/services/{id}`
+pub async fn service(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id = parse_uuid("id", &id)?;
+    let snap = st.snap()?;
+    let s = snap
+        .directory
+        .service(&id)
+        .ok_or_else(|| ApiError::NotFound(format!("service {id}")))?;
+    Ok(Json(shape::service_full(&snap, s)))
+}
+
+/// `GET /api/v1/hsds/service_at_locations`
+pub async fn service_at_locations(
+    State(st): State<AppState>,
+    p: Params,
+) -> Result<Response, ApiError> {
+    let pg = paging(&p)?;
+    let q = service_query(&p)?;
+    let full = p.boolean("full")?.unwrap_or(false);
+    let snap = st.snap()?;
+    let hits: Vec<ServiceHit> = search(&snap, &q, Utc::now())
+        .into_iter()
+        .filter(|h| h.link_ix.is_some())
+        .collect();
+    Ok(page_of(&hits, &pg, |h| {
+        let l = h.link_ix.unwrap_or_default();
+        if full {
+            shape::link_full(&snap, l)
+        } else {
+            with_extras(shape::link(&snap, l, true), h)
+        }
+    }))
+}
+
+/// `GET /api/v1/hsds/service_at_locations/{id}`
+pub async fn service_at_location(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id = parse_uuid("id", &id)?;
+    let snap = st.snap()?;
+    let l = snap
+        .directory
+        .link(&id)
+        .ok_or_else(|| ApiError::NotFound(format!("service_at_location {id}")))?;
+    Ok(Json(shape::link_full(&snap, l)))
+}
+
+/// Whether every word of `search` occurs (as a word prefix) in `text`.
+fn text_matches(search: &Option<String>, text: &str) -> bool {
+    let Some(q) = search else { return true };
+    let hay = normalize(text);
+    let words: Vec<&str> = hay.split_whitespace().collect();
+    normalize(q)
+        .split_whitespace()
+        .all(|w| words.iter().any(|x| x.starts_with(w)))
+}
+
+/// `GET /api/v1/hsds/organizations`
+pub async fn organizations(State(st): State<AppState>, p: Params) -> Result<Response, ApiError> {
+    let pg = paging(&p)?;
+    let search = p.text("search")?;
+    let full = p.boolean("full")?.unwrap_or(false);
+    let full_service = p.boolean("full_service")?.unwrap_or(false);
+    let snap = st.snap()?;
+    let dir = &snap.directory;
+    let mut items: Vec<usize> = (0..dir.organizations.len())
+        .filter(|&o| {
+            let x = &dir.organizations[o];
+            text_matches(
+                &search,
+                &format!("{} {}", x.name, x.alternate_name.as_deref().unwrap_or("")),
+            )
+        })
+        .collect();
+    items.sort_by(|a, b| dir.organizations[*a].name.cmp(&dir.organizations[*b].name));
+    Ok(page_of(&items, &pg, |&o| {
+        if full || full_service {
+            shape::organization_full(&snap, o, full_service)
+        } else {
+            shape::organization_basic(dir, o)
+        }
+    }))
+}
+
+/// `GET /api/v1/hsds/organizations/{id}`
+pub async fn organization(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    p: Params,
+) -> Result<Json<Value>, ApiError> {
+    let id = parse_uuid("id", &id)?;
+    let full_service = p.boolean("full_service")?.unwrap_or(false);
+    let snap = st.snap()?;
+    let o = snap
+        .directory
+        .organization(&id)
+        .ok_or_else(|| ApiError::NotFound(format!("organization {id}")))?;
+    Ok(Json(shape::organization_full(&snap, o, full_service)))
+}
+
+/// `GET /api/v1/hsds/taxonomy_terms`
+pub async fn taxonomy_terms(State(st): State<AppState>, p: Params) -> Result<Response, ApiError> {
+    let pg = paging(&p)?;
+    let search = p.text("search")?;
+    let taxonomy = p.uuid("taxonomy_id")?;
+    let parent = p.uuid("parent_id")?;
+    let top_only = p.boolean("top_only")?.unwrap_or(false);
+    let snap = st.snap()?;
+    let dir = &snap.directory;
+    let taxonomy = taxonomy.map(|t| dir.taxonomy(&t));
+    let parent_of = |t: usize| {
+        let r = &dir.terms[t];
+        r.parent.as_ref().map(|p| {
+            crate::model::SourceRef::new(&r.source, p)
+                .uuid()
+                .to_string()
+        })
+    };
+    let mut items: Vec<usize> = (0..dir.terms.len())
+        .filter(|&t| match taxonomy {
+            Some(Some(x)) => dir.term_taxonomy[t] == x,
+            Some(None) => false,
+            None => true,
+        })
+        .filter(|&t| parent.is_none() || parent_of(t) == parent)
+        .filter(|&t| !top_only || parent_of(t).is_none())
+        .filter(|&t| {
+            let r = &dir.terms[t];
+            text_matches(
+                &search,
+                &format!("{} {}", r.name, r.code.as_deref().unwrap_or("")),
+            )
+        })
+        .collect();
+    items.sort_by(|a, b| dir.terms[*a].name.cmp(&dir.terms[*b].name));
+    Ok(page_of(&items, &pg, |&t| shape::taxonomy_term(dir, t)))
+}
+
+/// `GET /api/v1/hsds/taxonomy_terms/{id}`
+pub async fn taxonomy_term(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id = parse_uuid("id", &id)?;
+    let snap = st.snap()?;
+    let t = snap
+        .directory
+        .term(&id)
+        .ok_or_else(|| ApiError::NotFound(format!("taxonomy term {id}")))?;
+    Ok(Json(shape::taxonomy_term(&snap.directory, t)))
+}
+
+/// `GET /api/v1/hsds/taxonomies`
+pub async fn taxonomies(State(st): State<AppState>, p: Params) -> Result<Response, ApiError> {
+    let pg = paging(&p)?;
+    let search = p.text("search")?;
+    let snap: std::sync::Arc<Snapshot> = st.snap()?;
+    let dir = &snap.directory;
+    let items: Vec<usize> = (0..dir.taxonomies.len())
+        .filter(|&x| text_matches(&search, &dir.taxonomies[x].name))
+        .collect();
+    Ok(page_of(&items, &pg, |&x| shape::taxonomy(dir, x)))
+}
+
+/// `GET /api/v1/hsds/taxonomies/{id}`
+pub async fn taxonomy(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id = parse_uuid("id", &id)?;
+    let snap = st.snap()?;
+    let x = snap
+        .directory
+        .taxonomy(&id)
+        .ok_or_else(|| ApiError::NotFound(format!("taxonomy {id}")))?;
+    Ok(Json(shape::taxonomy(&snap.directory, x)))
+}
