@@ -29,6 +29,10 @@ pub struct ServeArgs {
     /// Largest accepted request body in bytes (feeds).
     #[arg(long, env = "MEDMAP_MAX_BODY_BYTES", default_value_t = 50 * 1024 * 1024)]
     pub max_body_bytes: usize,
+    /// Map tile URL template for the pages' map, e.g. `https://tile.example.org/{z}/{x}/{y}.png`.
+    /// Unset: the map shows markers without tiles and the pages contact no other host.
+    #[arg(long, env = "MEDMAP_TILE_URL")]
+    pub tile_url: Option<String>,
 }
 
 /// Logs go to stderr; never with query text and client address together (health

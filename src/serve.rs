@@ -157,6 +157,7 @@ pub async fn run(db: &str, args: ServeArgs) -> anyhow::Result<()> {
         fresh_secs: args.fresh_hours * 3600,
         cutoff_secs: args.cutoff_hours * 3600,
         max_body_bytes: args.max_body_bytes,
+        tile_url: args.tile_url.filter(|u| !u.trim().is_empty()),
     };
     let running = start(store.clone(), settings, args.addr, Some(args.data_dir)).await?;
     tracing::info!(addr = %running.addr, backend = store.backend(), "listening");

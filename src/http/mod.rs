@@ -6,6 +6,7 @@ pub mod api;
 pub mod error;
 mod metrics_layer;
 pub mod ops;
+pub mod pages;
 pub mod params;
 
 use std::sync::Arc;
@@ -28,6 +29,9 @@ pub struct Settings {
     pub fresh_secs: i64,
     pub cutoff_secs: i64,
     pub max_body_bytes: usize,
+    /// Map tile URL template (`https://…/{z}/{x}/{y}.png`); `None` draws markers on a
+    /// blank map, so no page ever asks a third party for anything by default.
+    pub tile_url: Option<String>,
 }
 
 impl Default for Settings {
@@ -36,6 +40,7 @@ impl Default for Settings {
             fresh_secs: 24 * 3600,
             cutoff_secs: 72 * 3600,
             max_body_bytes: 50 * 1024 * 1024,
+            tile_url: None,
         }
     }
 }
@@ -75,7 +80,8 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
         .nest("/api/v1", api::router())
-        .fallback(ops::not_found)
+        .merge(pages::router())
+        .fallback(pages::not_found)
         .layer(axum::middleware::from_fn(metrics_layer::record))
         .layer(CompressionLayer::new())
         .layer(RequestBodyLimitLayer::new(max_body))

@@ -241,6 +241,16 @@ pub fn item(snap: &Snapshot, hit: &Hit, lang: DisplayLang) -> Item {
     }
 }
 
+/// Ranked medication concepts for free text: the one code path behind the search
+/// endpoint and the results page.
+pub fn search_items(snap: &Snapshot, q: &str, limit: usize, lang: DisplayLang) -> Vec<Item> {
+    snap.names
+        .search(q, limit)
+        .iter()
+        .map(|h| item(snap, h, lang))
+        .collect()
+}
+
 /// `GET /api/v1/medications/search?q=&limit=&lang=`
 pub async fn search(
     State(st): State<AppState>,
@@ -250,8 +260,7 @@ pub async fn search(
     let limit = p.limit("limit", 10, 50)?;
     let lang = DisplayLang::parse(&p)?;
     let snap = st.snap()?;
-    let hits = snap.names.search(&q, limit);
-    let items = hits.iter().map(|h| item(&snap, h, lang)).collect();
+    let items = search_items(&snap, &q, limit, lang);
     Ok(Json(SearchResponse { query: q, items }))
 }
 
@@ -313,20 +322,15 @@ pub struct Detail {
     pub brands: Vec<Ref>,
 }
 
-/// `GET /api/v1/medications/{id}`
-pub async fn detail(
-    State(st): State<AppState>,
-    Path(id): Path<String>,
-    p: Params,
-) -> Result<Json<Detail>, ApiError> {
-    let lang = DisplayLang::parse(&p)?;
-    let (kind, n) = parse_public_id(&id).ok_or_else(|| {
+/// One medication by public id: the code path behind the detail endpoint and page.
+pub fn detail_of(snap: &Snapshot, id: &str, lang: DisplayLang) -> Result<Detail, ApiError> {
+    let (kind, n) = parse_public_id(id).ok_or_else(|| {
         ApiError::bad(
             "id",
             format!("{id:?} is not a medication id (s123 or p123)"),
         )
     })?;
-    let snap = st.snap()?;
+    let id = id.to_string();
     let d = match kind {
         ConceptKind::Substance => {
             let s = snap
@@ -336,15 +340,15 @@ pub async fn detail(
             Detail {
                 id,
                 kind,
-                name: substance_name(&snap, n, lang),
-                names: names_of(&snap, kind, n),
+                name: substance_name(snap, n, lang),
+                names: names_of(snap, kind, n),
                 ingredients: Vec::new(),
                 forms: Vec::new(),
                 atc: s.row.atc.clone(),
                 registration_numbers: Vec::new(),
                 sources: Vec::new(),
                 analogs: Vec::new(),
-                brands: refs_of_products(&snap, brands(&snap, n), lang, 500),
+                brands: refs_of_products(snap, brands(snap, n), lang, 500),
             }
         }
         ConceptKind::Product => {
@@ -355,24 +359,35 @@ pub async fn detail(
             Detail {
                 id,
                 kind,
-                name: product_name(&snap, n, lang),
-                names: names_of(&snap, kind, n),
+                name: product_name(snap, n, lang),
+                names: names_of(snap, kind, n),
                 ingredients: g
                     .ingredients
                     .iter()
                     .map(|s| Ref {
                         id: public_id(ConceptKind::Substance, *s),
-                        name: substance_name(&snap, *s, lang),
+                        name: substance_name(snap, *s, lang),
                     })
                     .collect(),
                 forms: g.forms.clone(),
                 atc: g.atc.clone(),
                 registration_numbers: g.registration_numbers.clone(),
                 sources: g.sources.clone(),
-                analogs: refs_of_products(&snap, analogs(&snap, n), lang, 500),
+                analogs: refs_of_products(snap, analogs(snap, n), lang, 500),
                 brands: Vec::new(),
             }
         }
     };
-    Ok(Json(d))
+    Ok(d)
+}
+
+/// `GET /api/v1/medications/{id}`
+pub async fn detail(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    p: Params,
+) -> Result<Json<Detail>, ApiError> {
+    let lang = DisplayLang::parse(&p)?;
+    let snap = st.snap()?;
+    detail_of(&snap, &id, lang).map(Json)
 }
