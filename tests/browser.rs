@@ -90,7 +90,8 @@ async fn misspelt_medication_to_pharmacies_with_prices() {
 
     // Sorting by price puts the cheapest first.
     let url = b.client.current_url().await.expect("url").to_string();
-    b.goto(&format!("{url}&sort=price")).await;
+    assert!(url.contains("sort=distance"), "{url}");
+    b.goto(&url.replace("sort=distance", "sort=price")).await;
     let prices = b
         .js("return [...document.querySelectorAll('.offers li')].map(li => { const p = li.querySelector('.price'); return p ? parseFloat(p.textContent.replace(/[^0-9.]/g, '')) : null; })")
         .await;
@@ -161,14 +162,14 @@ async fn services_search_with_filters_makes_a_printable_list() {
         .find(Locator::Css("#near"))
         .await
         .expect("near")
-        .send_keys("London")
+        .send_keys("Helsinki")
         .await
         .expect("type");
     b.client
         .find(Locator::Css("#radius_km"))
         .await
         .expect("radius")
-        .select_by_value("5")
+        .select_by_value("10")
         .await
         .expect("select");
     b.client
@@ -196,8 +197,15 @@ async fn services_search_with_filters_makes_a_printable_list() {
         .await
         .as_u64()
         .unwrap_or(0);
-    assert!(n >= 2, "pharmacies open on Monday near London: {n}");
-    // Every hit is a pharmacy within 5 km.
+    assert!(n >= 2, "pharmacies open on Monday near Helsinki: {n}");
+    // Pharmacies without known hours are not claimed to be open on Monday.
+    let all = b
+        .js("return fetch('/services?category=pharmacy&near=Helsinki&radius_km=10').then(r => r.text()).then(t => (t.match(/<h3>/g) || []).length)")
+        .await
+        .as_u64()
+        .unwrap_or(0);
+    assert!(all > n, "the day filter filters: {all} pharmacies, {n} open on Monday");
+    // Every hit is a pharmacy.
     let kinds = b
         .js("return [...document.querySelectorAll('#list .tag')].map(t => t.textContent)")
         .await;
@@ -344,7 +352,7 @@ async fn the_trap_sees_a_third_party_request() {
     let b = Browser::start("en-GB").await;
     // Without this, a green "no request left localhost" could mean the trap is deaf.
     let _ = b.client.goto("http://third-party.example/tracker.js").await;
-    let seen = b.trap.requests();
+    let seen = b.trap.page_requests();
     assert!(
         seen.iter().any(|r| r.contains("third-party.example")),
         "the trap saw {seen:?}"
