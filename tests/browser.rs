@@ -204,7 +204,10 @@ async fn services_search_with_filters_makes_a_printable_list() {
         .await
         .as_u64()
         .unwrap_or(0);
-    assert!(all > n, "the day filter filters: {all} pharmacies, {n} open on Monday");
+    assert!(
+        all > n,
+        "the day filter filters: {all} pharmacies, {n} open on Monday"
+    );
     // Every hit is a pharmacy.
     let kinds = b
         .js("return [...document.querySelectorAll('#list .tag')].map(t => t.textContent)")
