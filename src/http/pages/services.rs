@@ -1,6 +1,12 @@
 //! `/services`: places and services by need, place and radius, and opening time, for
 //! a social worker; `/list`: the short printable hand-off list they make from it.
 //!
+//! Until the HSDS service search (issue 7, `crate::hsds::search`) lands, [`search`]
+//! filters the snapshot's facilities (category = facility kind, place and radius,
+//! open now or on a day); the page talks to it only through [`ServiceFilters`] and
+//! [`Hit`], so switching means mapping those onto `ServiceQuery` / `ServiceHit` and
+//! adding the age and language fields to the form.
+//!
 //! The list keeps no client data: the chosen ids travel in the URL only (`?f=1&f=2`),
 //! so printing or sharing it stores nothing on the server.
 
