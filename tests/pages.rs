@@ -182,13 +182,32 @@ async fn pages_without_javascript(db: TestDb) {
         ("/services?day=mon&time=25:99", 400, "time"),
         ("/list?f=abc", 400, "not a place id"),
         ("/search?what=both", 400, "what"),
-        ("/no-such-page", 404, "Not found"),
     ] {
         let p = get(path).await;
         assert_eq!(p.status, status, "{path}: {}", p.body);
         assert!(p.body.contains("<html lang="), "{path} answers a page");
         assert!(p.body.contains(says), "{path} says {says:?}: {}", p.body);
     }
+    // A browser following a broken link gets a page; other clients get JSON.
+    let p = get_with(
+        &c,
+        &base,
+        "/no-such-page",
+        &[("accept", "text/html,*/*;q=0.8")],
+    )
+    .await;
+    assert_eq!(p.status, 404);
+    assert!(
+        p.body.contains("<html lang=") && p.body.contains("Not found"),
+        "{}",
+        p.body
+    );
+    let p = get("/no-such-page").await;
+    assert_eq!(p.status, 404);
+    assert!(p.headers[CONTENT_TYPE]
+        .to_str()
+        .unwrap_or("")
+        .contains("json"));
     // The API keeps answering JSON.
     let api = get("/api/v1/nope").await;
     assert_eq!(api.status, 404);

@@ -265,10 +265,14 @@ pub fn enc(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 
-/// Unknown paths: a JSON 404 under `/api` and for the operations endpoints' clients,
-/// an HTML 404 page for everyone else (a person followed a broken link).
-pub async fn not_found(ctx: Ctx, uri: axum::http::Uri) -> Response {
-    if uri.path().starts_with("/api/") {
+/// Unknown paths: an HTML 404 page for a browser (a person followed a broken link),
+/// the API's JSON 404 under `/api` and for every client that does not ask for HTML.
+pub async fn not_found(ctx: Ctx, uri: axum::http::Uri, headers: axum::http::HeaderMap) -> Response {
+    let wants_html = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
+    if uri.path().starts_with("/api/") || !wants_html {
         return ApiError::NotFound("page".into()).into_response();
     }
     ctx.error(ApiError::NotFound(format!("page {}", uri.path())))
