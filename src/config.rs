@@ -32,6 +32,10 @@ pub struct ServeArgs {
     /// Memory for memoised medication search/suggest answers, in MiB (0: off).
     #[arg(long, env = "MEDMAP_SEARCH_CACHE_MB", default_value_t = 32)]
     pub search_cache_mb: u64,
+    /// Map tile URL template for the pages' map, e.g. `https://tile.example.org/{z}/{x}/{y}.png`.
+    /// Unset: the map shows markers without tiles and the pages contact no other host.
+    #[arg(long, env = "MEDMAP_TILE_URL")]
+    pub tile_url: Option<String>,
 }
 
 /// Logs go to stderr; never with query text and client address together (health

@@ -168,6 +168,7 @@ pub async fn run(db: &str, args: ServeArgs) -> anyhow::Result<()> {
         cutoff_secs: args.cutoff_hours * 3600,
         max_body_bytes: args.max_body_bytes,
         search_cache_bytes: args.search_cache_mb * 1024 * 1024,
+        tile_url: args.tile_url.filter(|u| !u.trim().is_empty()),
     };
     let running = start(store.clone(), settings, args.addr, Some(args.data_dir)).await?;
     tracing::info!(addr = %running.addr, backend = store.backend(), "listening");

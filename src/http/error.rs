@@ -48,37 +48,46 @@ impl ApiError {
     }
 }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let (status, code, details) = match &self {
-            ApiError::BadRequest { param, .. } => (
-                StatusCode::BAD_REQUEST,
-                "bad_request",
-                json!({ "param": param }),
-            ),
-            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found", json!({})),
-            ApiError::NotReady => (StatusCode::SERVICE_UNAVAILABLE, "not_ready", json!({})),
+impl ApiError {
+    /// The status this error answers with, for the JSON API and the HTML pages alike.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::NotReady => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Store(e) => {
                 tracing::error!(error = %e, "store error");
-                (StatusCode::INTERNAL_SERVER_ERROR, "internal", json!({}))
+                StatusCode::INTERNAL_SERVER_ERROR
             }
-            ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized", json!({})),
-            ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", json!({})),
-            ApiError::PayloadTooLarge(_) => (
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                json!({}),
-            ),
-            ApiError::TooManyRequests { retry_after } => (
-                StatusCode::TOO_MANY_REQUESTS,
-                "too_many_requests",
-                json!({ "retry_after": retry_after }),
-            ),
-            ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict", json!({})),
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Internal(e) => {
                 tracing::error!(error = %e, "internal error");
-                (StatusCode::INTERNAL_SERVER_ERROR, "internal", json!({}))
+                StatusCode::INTERNAL_SERVER_ERROR
             }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let (code, details) = match &self {
+            ApiError::BadRequest { param, .. } => ("bad_request", json!({ "param": param })),
+            ApiError::NotFound(_) => ("not_found", json!({})),
+            ApiError::NotReady => ("not_ready", json!({})),
+            ApiError::Store(_) => ("internal", json!({})),
+            ApiError::Unauthorized(_) => ("unauthorized", json!({})),
+            ApiError::Forbidden(_) => ("forbidden", json!({})),
+            ApiError::PayloadTooLarge(_) => ("payload_too_large", json!({})),
+            ApiError::TooManyRequests { retry_after } => {
+                ("too_many_requests", json!({ "retry_after": retry_after }))
+            }
+            ApiError::Conflict(_) => ("conflict", json!({})),
+            ApiError::Internal(_) => ("internal", json!({})),
         };
         let message = match &self {
             ApiError::Store(_) | ApiError::Internal(_) => "internal error".to_string(),

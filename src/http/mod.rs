@@ -7,6 +7,7 @@ pub mod cache;
 pub mod error;
 mod metrics_layer;
 pub mod ops;
+pub mod pages;
 pub mod params;
 
 use std::sync::Arc;
@@ -31,6 +32,9 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// Byte budget of the search/suggest answer memo (0 turns it off).
     pub search_cache_bytes: u64,
+    /// Map tile URL template (`https://…/{z}/{x}/{y}.png`); `None` draws markers on a
+    /// blank map, so no page ever asks a third party for anything by default.
+    pub tile_url: Option<String>,
 }
 
 impl Default for Settings {
@@ -40,6 +44,7 @@ impl Default for Settings {
             cutoff_secs: 72 * 3600,
             max_body_bytes: 50 * 1024 * 1024,
             search_cache_bytes: 32 * 1024 * 1024,
+            tile_url: None,
         }
     }
 }
@@ -83,7 +88,8 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
         .nest("/api/v1", api::router())
-        .fallback(ops::not_found)
+        .merge(pages::router())
+        .fallback(pages::not_found)
         .layer(axum::middleware::from_fn(metrics_layer::record))
         .layer(CompressionLayer::new())
         .layer(RequestBodyLimitLayer::new(max_body))

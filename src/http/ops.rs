@@ -6,7 +6,6 @@ use axum::response::IntoResponse;
 use axum::Json;
 use serde_json::json;
 
-use super::error::ApiError;
 use super::AppState;
 
 /// Alive as soon as the server accepts connections.
@@ -41,8 +40,4 @@ pub async fn metrics(State(st): State<AppState>) -> impl IntoResponse {
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         st.metrics.render(),
     )
-}
-
-pub async fn not_found() -> ApiError {
-    ApiError::NotFound("page".into())
 }

@@ -13,9 +13,10 @@ use super::error::ApiError;
 /// the cap bounds the work any single query can cause.
 pub const MAX_QUERY_CHARS: usize = 200;
 
-/// Decoded query parameters (first value wins for repeated names).
+/// Decoded query parameters (first value wins for repeated names; [`Params::all`]
+/// gives every value, for checkbox lists).
 #[derive(Debug, Default)]
-pub struct Params(HashMap<String, String>);
+pub struct Params(HashMap<String, Vec<String>>);
 
 fn decode(raw: &str, what: &str) -> Result<String, ApiError> {
     let bytes = raw.as_bytes();
@@ -59,7 +60,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
                 let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
                 let k = decode(k, "query string")?;
                 let v = decode(v, &k)?;
-                map.entry(k).or_insert(v);
+                map.entry(k).or_insert_with(Vec::new).push(v);
             }
         }
         Ok(Params(map))
@@ -68,7 +69,12 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
 
 impl Params {
     pub fn raw(&self, name: &str) -> Option<&str> {
-        self.0.get(name).map(String::as_str)
+        self.0.get(name).and_then(|v| v.first()).map(String::as_str)
+    }
+
+    /// Every value given for `name`, in order (empty when absent).
+    pub fn all(&self, name: &str) -> &[String] {
+        self.0.get(name).map_or(&[], Vec::as_slice)
     }
 
     /// Free text: trimmed, non-empty, at most [`MAX_QUERY_CHARS`], no control characters.

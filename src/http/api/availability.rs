@@ -10,9 +10,10 @@ use serde::Serialize;
 
 use super::facilities::{hours_view, HoursView, MAX_RADIUS_KM};
 use super::medications::{parse_public_id, product_name, public_id, substance_name, DisplayLang};
+use crate::http::cache::ResolveMemo;
 use crate::http::error::ApiError;
 use crate::http::params::Params;
-use crate::http::AppState;
+use crate::http::{AppState, Settings};
 use crate::snapshot::Snapshot;
 
 #[derive(Serialize)]
@@ -65,15 +66,16 @@ pub struct AvailabilityResponse {
     pub items: Vec<Offer>,
 }
 
-/// Resolves `medication_id` or free text `q` to a concept.
+/// Resolves `medication_id` or free text `q` (the id wins) to a concept.
 pub fn resolve(
-    st: &AppState,
     snap: &Snapshot,
-    p: &Params,
+    memo: &ResolveMemo,
+    medication_id: Option<&str>,
+    q: Option<&str>,
     lang: DisplayLang,
 ) -> Result<Medication, ApiError> {
-    if let Some(id) = p.text("medication_id")? {
-        let (kind, n) = parse_public_id(&id).ok_or_else(|| {
+    if let Some(id) = medication_id {
+        let (kind, n) = parse_public_id(id).ok_or_else(|| {
             ApiError::bad(
                 "medication_id",
                 format!("{id:?} is not a medication id (s123 or p123)"),
@@ -91,18 +93,15 @@ pub fn resolve(
             ConceptKind::Product => product_name(snap, n, lang),
         };
         return Ok(Medication {
-            id,
+            id: id.to_string(),
             kind,
             name,
             match_kind: None,
         });
     }
-    let q = p
-        .text("q")?
-        .ok_or_else(|| ApiError::bad("q", "give q (a medication name) or medication_id"))?;
-    let hit = st
-        .resolve_memo
-        .best(snap.catalog_generation, &q, |q| {
+    let q = q.ok_or_else(|| ApiError::bad("q", "give q (a medication name) or medication_id"))?;
+    let hit = memo
+        .best(snap.catalog_generation, q, |q| {
             snap.names.search(q, 1).into_iter().next()
         })
         .ok_or_else(|| ApiError::NotFound(format!("medication matching {q:?}")))?;
@@ -143,41 +142,86 @@ pub fn product_set(snap: &Snapshot, kind: ConceptKind, id: i64, analogs: bool) -
     out
 }
 
-/// `GET /api/v1/availability?q= | medication_id= &lat=&lon=&radius_km=&open_now=&sort=&analogs=&limit=&lang=`
-pub async fn availability(
-    State(st): State<AppState>,
-    p: Params,
-) -> Result<Json<AvailabilityResponse>, ApiError> {
-    let lang = DisplayLang::parse(&p)?;
-    let (lat, lon) = p
-        .point()?
-        .ok_or_else(|| ApiError::bad("lat", "lat and lon are required"))?;
-    let radius_km = p.radius_km(10.0, MAX_RADIUS_KM)?;
-    let open_now = p.boolean("open_now")?.unwrap_or(false);
-    let analogs = p.boolean("analogs")?.unwrap_or(false);
-    let limit = p.limit("limit", 20, 100)?;
-    let sort = match p.raw("sort").map(str::trim) {
-        None | Some("") | Some("distance") => Sort::Distance,
-        Some("price") => Sort::Price,
-        Some(o) => {
-            return Err(ApiError::bad(
-                "sort",
-                format!("sort must be distance or price, got {o:?}"),
-            ))
-        }
-    };
-    let snap = st.snap()?;
-    let medication = resolve(&st, &snap, &p, lang)?;
+/// A parsed availability question, from the API's parameters or the page's form.
+#[derive(Debug, Clone)]
+pub struct AvailabilityQuery {
+    pub medication_id: Option<String>,
+    pub q: Option<String>,
+    pub lat: f64,
+    pub lon: f64,
+    pub radius_km: f64,
+    pub open_now: bool,
+    pub analogs: bool,
+    pub sort: Sort,
+    pub limit: usize,
+}
+
+impl AvailabilityQuery {
+    /// `radius_km`, `open_now`, `analogs`, `limit` and `sort` from query parameters
+    /// (the point and the medication are the caller's: the API and the page take
+    /// them differently).
+    pub fn from_params(
+        p: &Params,
+        lat: f64,
+        lon: f64,
+        max_limit: usize,
+    ) -> Result<AvailabilityQuery, ApiError> {
+        let sort = match p.raw("sort").map(str::trim) {
+            None | Some("") | Some("distance") => Sort::Distance,
+            Some("price") => Sort::Price,
+            Some(o) => {
+                return Err(ApiError::bad(
+                    "sort",
+                    format!("sort must be distance or price, got {o:?}"),
+                ))
+            }
+        };
+        Ok(AvailabilityQuery {
+            medication_id: p.text("medication_id")?,
+            q: p.text("q")?,
+            lat,
+            lon,
+            radius_km: p.radius_km(10.0, MAX_RADIUS_KM)?,
+            open_now: p.boolean("open_now")?.unwrap_or(false),
+            analogs: p.boolean("analogs")?.unwrap_or(false),
+            sort,
+            limit: p.limit("limit", 20, max_limit)?,
+        })
+    }
+}
+
+/// Pharmacies with the medication in stock: the one code path behind the
+/// availability endpoint and the "where" page.
+pub fn find(
+    snap: &Snapshot,
+    settings: &Settings,
+    memo: &ResolveMemo,
+    aq: &AvailabilityQuery,
+    lang: DisplayLang,
+    now: DateTime<Utc>,
+) -> Result<AvailabilityResponse, ApiError> {
+    let medication = resolve(
+        snap,
+        memo,
+        aq.medication_id.as_deref(),
+        aq.q.as_deref(),
+        lang,
+    )?;
     let (kind, id) = parse_public_id(&medication.id)
         .ok_or_else(|| ApiError::bad("medication_id", "unresolvable id"))?;
-    let products = product_set(&snap, kind, id, analogs);
-    let now = Utc::now();
-    let mut q = StockQuery::new(products, lat, lon, radius_km * 1000.0, now.timestamp());
-    q.open_now = open_now;
-    q.sort = sort;
-    q.limit = limit;
-    q.fresh_secs = st.settings.fresh_secs;
-    q.cutoff_secs = st.settings.cutoff_secs;
+    let products = product_set(snap, kind, id, aq.analogs);
+    let mut q = StockQuery::new(
+        products,
+        aq.lat,
+        aq.lon,
+        aq.radius_km * 1000.0,
+        now.timestamp(),
+    );
+    q.open_now = aq.open_now;
+    q.sort = aq.sort;
+    q.limit = aq.limit;
+    q.fresh_secs = settings.fresh_secs;
+    q.cutoff_secs = settings.cutoff_secs;
     let hits = snap
         .stock
         .query(&q, &snap.places, &|f| snap.is_open(f, now));
@@ -205,7 +249,7 @@ pub async fn availability(
                 },
                 product: super::medications::Ref {
                     id: public_id(ConceptKind::Product, group),
-                    name: product_name(&snap, group, lang),
+                    name: product_name(snap, group, lang),
                 },
                 distance_m: h.distance_m.round(),
                 status: h.line.status,
@@ -217,13 +261,27 @@ pub async fn availability(
                 checked_at: DateTime::from_timestamp(h.line.checked_at, 0).unwrap_or(now),
                 freshness: h.freshness,
                 source: meta.map_or_else(|| "unknown".into(), |m| m.source.clone()),
-                hours: hours_view(&snap, h.facility, now),
+                hours: hours_view(snap, h.facility, now),
             })
         })
         .collect();
-    Ok(Json(AvailabilityResponse {
+    Ok(AvailabilityResponse {
         medication,
-        analogs,
+        analogs: aq.analogs,
         items,
-    }))
+    })
+}
+
+/// `GET /api/v1/availability?q= | medication_id= &lat=&lon=&radius_km=&open_now=&sort=&analogs=&limit=&lang=`
+pub async fn availability(
+    State(st): State<AppState>,
+    p: Params,
+) -> Result<Json<AvailabilityResponse>, ApiError> {
+    let lang = DisplayLang::parse(&p)?;
+    let (lat, lon) = p
+        .point()?
+        .ok_or_else(|| ApiError::bad("lat", "lat and lon are required"))?;
+    let aq = AvailabilityQuery::from_params(&p, lat, lon, 100)?;
+    let snap = st.snap()?;
+    find(&snap, &st.settings, &st.resolve_memo, &aq, lang, Utc::now()).map(Json)
 }

@@ -8,9 +8,10 @@ use medmap_indexers::names::normalize;
 use medmap_indexers::stock::FacilitySummary;
 use serde::Serialize;
 
+use super::medications::DisplayLang;
 use crate::http::error::ApiError;
 use crate::http::params::Params;
-use crate::http::AppState;
+use crate::http::{AppState, Settings};
 use crate::model::FacilityKind;
 use crate::snapshot::Snapshot;
 use crate::store::FacilityRow;
@@ -161,6 +162,7 @@ fn lines_view(
     now: DateTime<Utc>,
     fresh: i64,
     cutoff: i64,
+    lang: super::medications::DisplayLang,
 ) -> Vec<LineView> {
     use medmap_indexers::stock::Freshness;
     let t = now.timestamp();
@@ -183,11 +185,7 @@ fn lines_view(
                         medmap_indexers::names::ConceptKind::Product,
                         group,
                     ),
-                    name: super::medications::product_name(
-                        snap,
-                        group,
-                        super::medications::DisplayLang::En,
-                    ),
+                    name: super::medications::product_name(snap, group, lang),
                 },
                 status: l.status,
                 quantity: l.quantity,
@@ -203,47 +201,71 @@ fn lines_view(
         .collect()
 }
 
+/// A facility with its hours and stock summary.
+#[derive(Serialize)]
+pub struct FacilityDetail<'a> {
+    #[serde(flatten)]
+    pub item: FacilityItem<'a>,
+    pub stock: StockSummary,
+}
+
+/// One facility by id: the code path behind the detail endpoint and page.
+pub fn detail_of<'a>(
+    snap: &'a Snapshot,
+    settings: &Settings,
+    id: &str,
+    lang: DisplayLang,
+    now: DateTime<Utc>,
+) -> Result<FacilityDetail<'a>, ApiError> {
+    let n: i64 = id
+        .parse()
+        .map_err(|_| ApiError::bad("id", format!("{id:?} is not a facility id")))?;
+    let &i = snap
+        .facility_index
+        .get(&n)
+        .ok_or_else(|| ApiError::NotFound(format!("facility {n}")))?;
+    let f = snap
+        .facilities
+        .get(i as usize)
+        .ok_or_else(|| ApiError::NotFound(format!("facility {n}")))?;
+    let meta = snap.stock_meta.get(&i);
+    let stock = StockSummary {
+        counts: snap.stock.facility_summary(
+            i,
+            now.timestamp(),
+            settings.fresh_secs,
+            settings.cutoff_secs,
+        ),
+        source: meta.map(|m| m.source.clone()),
+        currency: meta.and_then(|m| m.currency.clone()),
+        lines: lines_view(
+            snap,
+            i,
+            now,
+            settings.fresh_secs,
+            settings.cutoff_secs,
+            lang,
+        ),
+    };
+    Ok(FacilityDetail {
+        item: FacilityItem {
+            id: f.id,
+            facility: f,
+            distance_m: None,
+            hours: hours_view(snap, i, now),
+        },
+        stock,
+    })
+}
+
 /// `GET /api/v1/facilities/{id}`
 pub async fn detail(
     State(st): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let n: i64 = id
-        .parse()
-        .map_err(|_| ApiError::bad("id", format!("{id:?} is not a facility id")))?;
     let snap = st.snap()?;
-    let &i = snap
-        .facility_index
-        .get(&n)
-        .ok_or_else(|| ApiError::NotFound(format!("facility {n}")))?;
-    let f = &snap.facilities[i as usize];
-    let now = Utc::now();
-    let meta = snap.stock_meta.get(&i);
-    let summary = StockSummary {
-        counts: snap.stock.facility_summary(
-            i,
-            now.timestamp(),
-            st.settings.fresh_secs,
-            st.settings.cutoff_secs,
-        ),
-        source: meta.map(|m| m.source.clone()),
-        currency: meta.and_then(|m| m.currency.clone()),
-        lines: lines_view(
-            &snap,
-            i,
-            now,
-            st.settings.fresh_secs,
-            st.settings.cutoff_secs,
-        ),
-    };
-    let mut v = serde_json::to_value(FacilityItem {
-        id: f.id,
-        facility: f,
-        distance_m: None,
-        hours: hours_view(&snap, i, now),
-    })
-    .map_err(|e| ApiError::bad("response", e.to_string()))?;
-    v["stock"] =
-        serde_json::to_value(summary).map_err(|e| ApiError::bad("response", e.to_string()))?;
-    Ok(Json(v))
+    let d = detail_of(&snap, &st.settings, &id, DisplayLang::En, Utc::now())?;
+    serde_json::to_value(d)
+        .map(Json)
+        .map_err(|e| ApiError::bad("response", e.to_string()))
 }

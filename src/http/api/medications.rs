@@ -63,7 +63,7 @@ pub struct Item<'a> {
     pub score: f32,
     #[serde(rename = "match")]
     pub match_kind: MatchKind,
-    pub matched: &'a str,
+    pub matched: String,
 }
 
 #[derive(Serialize)]
@@ -149,7 +149,7 @@ fn names_of(snap: &Snapshot, kind: ConceptKind, id: i64) -> Vec<&str> {
         .unwrap_or_default()
 }
 
-pub fn item<'a>(snap: &'a Snapshot, hit: &'a Hit, lang: DisplayLang) -> Item<'a> {
+pub fn item<'a>(snap: &'a Snapshot, hit: &Hit, lang: DisplayLang) -> Item<'a> {
     let (name, ingredients, analogs_v, brands_v) = match hit.kind {
         ConceptKind::Substance => (
             substance_name(snap, hit.id, lang),
@@ -196,8 +196,23 @@ pub fn item<'a>(snap: &'a Snapshot, hit: &'a Hit, lang: DisplayLang) -> Item<'a>
         brands: brands_v,
         score: hit.score,
         match_kind: hit.match_kind,
-        matched: &hit.matched,
+        matched: hit.matched.clone(),
     }
+}
+
+/// Ranked medication concepts for free text: the one code path behind the search
+/// endpoint and the results page.
+pub fn search_items<'a>(
+    snap: &'a Snapshot,
+    q: &str,
+    limit: usize,
+    lang: DisplayLang,
+) -> Vec<Item<'a>> {
+    snap.names
+        .search(q, limit)
+        .iter()
+        .map(|h| item(snap, h, lang))
+        .collect()
 }
 
 /// `GET /api/v1/medications/search?q=&limit=&lang=`
@@ -207,8 +222,7 @@ pub async fn search(State(st): State<AppState>, p: Params) -> Result<Response, A
     let lang = DisplayLang::parse(&p)?;
     let snap = st.snap()?;
     memoised(&st, &snap, Endpoint::Search, q, limit, lang, |q| {
-        let hits = snap.names.search(q, limit);
-        let items = hits.iter().map(|h| item(&snap, h, lang)).collect();
+        let items = search_items(&snap, q, limit, lang);
         serde_json::to_vec(&SearchResponse { query: q, items })
     })
 }
@@ -305,20 +319,15 @@ pub struct Detail {
     pub brands: Vec<Ref>,
 }
 
-/// `GET /api/v1/medications/{id}`
-pub async fn detail(
-    State(st): State<AppState>,
-    Path(id): Path<String>,
-    p: Params,
-) -> Result<Json<Detail>, ApiError> {
-    let lang = DisplayLang::parse(&p)?;
-    let (kind, n) = parse_public_id(&id).ok_or_else(|| {
+/// One medication by public id: the code path behind the detail endpoint and page.
+pub fn detail_of(snap: &Snapshot, id: &str, lang: DisplayLang) -> Result<Detail, ApiError> {
+    let (kind, n) = parse_public_id(id).ok_or_else(|| {
         ApiError::bad(
             "id",
             format!("{id:?} is not a medication id (s123 or p123)"),
         )
     })?;
-    let snap = st.snap()?;
+    let id = id.to_string();
     let d = match kind {
         ConceptKind::Substance => {
             let s = snap
@@ -328,8 +337,8 @@ pub async fn detail(
             Detail {
                 id,
                 kind,
-                name: substance_name(&snap, n, lang),
-                names: names_of(&snap, kind, n)
+                name: substance_name(snap, n, lang),
+                names: names_of(snap, kind, n)
                     .into_iter()
                     .map(str::to_string)
                     .collect(),
@@ -339,7 +348,7 @@ pub async fn detail(
                 registration_numbers: Vec::new(),
                 sources: Vec::new(),
                 analogs: Vec::new(),
-                brands: refs_of_products(&snap, brands(&snap, n), lang, 500),
+                brands: refs_of_products(snap, brands(snap, n), lang, 500),
             }
         }
         ConceptKind::Product => {
@@ -350,8 +359,8 @@ pub async fn detail(
             Detail {
                 id,
                 kind,
-                name: product_name(&snap, n, lang),
-                names: names_of(&snap, kind, n)
+                name: product_name(snap, n, lang),
+                names: names_of(snap, kind, n)
                     .into_iter()
                     .map(str::to_string)
                     .collect(),
@@ -360,17 +369,28 @@ pub async fn detail(
                     .iter()
                     .map(|s| Ref {
                         id: public_id(ConceptKind::Substance, *s),
-                        name: substance_name(&snap, *s, lang),
+                        name: substance_name(snap, *s, lang),
                     })
                     .collect(),
                 forms: g.forms.clone(),
                 atc: g.atc.clone(),
                 registration_numbers: g.registration_numbers.clone(),
                 sources: g.sources.clone(),
-                analogs: refs_of_products(&snap, analogs(&snap, n), lang, 500),
+                analogs: refs_of_products(snap, analogs(snap, n), lang, 500),
                 brands: Vec::new(),
             }
         }
     };
-    Ok(Json(d))
+    Ok(d)
+}
+
+/// `GET /api/v1/medications/{id}`
+pub async fn detail(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    p: Params,
+) -> Result<Json<Detail>, ApiError> {
+    let lang = DisplayLang::parse(&p)?;
+    let snap = st.snap()?;
+    detail_of(&snap, &id, lang).map(Json)
 }

@@ -1,0 +1,119 @@
+//! `/facilities/{id}`: address, phone, hours, and what it stocks (pharmacies) or
+//! which services it offers. The detail endpoint's [`detail_of`], rendered.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use chrono::Utc;
+
+use super::availability::{address_line, freshness_text, hours_text, status_text};
+use super::i18n::Tr;
+use super::{enc, Chrome, Ctx};
+use crate::http::api::facilities::detail_of;
+use crate::http::error::ApiError;
+use crate::http::AppState;
+
+/// Stock lines shown on the page (freshest first); the API gives up to 100.
+const LINES: usize = 40;
+
+pub struct LineRow {
+    pub href: String,
+    pub name: String,
+    pub status: String,
+    pub price: Option<String>,
+    pub fresh: bool,
+    pub freshness: String,
+}
+
+#[derive(Template)]
+#[template(path = "facility.html")]
+struct FacilityPage {
+    c: Chrome,
+    t: Tr,
+    id: i64,
+    name: String,
+    kind: String,
+    address: String,
+    phones: Vec<String>,
+    website: Option<String>,
+    email: Option<String>,
+    description: Option<String>,
+    open: Option<bool>,
+    hours: String,
+    today: Vec<String>,
+    raw_hours: Option<String>,
+    summary: Option<String>,
+    demo: bool,
+    lines: Vec<LineRow>,
+}
+
+pub fn kind_label(t: &Tr, kind: crate::model::FacilityKind) -> String {
+    t.t(&format!("facility-kind-{}", kind.as_str()))
+}
+
+/// `GET /facilities/{id}`
+pub async fn detail(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Response {
+    let r = (|| -> Result<Response, ApiError> {
+        let t = ctx.tr();
+        let snap = st.snap()?;
+        let now = Utc::now();
+        let d = detail_of(&snap, &st.settings, &id, ctx.lang.display(), now)?;
+        let f = d.item.facility;
+        let h = &d.item.hours;
+        let s = &d.stock;
+        let cur = s.currency.as_deref();
+        let summary = (s.counts.lines > 0).then(|| {
+            t.args(
+                "stock-summary",
+                &[
+                    ("available", s.counts.available.into()),
+                    ("fresh", s.counts.fresh.into()),
+                ],
+            )
+        });
+        let lines = s
+            .lines
+            .iter()
+            .take(LINES)
+            .map(|l| LineRow {
+                href: format!("/medications/{}", enc(&l.product.id)),
+                name: l.product.name.to_string(),
+                status: status_text(&t, l.status, l.quantity),
+                price: l.price_minor.map(|m| t.price(m, cur)),
+                fresh: l.freshness == medmap_indexers::stock::Freshness::Fresh,
+                freshness: freshness_text(&t, l.freshness, l.checked_at, now),
+            })
+            .collect();
+        let tpl = FacilityPage {
+            c: ctx.chrome(f.name.clone()),
+            t,
+            id: f.id,
+            name: f.name.clone(),
+            kind: kind_label(&t, f.kind),
+            address: address_line(&[
+                f.address.as_deref(),
+                f.city.as_deref(),
+                f.postcode.as_deref(),
+                f.country.as_deref(),
+            ]),
+            phones: f.phones.clone(),
+            // Only web links are links: a `javascript:` URL in imported data must not be.
+            website: f
+                .website
+                .clone()
+                .filter(|w| w.starts_with("https://") || w.starts_with("http://")),
+            email: f.email.clone(),
+            description: f.description.clone(),
+            open: h.open_now,
+            hours: hours_text(&t, h, now),
+            today: h.today.iter().map(|[a, b]| format!("{a}–{b}")).collect(),
+            raw_hours: h.raw.clone(),
+            summary,
+            demo: s.source.as_deref() == Some(crate::import::demo_stock::DEMO_SOURCE),
+            lines,
+        };
+        Ok(ctx.render(StatusCode::OK, &tpl))
+    })();
+    ctx.respond(r)
+}
