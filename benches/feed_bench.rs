@@ -189,8 +189,9 @@ fn product(i: usize) -> Product {
     }
 }
 
-/// One-transaction apply of `n_fac × n_prod` lines; returns rows/s.
-async fn durable(store: &Store, n_fac: usize, n_prod: usize) -> f64 {
+/// One-transaction apply of `n_fac × n_prod` lines; returns rows/s of the first push
+/// and of a second one replacing it.
+async fn durable(store: &Store, n_fac: usize, n_prod: usize) -> (f64, f64) {
     let facs = store
         .upsert_facilities(&(0..n_fac).map(facility).collect::<Vec<_>>())
         .await
@@ -257,7 +258,124 @@ async fn durable(store: &Store, n_fac: usize, n_prod: usize) -> f64 {
     store.apply_push(&w).await.expect("apply");
     let second = n as f64 / t.elapsed().as_secs_f64();
     println!("  first push {first:.0} rows/s, replacing push {second:.0} rows/s ({n} lines)");
-    first.min(second)
+    (first, second)
+}
+
+/// The bench's lines as plain tuples, for the bare-table peers.
+fn peer_rows(n_fac: usize, n_prod: usize, now: i64) -> Vec<(i64, i64, i64)> {
+    let mut v = Vec::with_capacity(n_fac * n_prod);
+    for f in 0..n_fac {
+        for p in 0..n_prod {
+            v.push((f as i64 + 1, p as i64 + 1, now));
+        }
+    }
+    v
+}
+
+const BARE_COLS: &str = "facility_id, product_id, status, quantity, price_minor, currency, checked_at, source, publisher_id, price_reserve_minor";
+const BARE_SET: &str = "ON CONFLICT (facility_id, product_id) DO UPDATE SET status = excluded.status, quantity = excluded.quantity, price_minor = excluded.price_minor, currency = excluded.currency, checked_at = excluded.checked_at, source = excluded.source, publisher_id = excluded.publisher_id, price_reserve_minor = excluded.price_reserve_minor";
+
+/// Peer: a bare SQLite table (primary key only, same pragmas), one-transaction
+/// multi-row upsert of the same lines with every value bound. Returns rows/s.
+async fn sqlite_peer(path: &std::path::Path, rows: &[(i64, i64, i64)]) -> f64 {
+    use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+    use sqlx::{Connection, QueryBuilder};
+    let opts = SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal);
+    let mut c = sqlx::SqliteConnection::connect_with(&opts)
+        .await
+        .expect("peer db");
+    sqlx::query("CREATE TABLE bare (facility_id INTEGER NOT NULL, product_id INTEGER NOT NULL, status TEXT NOT NULL, quantity REAL, price_minor INTEGER, currency TEXT, checked_at INTEGER NOT NULL, source TEXT NOT NULL, publisher_id INTEGER, price_reserve_minor INTEGER, PRIMARY KEY (facility_id, product_id))")
+        .execute(&mut c)
+        .await
+        .expect("bare table");
+    let t = Instant::now();
+    let mut tx = c.begin().await.expect("tx");
+    for chunk in rows.chunks(3_000) {
+        let mut qb = QueryBuilder::new(format!("INSERT INTO bare ({BARE_COLS}) "));
+        qb.push_values(chunk, |mut b, (f, p, now)| {
+            b.push_bind(*f)
+                .push_bind(*p)
+                .push_bind("in_stock")
+                .push_bind(3.5)
+                .push_bind(1000 + *p)
+                .push_bind("UAH")
+                .push_bind(*now)
+                .push_bind("feed:bench")
+                .push_bind(1i64)
+                .push_bind(990i64);
+        });
+        qb.push(format!(" {BARE_SET}"));
+        qb.build().execute(&mut *tx).await.expect("peer upsert");
+    }
+    tx.commit().await.expect("commit");
+    rows.len() as f64 / t.elapsed().as_secs_f64()
+}
+
+/// The lines as text COPY data.
+fn copy_text(rows: &[(i64, i64, i64)]) -> Vec<u8> {
+    use std::fmt::Write;
+    let mut s = String::with_capacity(rows.len() * 48);
+    for (f, p, now) in rows {
+        let _ = writeln!(
+            s,
+            "{f}\t{p}\tin_stock\t3.5\t{}\tUAH\t{now}\tfeed:bench\t1\t990",
+            1000 + p
+        );
+    }
+    s.into_bytes()
+}
+
+/// Peers on PostgreSQL, on a bare table with only the primary key: plain COPY, and
+/// COPY into a temp staging table plus one `INSERT … ON CONFLICT`. Returns rows/s.
+async fn pg_peers(conn: &mut sqlx::PgConnection, rows: &[(i64, i64, i64)]) -> (f64, f64) {
+    use sqlx::Connection;
+    let create = "CREATE TABLE bare (facility_id BIGINT NOT NULL, product_id BIGINT NOT NULL, status TEXT NOT NULL, quantity DOUBLE PRECISION, price_minor BIGINT, currency TEXT, checked_at BIGINT NOT NULL, source TEXT NOT NULL, publisher_id BIGINT, price_reserve_minor BIGINT, PRIMARY KEY (facility_id, product_id))";
+    let data = copy_text(rows);
+    async fn copy_into(tx: &mut sqlx::PgConnection, table: &str, data: &[u8]) {
+        let mut copy = tx
+            .copy_in_raw(&format!("COPY {table} ({BARE_COLS}) FROM STDIN"))
+            .await
+            .expect("copy");
+        for part in data.chunks(1 << 20) {
+            copy.send(part).await.expect("copy send");
+        }
+        copy.finish().await.expect("copy finish");
+    }
+    sqlx::query(create).execute(&mut *conn).await.expect("bare");
+    let t = Instant::now();
+    let mut tx = conn.begin().await.expect("tx");
+    copy_into(&mut tx, "bare", &data).await;
+    tx.commit().await.expect("commit");
+    let copy = rows.len() as f64 / t.elapsed().as_secs_f64();
+    sqlx::query("DROP TABLE bare")
+        .execute(&mut *conn)
+        .await
+        .expect("drop");
+    sqlx::query(create).execute(&mut *conn).await.expect("bare");
+    let t = Instant::now();
+    let mut tx = conn.begin().await.expect("tx");
+    sqlx::query("CREATE TEMP TABLE bare_stage (LIKE bare) ON COMMIT DROP")
+        .execute(&mut *tx)
+        .await
+        .expect("stage");
+    copy_into(&mut tx, "bare_stage", &data).await;
+    sqlx::query(&format!(
+        "INSERT INTO bare ({BARE_COLS}) SELECT {BARE_COLS} FROM bare_stage {BARE_SET}"
+    ))
+    .execute(&mut *tx)
+    .await
+    .expect("upsert");
+    tx.commit().await.expect("commit");
+    let upsert = rows.len() as f64 / t.elapsed().as_secs_f64();
+    sqlx::query("DROP TABLE bare")
+        .execute(&mut *conn)
+        .await
+        .expect("drop");
+    (copy, upsert)
 }
 
 fn main() {
@@ -309,9 +427,14 @@ fn main() {
             .await
             .expect("sqlite");
         println!("durable apply, SQLite (WAL, synchronous=NORMAL), 2000 × 500 lines:");
-        let r = durable(&store, 2_000, 500).await;
-        println!("SQLITE {r:.0} rows/s");
+        let (first, second) = durable(&store, 2_000, 500).await;
         store.close().await;
+        let peer = sqlite_peer(&dir.path().join("peer.db"), &peer_rows(2_000, 500, now)).await;
+        println!(
+            "SQLITE ours {:.0} rows/s (first {first:.0}, replacing {second:.0}); bare-table one-transaction upsert {peer:.0} rows/s; ratio ours/peer {:.2}",
+            first.min(second),
+            first.min(second) / peer
+        );
 
         let url = std::env::var("MEDMAP_TEST_PG")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
@@ -325,9 +448,22 @@ fn main() {
                     .options([("search_path", schema.as_str())]);
                 let store = Store::connect_postgres(opts).await.expect("pg store");
                 println!("durable apply, PostgreSQL (COPY into staging + INSERT … ON CONFLICT), 2000 × 500 lines:");
-                let r = durable(&store, 2_000, 500).await;
-                println!("POSTGRES {r:.0} rows/s");
+                let (first, second) = durable(&store, 2_000, 500).await;
                 store.close().await;
+                let mut peer = sqlx::PgConnection::connect_with(
+                    &sqlx::postgres::PgConnectOptions::from_str(&url)
+                        .expect("pg url")
+                        .options([("search_path", schema.as_str())]),
+                )
+                .await
+                .expect("peer conn");
+                let (copy, upsert) = pg_peers(&mut peer, &peer_rows(2_000, 500, now)).await;
+                let ours = first.min(second);
+                println!(
+                    "POSTGRES ours {ours:.0} rows/s (first {first:.0}, replacing {second:.0}); bare table: plain COPY {copy:.0} rows/s, COPY+INSERT ON CONFLICT {upsert:.0} rows/s; ratio ours/COPY {:.2}, ours/COPY+upsert {:.2}",
+                    ours / copy,
+                    ours / upsert
+                );
                 let _ = sqlx::query(&format!("DROP SCHEMA {schema} CASCADE")).execute(&mut conn).await;
             }
             Err(e) => println!("PostgreSQL unreachable ({e}); skipped"),

@@ -89,6 +89,10 @@ run() { # name base script
 run search "$BASE" /tmp/medmap-search.lua
 run suggest "$BASE" /tmp/medmap-suggest.lua
 run availability "$BASE" /tmp/medmap-avail.lua
+# HSDS list endpoints (social services): a plain page, and a search with filters.
+run hsds-services "$BASE/api/v1/hsds/services?per_page=50" /tmp/medmap-healthz.lua
+run hsds-search "$BASE/api/v1/hsds/services?search=food&lat=37.56&lon=-122.32&radius_km=50&per_page=20" /tmp/medmap-healthz.lua
+run hsds-sal "$BASE/api/v1/hsds/service_at_locations?per_page=50" /tmp/medmap-healthz.lua
 if [ -n "${NOMEMO:-}" ]; then
     run search-nomemo "$NOMEMO" /tmp/medmap-search.lua
     run suggest-nomemo "$NOMEMO" /tmp/medmap-suggest.lua

@@ -176,7 +176,8 @@ fn copy_str(out: &mut String, s: &str) {
 }
 
 /// The steps before and after the line upsert are the same on both backends; only
-/// the bulk path differs (multi-row INSERT for SQLite, COPY for PostgreSQL).
+/// the bulk path and the snapshot delete differ (multi-row INSERT for SQLite, COPY
+/// into a staging table for PostgreSQL).
 macro_rules! push_prologue {
     ($tx:ident, $w:ident) => {{
         let (push_id,): (i64,) = sqlx::query_as("INSERT INTO feed_pushes (publisher_id, received_at, mode, format, status, rows_read, rows_accepted, rows_rejected, facilities, report) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, '{}') RETURNING id")
@@ -204,19 +205,9 @@ macro_rules! push_prologue {
                 return Ok(None);
             }
         }
+        // Snapshot removals are computed after the upsert (lines of the listed
+        // facilities this push did not write), so only delta removals go here.
         let mut old: HashSet<(i64, i64)> = HashSet::new();
-        if $w.snapshot_mode {
-            for chunk in $w.facilities.chunks(chunk_rows(1)) {
-                let mut qb = QueryBuilder::new("DELETE FROM stock WHERE facility_id IN (");
-                let mut sep = qb.separated(", ");
-                for f in chunk {
-                    sep.push_bind(*f);
-                }
-                qb.push(") RETURNING facility_id, product_id");
-                let rows: Vec<(i64, i64)> = qb.build_query_as().fetch_all(&mut *$tx).await?;
-                old.extend(rows);
-            }
-        }
         for chunk in $w.removals.chunks(chunk_rows(2)) {
             let mut qb = QueryBuilder::new("DELETE FROM stock WHERE (facility_id, product_id) IN (");
             qb.push_values(chunk, |mut b, (f, p)| {
@@ -240,7 +231,9 @@ macro_rules! push_epilogue {
             qb.push(" ON CONFLICT DO NOTHING");
             qb.build().execute(&mut *$tx).await?;
         }
-        let mut removed: Vec<(i64, i64)> = if $w.snapshot_mode {
+        // A line both removed and re-sent in one snapshot push is not gone; the set of
+        // new keys is only built when that can happen.
+        let mut removed: Vec<(i64, i64)> = if $w.snapshot_mode && !$w.removals.is_empty() {
             let new: HashSet<(i64, i64)> = $w
                 .lines
                 .iter()
@@ -599,9 +592,18 @@ type Applied = Option<(i64, Vec<(i64, i64)>, serde_json::Value)>;
 
 async fn apply_sqlite(pool: &sqlx::SqlitePool, w: &PushWrite<'_>) -> Result<Applied> {
     let mut tx = pool.begin().await?;
-    let (push_id, old) = push_prologue!(tx, w);
-    for chunk in w.lines.chunks(chunk_rows(10)) {
-        let mut qb = QueryBuilder::new("INSERT INTO stock (facility_id, product_id, status, quantity, price_minor, currency, checked_at, source, publisher_id, price_reserve_minor) ");
+    let (push_id, mut old) = push_prologue!(tx, w);
+    // The per-push constants (source, publisher, push) are bound once per statement,
+    // not once per row: 8 binds a row instead of 11. Every full chunk has the same SQL,
+    // so sqlx reuses one prepared statement.
+    for chunk in w.lines.chunks(SQLITE_CHUNK) {
+        let mut qb = QueryBuilder::new("INSERT INTO stock (facility_id, product_id, status, quantity, price_minor, currency, checked_at, price_reserve_minor, source, publisher_id, push_id) SELECT column1, column2, column3, column4, column5, column6, column7, column8, ");
+        qb.push_bind(w.source);
+        qb.push(", ");
+        qb.push_bind(w.publisher_id);
+        qb.push(", ");
+        qb.push_bind(push_id);
+        qb.push(" FROM (");
         qb.push_values(chunk, |mut b, l| {
             b.push_bind(l.facility_id)
                 .push_bind(l.product_id)
@@ -610,26 +612,43 @@ async fn apply_sqlite(pool: &sqlx::SqlitePool, w: &PushWrite<'_>) -> Result<Appl
                 .push_bind(l.price_minor)
                 .push_bind(l.currency)
                 .push_bind(l.checked_at)
-                .push_bind(w.source)
-                .push_bind(w.publisher_id)
                 .push_bind(l.reserve_minor);
         });
-        qb.push(" ON CONFLICT (facility_id, product_id) DO UPDATE SET status = excluded.status, quantity = excluded.quantity, price_minor = excluded.price_minor, currency = excluded.currency, checked_at = excluded.checked_at, source = excluded.source, publisher_id = excluded.publisher_id, price_reserve_minor = excluded.price_reserve_minor");
+        // `WHERE true` keeps SQLite from reading ON CONFLICT as a join constraint.
+        qb.push(") WHERE true ON CONFLICT (facility_id, product_id) DO UPDATE SET status = excluded.status, quantity = excluded.quantity, price_minor = excluded.price_minor, currency = excluded.currency, checked_at = excluded.checked_at, source = excluded.source, publisher_id = excluded.publisher_id, price_reserve_minor = excluded.price_reserve_minor, push_id = excluded.push_id");
         qb.build().execute(&mut *tx).await?;
+    }
+    if w.snapshot_mode {
+        for chunk in w.facilities.chunks(chunk_rows(1)) {
+            let mut qb = QueryBuilder::new("DELETE FROM stock WHERE push_id IS NOT ");
+            qb.push_bind(push_id);
+            qb.push(" AND facility_id IN (");
+            let mut sep = qb.separated(", ");
+            for f in chunk {
+                sep.push_bind(*f);
+            }
+            qb.push(") RETURNING facility_id, product_id");
+            let rows: Vec<(i64, i64)> = qb.build_query_as().fetch_all(&mut *tx).await?;
+            old.extend(rows);
+        }
     }
     Ok(push_epilogue!(tx, w, push_id, old))
 }
 
+/// Rows per multi-row SQLite upsert: 8 binds a row stays under SQLite's 32,766
+/// variables.
+const SQLITE_CHUNK: usize = 4_000;
+
 async fn apply_pg(pool: &sqlx::PgPool, w: &PushWrite<'_>) -> Result<Applied> {
     let mut tx = pool.begin().await?;
-    let (push_id, old) = push_prologue!(tx, w);
+    let (push_id, mut old) = push_prologue!(tx, w);
     if !w.lines.is_empty() {
         sqlx::query("CREATE TEMP TABLE stock_stage (facility_id BIGINT, product_id BIGINT, status TEXT, quantity DOUBLE PRECISION, price_minor BIGINT, currency TEXT, checked_at BIGINT, price_reserve_minor BIGINT) ON COMMIT DROP")
-                        .execute(&mut *tx)
-                        .await?;
+            .execute(&mut *tx)
+            .await?;
         let mut copy = tx
-                        .copy_in_raw("COPY stock_stage (facility_id, product_id, status, quantity, price_minor, currency, checked_at, price_reserve_minor) FROM STDIN")
-                        .await?;
+            .copy_in_raw("COPY stock_stage (facility_id, product_id, status, quantity, price_minor, currency, checked_at, price_reserve_minor) FROM STDIN")
+            .await?;
         let mut buf = String::with_capacity(1 << 20);
         for l in &w.lines {
             use std::fmt::Write;
@@ -653,11 +672,35 @@ async fn apply_pg(pool: &sqlx::PgPool, w: &PushWrite<'_>) -> Result<Applied> {
             copy.send(buf.as_bytes()).await?;
         }
         copy.finish().await?;
-        sqlx::query("INSERT INTO stock (facility_id, product_id, status, quantity, price_minor, currency, checked_at, source, publisher_id, price_reserve_minor) SELECT facility_id, product_id, status, quantity, price_minor, currency, checked_at, $1, $2, price_reserve_minor FROM stock_stage ON CONFLICT (facility_id, product_id) DO UPDATE SET status = excluded.status, quantity = excluded.quantity, price_minor = excluded.price_minor, currency = excluded.currency, checked_at = excluded.checked_at, source = excluded.source, publisher_id = excluded.publisher_id, price_reserve_minor = excluded.price_reserve_minor")
-                        .bind(w.source)
-                        .bind(w.publisher_id)
-                        .execute(&mut *tx)
-                        .await?;
+        // stock has no foreign keys (migration 0003: their per-row checks cost more
+        // than the insert). The same guarantee, once per referenced row: lock the
+        // push's facilities, products and publisher against deletion until commit,
+        // and insert only lines whose facility and product exist.
+        sqlx::query("SELECT 1 FROM facilities WHERE id IN (SELECT DISTINCT facility_id FROM stock_stage) FOR KEY SHARE")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("SELECT 1 FROM products WHERE id IN (SELECT DISTINCT product_id FROM stock_stage) FOR KEY SHARE")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("SELECT 1 FROM publishers WHERE id = $1 FOR KEY SHARE")
+            .bind(w.publisher_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("INSERT INTO stock (facility_id, product_id, status, quantity, price_minor, currency, checked_at, source, publisher_id, price_reserve_minor, push_id) SELECT s.facility_id, s.product_id, s.status, s.quantity, s.price_minor, s.currency, s.checked_at, $1, $2, s.price_reserve_minor, $3 FROM stock_stage s WHERE EXISTS (SELECT 1 FROM facilities f WHERE f.id = s.facility_id) AND EXISTS (SELECT 1 FROM products p WHERE p.id = s.product_id) ON CONFLICT (facility_id, product_id) DO UPDATE SET status = excluded.status, quantity = excluded.quantity, price_minor = excluded.price_minor, currency = excluded.currency, checked_at = excluded.checked_at, source = excluded.source, publisher_id = excluded.publisher_id, price_reserve_minor = excluded.price_reserve_minor, push_id = excluded.push_id")
+            .bind(w.source)
+            .bind(w.publisher_id)
+            .bind(push_id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    if w.snapshot_mode {
+        // One statement: the listed facilities' lines this push did not write.
+        let rows: Vec<(i64, i64)> = sqlx::query_as("DELETE FROM stock WHERE facility_id = ANY($1) AND push_id IS DISTINCT FROM $2 RETURNING facility_id, product_id")
+            .bind(w.facilities)
+            .bind(push_id)
+            .fetch_all(&mut *tx)
+            .await?;
+        old.extend(rows);
     }
     Ok(push_epilogue!(tx, w, push_id, old))
 }

@@ -470,16 +470,36 @@ pub fn parse_decimal(s: &str) -> Option<f64> {
         (Some(_), None) => Some('.'),
         (None, None) => None,
     };
-    let mut out = String::with_capacity(s.len());
+    // Decimal commas (`12,50`) are on nearly every row of a pharmacy CSV: rewrite into
+    // a stack buffer rather than a new String per field.
+    let mut buf = [0u8; 64];
+    let mut n = 0;
+    let mut out = String::new();
     for ch in s.chars() {
-        match ch {
-            ' ' | '\u{a0}' | '\u{202f}' | '\'' => {}
-            c if Some(c) == dec => out.push('.'),
-            ',' | '.' => {}
-            c => out.push(c),
+        let c = match ch {
+            ' ' | '\u{a0}' | '\u{202f}' | '\'' => continue,
+            c if Some(c) == dec => '.',
+            ',' | '.' => continue,
+            c => c,
+        };
+        if c.is_ascii() && n < buf.len() {
+            buf[n] = c as u8;
+            n += 1;
+        } else {
+            // Rare: long or non-ASCII; the value is then most likely not a number.
+            if out.is_empty() {
+                out.push_str(std::str::from_utf8(&buf[..n]).unwrap_or_default());
+            }
+            out.push(c);
+            n = buf.len() + 1;
         }
     }
-    out.parse::<f64>().ok().filter(|v| v.is_finite())
+    let v = if n <= buf.len() {
+        std::str::from_utf8(&buf[..n]).ok()?.parse::<f64>().ok()
+    } else {
+        out.parse::<f64>().ok()
+    };
+    v.filter(|v| v.is_finite())
 }
 
 /// A timestamp as feeds write it. Naive local times are read in `tz`.
