@@ -146,18 +146,61 @@ async fn pages_without_javascript(db: TestDb) {
     assert!(f.body.contains("Opening hours"));
     assert!(f.body.contains("In stock here"));
 
-    // Services with filters, and the hand-off list from ids in the URL.
-    let s = get("/services?category=pharmacy&near=London&radius_km=10").await;
-    assert_eq!(s.status, 200);
+    // Services: the HSDS search with its filters, and the hand-off list from ids in
+    // the URL. The Ohana sample lies around 37.5,-122.25 (San Mateo County).
+    let s = get("/services?near=37.5,-122.25&radius_km=50").await;
+    assert_eq!(s.status, 200, "{}", s.body);
     assert!(s.body.contains("name=\"f\""), "checkboxes for the list");
-    let l = get_with(&c, &base, &format!("/list?f={fac}&f={fac}"), &[]).await;
+    assert!(
+        s.body.contains("href=\"/facilities/"),
+        "hits link to their place"
+    );
+    assert!(s.body.contains("Languages: "), "languages shown");
+    let all = s.body.matches("<h3>").count();
+    // Language: Korean is spoken at one place of the sample, Spanish at many.
+    let korean = get("/services?near=37.5,-122.25&radius_km=50&language=Korean").await;
+    assert_eq!(korean.status, 200);
+    let n_korean = korean.body.matches("<h3>").count();
+    assert!(
+        n_korean >= 1 && n_korean < all,
+        "the language filter filters: {n_korean} of {all}"
+    );
+    assert!(korean.body.contains("Sunnyvale Corps"), "{}", korean.body);
+    assert!(!korean.body.contains("Project Read"));
+    // Age: the HSDS example "Community Counselling" is for ages 12 to 100.
+    let counselling = get("/services?q=counselling").await;
+    assert_eq!(counselling.status, 200);
+    assert!(counselling.body.contains("Community Counselling"));
+    assert!(
+        counselling.body.contains("Ages 12–100"),
+        "{}",
+        counselling.body
+    );
+    let child = get("/services?q=counselling&age=10").await;
+    assert_eq!(child.status, 200);
+    assert!(
+        !child.body.contains("Community Counselling"),
+        "the age filter filters"
+    );
+    assert!(get("/services?q=counselling&age=30")
+        .await
+        .body
+        .contains("Community Counselling"));
+    let picked = s
+        .body
+        .split("name=\"f\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("a place to pick")
+        .to_string();
+    let l = get_with(&c, &base, &format!("/list?f={picked}&f={fac}&f={fac}"), &[]).await;
     assert_eq!(l.status, 200);
     assert_eq!(
         l.body.matches("<li>\n<h2>").count(),
-        1,
+        2,
         "duplicates listed once"
     );
-    assert!(l.body.contains(&format!("/list?f={fac}")));
+    assert!(l.body.contains(&format!("/list?f={picked}")), "{}", l.body);
 
     let st = get("/status").await;
     assert_eq!(st.status, 200);
@@ -178,6 +221,8 @@ async fn pages_without_javascript(db: TestDb) {
         ("/facilities/abc", 400, "not a facility id"),
         ("/facilities/999999999", 404, "not found"),
         ("/services?category=spa", 400, "category"),
+        ("/services?age=200", 400, "age"),
+        ("/services?age=old", 400, "age"),
         ("/services?day=someday", 400, "day"),
         ("/services?day=mon&time=25:99", 400, "time"),
         ("/list?f=abc", 400, "not a place id"),
@@ -306,7 +351,8 @@ async fn every_page_within_its_weight_and_local_only() {
         "/medications?q=paracetamol",
         "/where?q=ibuprofen&near=London&radius_km=100",
         "/where?q=paracetamol&near=London&radius_km=100&analogs=true",
-        "/services?category=pharmacy&near=London&radius_km=50",
+        "/services?near=37.5,-122.25&radius_km=50",
+        "/services?q=counselling&age=30&language=en",
         "/services",
         "/status",
     ] {

@@ -12,6 +12,7 @@
 //! two typos. The pages call [`search`] directly; the HSDS API pages its results.
 
 use chrono::{DateTime, Utc};
+use medmap_indexers::hours::Hours;
 use medmap_indexers::names::{is_cyrillic, normalize, switch_layout_all, to_latin};
 use medmap_indexers::places::haversine_m;
 
@@ -248,6 +249,28 @@ fn speaks(langs: &[String], wanted: &str) -> bool {
         .any(|l| l.eq_ignore_ascii_case(wanted) || (code.is_some() && language_code(l) == code))
 }
 
+/// The hours a service keeps at a place: the location's where known, else the
+/// service's own schedule. One rule for the search's `open_at` and for callers that
+/// check a hit at other times (the pages' "open on Monday at 10:00", read in each
+/// place's own time zone).
+fn hours_at(snap: &Snapshot, service_ix: usize, facility: Option<u32>) -> &Hours {
+    facility
+        .and_then(|f| snap.hours.get(f as usize))
+        .filter(|h| h.is_known())
+        .unwrap_or(&snap.directory.service_hours[service_ix])
+}
+
+impl ServiceHit {
+    /// The hours this hit's open-now and today's hours were read from.
+    pub fn hours<'a>(&self, snap: &'a Snapshot) -> &'a Hours {
+        let facility = self
+            .link_ix
+            .and_then(|l| snap.directory.links.get(l))
+            .map(|l| l.facility);
+        hours_at(snap, self.service_ix, facility)
+    }
+}
+
 /// Searches the snapshot's directory; results are ranked by text relevance, then
 /// distance, then name. `now` is the instant "today's hours" refer to.
 pub fn search(snap: &Snapshot, q: &ServiceQuery, now: DateTime<Utc>) -> Vec<ServiceHit> {
@@ -362,11 +385,7 @@ pub fn search(snap: &Snapshot, q: &ServiceQuery, now: DateTime<Utc>) -> Vec<Serv
                     continue;
                 }
             }
-            // A location's hours where known, else the service's own schedule.
-            let hours = f
-                .and_then(|f| snap.hours.get(f as usize))
-                .filter(|h| h.is_known())
-                .unwrap_or(&dir.service_hours[si]);
+            let hours = hours_at(snap, si, f);
             if let Some(at) = q.open_at {
                 if hours.is_open_at(at) != Some(true) {
                     continue;

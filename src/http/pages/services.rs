@@ -1,14 +1,16 @@
-//! `/services`: places and services by need, place and radius, and opening time, for
-//! a social worker; `/list`: the short printable hand-off list they make from it.
+//! `/services`: services by need, place and radius, opening time, age and language,
+//! for a social worker; `/list`: the short printable hand-off list they make from it.
 //!
-//! Until the HSDS service search (issue 7, `crate::hsds::search`) lands, [`search`]
-//! filters the snapshot's facilities (category = facility kind, place and radius,
-//! open now or on a day); the page talks to it only through [`ServiceFilters`] and
-//! [`Hit`], so switching means mapping those onto `ServiceQuery` / `ServiceHit` and
-//! adding the age and language fields to the form.
+//! The page is a plain GET form over the HSDS service search
+//! ([`crate::hsds::search`]), the one the HSDS API answers with, so the page and the
+//! API never disagree about what matches. Category is a taxonomy term the directory's
+//! services use; a service offered at several places is listed once per place, since
+//! a worker hands on a place. "Open on a day at a time" is read in each place's own
+//! time zone, so that filter runs on the hits ([`ServiceHit::hours`]) rather than as
+//! one `open_at` instant.
 //!
-//! The list keeps no client data: the chosen ids travel in the URL only (`?f=1&f=2`),
-//! so printing or sharing it stores nothing on the server.
+//! The list keeps no client data: the chosen places' ids travel in the URL only
+//! (`?f=1&f=2`), so printing or sharing it stores nothing on the server.
 
 use askama::Template;
 use axum::extract::State;
@@ -20,25 +22,22 @@ use super::availability::{address_line, hours_text};
 use super::facilities::kind_label;
 use super::i18n::Tr;
 use super::{Chrome, Ctx, Opt};
+use crate::hsds::search::{search, ServiceHit, ServiceQuery};
 use crate::http::api::facilities::{hours_view, MAX_RADIUS_KM};
 use crate::http::error::ApiError;
 use crate::http::params::Params;
 use crate::http::AppState;
-use crate::model::FacilityKind;
 use crate::snapshot::Snapshot;
 
 /// Results listed per search.
 const LISTED: usize = 30;
 /// Most entries on one hand-off list: a page of paper.
 const LIST_MAX: usize = 20;
-
-const CATEGORIES: [FacilityKind; 5] = [
-    FacilityKind::Social,
-    FacilityKind::Clinic,
-    FacilityKind::Hospital,
-    FacilityKind::Dentist,
-    FacilityKind::Pharmacy,
-];
+/// Categories offered in the form: the most used terms, so the page keeps its weight
+/// however large the taxonomy.
+const CATEGORIES_MAX: usize = 60;
+/// Oldest age the form accepts, as the HSDS API does.
+const AGE_MAX: f64 = 150.0;
 
 /// When the place must be open: now, or on a weekday at a time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,21 +45,6 @@ pub enum OpenFilter {
     Any,
     Now,
     On(Weekday, NaiveTime),
-}
-
-/// The services search as the page asks it.
-#[derive(Debug, Clone)]
-pub struct ServiceFilters {
-    pub q: Option<String>,
-    pub category: Option<FacilityKind>,
-    pub point: Option<(f64, f64)>,
-    pub radius_km: f64,
-    pub open: OpenFilter,
-}
-
-pub struct Hit {
-    pub facility: u32,
-    pub distance_m: Option<f64>,
 }
 
 /// The first instant at or after `now` that is `day` at `time` in `tz`.
@@ -80,96 +64,144 @@ fn next_at(now: DateTime<Utc>, day: Weekday, time: NaiveTime, tz: chrono_tz::Tz)
     now
 }
 
-/// Facilities matching the filters, nearest first when a place is given.
-pub fn search(
+/// Services matching `q` and `open`, best first: the search ranks, this only drops
+/// hits closed at the asked day and time (in the place's own time zone).
+pub fn find(
     snap: &Snapshot,
-    f: &ServiceFilters,
+    q: &ServiceQuery,
+    open: OpenFilter,
     now: DateTime<Utc>,
-    limit: usize,
-) -> (usize, Vec<Hit>) {
-    let q = f.q.as_deref().map(medmap_indexers::names::normalize);
-    let keep = |i: u32| {
-        let Some(row) = snap.facilities.get(i as usize) else {
-            return false;
-        };
-        f.category.is_none_or(|k| row.kind == k)
-            && q.as_deref().is_none_or(|q| {
-                snap.facility_names
-                    .get(i as usize)
-                    .is_some_and(|n| n.contains(q))
-            })
-            && match f.open {
-                OpenFilter::Any => true,
-                OpenFilter::Now => snap.is_open(i, now) == Some(true),
-                OpenFilter::On(day, time) => snap.hours.get(i as usize).is_some_and(|h| {
-                    let at = next_at(now, day, time, h.tz().unwrap_or(chrono_tz::UTC));
-                    h.is_open_at(at) == Some(true)
-                }),
-            }
-    };
-    let candidates: Vec<(u32, Option<f64>)> = match f.point {
-        Some((lat, lon)) => snap
-            .places
-            .within(lat, lon, f.radius_km * 1000.0)
-            .into_iter()
-            .map(|(i, d)| (i, Some(d)))
-            .collect(),
-        None => (0..snap.facilities.len() as u32)
-            .map(|i| (i, None))
-            .collect(),
-    };
-    let mut total = 0;
-    let mut hits = Vec::new();
-    for (i, d) in candidates {
-        if keep(i) {
-            total += 1;
-            if hits.len() < limit {
-                hits.push(Hit {
-                    facility: i,
-                    distance_m: d,
-                });
-            }
-        }
+) -> Vec<ServiceHit> {
+    let mut q = q.clone();
+    q.open_at = (open == OpenFilter::Now).then_some(now);
+    let mut hits = search(snap, &q, now);
+    if let OpenFilter::On(day, time) = open {
+        hits.retain(|h| {
+            let hours = h.hours(snap);
+            let at = next_at(now, day, time, hours.tz().unwrap_or(chrono_tz::UTC));
+            hours.is_open_at(at) == Some(true)
+        });
     }
-    (total, hits)
+    hits
 }
 
-pub struct ServiceRow {
-    pub id: i64,
-    pub href: String,
+/// One search result as the page shows it.
+pub struct HitRow {
+    /// The place's page, when the service is at a known place.
+    pub href: Option<String>,
+    /// The place's id, for the hand-off list.
+    pub facility_id: Option<i64>,
     pub name: String,
-    pub kind: String,
-    pub address: String,
+    pub organization: Option<String>,
+    pub address: Option<String>,
     pub phone: Option<String>,
     pub distance: Option<String>,
     pub open: Option<bool>,
     pub hours: String,
+    pub languages: Option<String>,
+    pub ages: Option<String>,
     pub lat: Option<f64>,
     pub lon: Option<f64>,
-    pub description: Option<String>,
 }
 
-fn row(snap: &Snapshot, t: &Tr, h: &Hit, now: DateTime<Utc>) -> Option<ServiceRow> {
-    let f = snap.facilities.get(h.facility as usize)?;
-    let hv = hours_view(snap, h.facility, now);
-    Some(ServiceRow {
-        id: f.id,
-        href: format!("/facilities/{}", f.id),
-        name: f.name.clone(),
-        kind: kind_label(t, f.kind),
-        address: address_line(&[
-            f.address.as_deref(),
-            f.city.as_deref(),
-            f.postcode.as_deref(),
-        ]),
-        phone: f.phones.first().cloned(),
-        distance: h.distance_m.map(|d| t.distance(d)),
-        open: hv.open_now,
-        hours: hours_text(t, &hv, now),
-        lat: f.lat,
-        lon: f.lon,
-        description: f.description.clone(),
-    })
+/// An age as people write it: `12`, or `2.5` for a toddler.
+fn age_text(t: &Tr, years: f64) -> String {
+    t.decimal(years, if years.fract() == 0.0 { 0 } else { 1 })
+}
+
+/// "Ages 12–100", "Age 55 and over", "Up to age 18"; `None` when open to all.
+fn ages_text(t: &Tr, min: Option<f64>, max: Option<f64>) -> Option<String> {
+    match (min, max) {
+        (Some(a), Some(b)) => Some(t.args(
+            "services-ages",
+            &[
+                ("min", age_text(t, a).into()),
+                ("max", age_text(t, b).into()),
+            ],
+        )),
+        (Some(a), None) => Some(t.arg("services-ages-from", "min", age_text(t, a))),
+        (None, Some(b)) => Some(t.arg("services-ages-to", "max", age_text(t, b))),
+        (None, None) => None,
+    }
+}
+
+/// "Open now · Today 09:00–17:00": the hit's state and today's local hours.
+fn hit_hours_text(t: &Tr, h: &ServiceHit) -> String {
+    let state = match h.open_now {
+        Some(true) => t.t("open-now"),
+        Some(false) => t.t("closed"),
+        None => t.t("hours-unknown"),
+    };
+    if h.today_hours.is_empty() {
+        return state;
+    }
+    let spans = h
+        .today_hours
+        .iter()
+        .map(|[a, b]| format!("{a}–{b}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!("{state} · {}", t.arg("services-today", "hours", spans))
+}
+
+fn hit_row(snap: &Snapshot, t: &Tr, h: &ServiceHit) -> HitRow {
+    let place = h.facility_id.and_then(|id| snap.facility(id));
+    HitRow {
+        href: h.facility_id.map(|id| format!("/facilities/{id}")),
+        facility_id: h.facility_id,
+        name: h.name.clone(),
+        organization: h.organization_name.clone(),
+        address: h.address.clone(),
+        phone: place.and_then(|f| f.phones.first().cloned()),
+        distance: h.distance_km.map(|d| t.distance(d * 1000.0)),
+        open: h.open_now,
+        hours: hit_hours_text(t, h),
+        languages: (!h.languages.is_empty())
+            .then(|| t.arg("services-languages", "list", h.languages.join(", "))),
+        ages: ages_text(t, h.min_age, h.max_age),
+        lat: place.and_then(|f| f.lat),
+        lon: place.and_then(|f| f.lon),
+    }
+}
+
+/// The taxonomy terms the directory's services use, most used first up to
+/// [`CATEGORIES_MAX`], then by name: a category nobody offers would only find nothing.
+fn category_options(snap: &Snapshot, selected: Option<&str>) -> Vec<Opt> {
+    let dir = &snap.directory;
+    let mut uses = vec![0usize; dir.terms.len()];
+    for &term in dir.service_terms.iter().flatten() {
+        if let Some(n) = uses.get_mut(term) {
+            *n += 1;
+        }
+    }
+    let mut used: Vec<usize> = (0..uses.len()).filter(|&i| uses[i] > 0).collect();
+    used.sort_by(|&a, &b| uses[b].cmp(&uses[a]).then(a.cmp(&b)));
+    used.truncate(CATEGORIES_MAX);
+    let mut opts: Vec<Opt> = used
+        .iter()
+        .filter_map(|&i| dir.terms.get(i))
+        .map(|term| Opt {
+            value: term.uuid.clone(),
+            label: term.name.clone(),
+            selected: selected == Some(term.uuid.as_str()),
+        })
+        .collect();
+    opts.sort_by(|a, b| a.label.cmp(&b.label));
+    opts
+}
+
+/// The languages the directory's services name, for the language field's suggestions.
+fn known_languages(snap: &Snapshot) -> Vec<String> {
+    let mut v: Vec<String> = snap
+        .directory
+        .services
+        .iter()
+        .flat_map(|s| s.languages.iter().cloned())
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    v.sort();
+    v.dedup();
+    v
 }
 
 #[derive(Template)]
@@ -184,10 +216,13 @@ struct ServicesPage {
     days: Vec<Opt>,
     time: String,
     open_now: bool,
+    age: String,
+    language: String,
+    languages: Vec<String>,
     towns: Vec<String>,
     notice: Option<String>,
     total: String,
-    rows: Vec<ServiceRow>,
+    rows: Vec<HitRow>,
     tile_url: String,
 }
 
@@ -195,20 +230,14 @@ fn parse_day(s: &str) -> Option<Weekday> {
     s.parse::<Weekday>().ok()
 }
 
-/// `GET /services?q=&category=&near=&radius_km=&open_now=&day=&time=`
+/// `GET /services?q=&category=&near=&radius_km=&open_now=&day=&time=&age=&language=`
 pub async fn page(State(st): State<AppState>, ctx: Ctx, p: Result<Params, ApiError>) -> Response {
     let r = (|| -> Result<Response, ApiError> {
         let p = p?;
         let t = ctx.tr();
         let snap = st.snap()?;
         let q = p.text("q")?;
-        let category = match p.text("category")? {
-            None => None,
-            Some(c) => Some(
-                FacilityKind::parse(&c)
-                    .ok_or_else(|| ApiError::bad("category", format!("unknown category {c:?}")))?,
-            ),
-        };
+        let category = p.uuid("category")?;
         let near = p.text("near")?.unwrap_or_default();
         let radius_km = p.radius_km(10.0, MAX_RADIUS_KM)?;
         let open_now = p.boolean("open_now")?.unwrap_or(false);
@@ -231,8 +260,14 @@ pub async fn page(State(st): State<AppState>, ctx: Ctx, p: Result<Params, ApiErr
             (false, Some(d)) => OpenFilter::On(d, time),
             (false, None) => OpenFilter::Any,
         };
-        let searched =
-            q.is_some() || category.is_some() || !near.is_empty() || open != OpenFilter::Any;
+        let age = p.number_in("age", 0.0, AGE_MAX)?;
+        let language = p.text("language")?;
+        let searched = q.is_some()
+            || category.is_some()
+            || !near.is_empty()
+            || open != OpenFilter::Any
+            || age.is_some()
+            || language.is_some();
         let mut status = StatusCode::OK;
         let mut notice = None;
         let point = if near.is_empty() {
@@ -246,18 +281,23 @@ pub async fn page(State(st): State<AppState>, ctx: Ctx, p: Result<Params, ApiErr
             pt
         };
         let now = Utc::now();
-        let filters = ServiceFilters {
-            q: q.clone(),
-            category,
+        let query = ServiceQuery {
+            text: q.clone(),
             point,
-            radius_km,
-            open,
+            radius_km: point.map(|_| radius_km),
+            age,
+            language: language.clone(),
+            taxonomy_term_id: category.clone(),
+            ..ServiceQuery::default()
         };
         let (total, rows) = if searched && notice.is_none() {
-            let (total, hits) = search(&snap, &filters, now, LISTED);
+            let hits = find(&snap, &query, open, now);
             (
-                total,
-                hits.iter().filter_map(|h| row(&snap, &t, h, now)).collect(),
+                hits.len(),
+                hits.iter()
+                    .take(LISTED)
+                    .map(|h| hit_row(&snap, &t, h))
+                    .collect(),
             )
         } else {
             (0, Vec::new())
@@ -265,14 +305,6 @@ pub async fn page(State(st): State<AppState>, ctx: Ctx, p: Result<Params, ApiErr
         if searched && notice.is_none() && total == 0 {
             notice = Some(t.t("services-none"));
         }
-        let categories = CATEGORIES
-            .iter()
-            .map(|k| Opt {
-                value: k.as_str().to_string(),
-                label: kind_label(&t, *k),
-                selected: category == Some(*k),
-            })
-            .collect();
         let radii = [1.0, 2.0, 5.0, 10.0, 25.0, 50.0]
             .iter()
             .map(|&r| Opt {
@@ -302,11 +334,14 @@ pub async fn page(State(st): State<AppState>, ctx: Ctx, p: Result<Params, ApiErr
             t,
             q: q.unwrap_or_default(),
             near,
-            categories,
+            categories: category_options(&snap, category.as_deref()),
             radii,
             days,
             time: time_text,
             open_now,
+            age: p.text("age")?.unwrap_or_default(),
+            language: language.unwrap_or_default(),
+            languages: known_languages(&snap),
             towns: snap.top_towns.iter().cloned().collect(),
             notice,
             total: t.int(total as i64),
@@ -318,12 +353,41 @@ pub async fn page(State(st): State<AppState>, ctx: Ctx, p: Result<Params, ApiErr
     ctx.respond(r)
 }
 
+/// One place on the hand-off list.
+pub struct PlaceRow {
+    pub id: i64,
+    pub name: String,
+    pub kind: String,
+    pub address: String,
+    pub phone: Option<String>,
+    pub hours: String,
+    pub description: Option<String>,
+}
+
+fn place_row(snap: &Snapshot, t: &Tr, i: u32, now: DateTime<Utc>) -> Option<PlaceRow> {
+    let f = snap.facilities.get(i as usize)?;
+    let hv = hours_view(snap, i, now);
+    Some(PlaceRow {
+        id: f.id,
+        name: f.name.clone(),
+        kind: kind_label(t, f.kind),
+        address: address_line(&[
+            f.address.as_deref(),
+            f.city.as_deref(),
+            f.postcode.as_deref(),
+        ]),
+        phone: f.phones.first().cloned(),
+        hours: hours_text(t, &hv, now),
+        description: f.description.clone(),
+    })
+}
+
 #[derive(Template)]
 #[template(path = "list.html")]
 struct ListPage {
     c: Chrome,
     t: Tr,
-    rows: Vec<ServiceRow>,
+    rows: Vec<PlaceRow>,
     printed: String,
     share: String,
 }
@@ -352,18 +416,10 @@ pub async fn list(State(st): State<AppState>, ctx: Ctx, p: Result<Params, ApiErr
                 .facility_index
                 .get(&id)
                 .ok_or_else(|| ApiError::NotFound(format!("place {id}")))?;
-            if rows.iter().any(|r: &ServiceRow| r.id == id) {
+            if rows.iter().any(|r: &PlaceRow| r.id == id) {
                 continue;
             }
-            rows.extend(row(
-                &snap,
-                &t,
-                &Hit {
-                    facility: i,
-                    distance_m: None,
-                },
-                now,
-            ));
+            rows.extend(place_row(&snap, &t, i, now));
         }
         let share = format!(
             "/list?{}",

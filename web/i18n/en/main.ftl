@@ -124,7 +124,14 @@ facility-kind-dentist = Dentist
 facility-kind-social = Social service
 
 services-title = Services
-services-q = Name contains
+services-q = Need or name, in any language
+services-age = Age (years)
+services-language = Language spoken
+services-ages = Ages { $min }–{ $max }
+services-ages-from = Age { $min } and over
+services-ages-to = Up to age { $max }
+services-languages = Languages: { $list }
+services-today = Today { $hours }
 category = Category
 open-when = Open
 open-on-day = on

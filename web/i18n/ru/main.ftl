@@ -125,7 +125,14 @@ facility-kind-dentist = Стоматология
 facility-kind-social = Социальная служба
 
 services-title = Услуги
-services-q = Название содержит
+services-q = Потребность или название, на любом языке
+services-age = Возраст (лет)
+services-language = Язык общения
+services-ages = Возраст { $min }–{ $max }
+services-ages-from = Возраст от { $min }
+services-ages-to = Возраст до { $max }
+services-languages = Языки: { $list }
+services-today = Сегодня { $hours }
 category = Категория
 open-when = Открыто
 open-on-day = в день

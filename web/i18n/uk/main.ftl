@@ -125,7 +125,14 @@ facility-kind-dentist = Стоматологія
 facility-kind-social = Соціальна служба
 
 services-title = Послуги
-services-q = Назва містить
+services-q = Потреба або назва, будь-якою мовою
+services-age = Вік (років)
+services-language = Мова спілкування
+services-ages = Вік { $min }–{ $max }
+services-ages-from = Вік від { $min }
+services-ages-to = Вік до { $max }
+services-languages = Мови: { $list }
+services-today = Сьогодні { $hours }
 category = Категорія
 open-when = Відчинено
 open-on-day = у день
