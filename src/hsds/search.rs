@@ -148,7 +148,7 @@ fn word_match(q: &str, d: &str) -> f32 {
     if budget == 0 || ql.abs_diff(dl) > budget {
         return 0.0;
     }
-    let dist = strsim::damerau_levenshtein(q, d);
+    let dist = strsim::osa_distance(q, d);
     if dist <= budget {
         0.8 - 0.1 * dist as f32
     } else {
@@ -156,26 +156,39 @@ fn word_match(q: &str, d: &str) -> f32 {
     }
 }
 
+/// Every need's words, normalised, each with its Latin transliteration (`eda` for
+/// `еда`): worked out once per process, not for every query word.
+static NEED_FORMS: std::sync::LazyLock<Vec<Vec<(String, String)>>> =
+    std::sync::LazyLock::new(|| {
+        NEEDS
+            .iter()
+            .map(|need| {
+                need.words()
+                    .map(|w| {
+                        let w = normalize(w);
+                        let latin = to_latin(&w);
+                        (w, latin)
+                    })
+                    .collect()
+            })
+            .collect()
+    });
+
 /// A query word with the forms it is matched by, each with a weight.
 fn expand(word: &str) -> Vec<(String, f32)> {
     let mut out = vec![(word.to_string(), 1.0)];
     if is_cyrillic(word) {
         out.push((to_latin(word), 0.9));
     }
-    for need in NEEDS {
-        // Against each need word and its Latin transliteration (`eda` for `еда`).
+    for need in NEED_FORMS.iter() {
         let hit = need
-            .words()
-            .map(|w| {
-                let w = normalize(w);
-                word_match(word, &w).max(word_match(word, &to_latin(&w)))
-            })
+            .iter()
+            .map(|(w, latin)| word_match(word, w).max(word_match(word, latin)))
             .fold(0.0f32, f32::max);
         if hit >= 0.7 {
-            for w in need.words() {
-                let w = normalize(w);
-                if !out.iter().any(|(x, _)| *x == w) {
-                    out.push((w, 0.8 * hit));
+            for (w, _) in need {
+                if !out.iter().any(|(x, _)| x == w) {
+                    out.push((w.clone(), 0.8 * hit));
                 }
             }
         }
@@ -205,26 +218,38 @@ fn word_score(forms: &[(String, f32)], t: &ServiceText) -> f32 {
         .max(field_score(forms, &t.description) * DESCRIPTION_WEIGHT)
 }
 
+/// One content word of a query with the forms it is matched by, and the forms of
+/// the word retyped in the other keyboard layout(s) (`tlf` for `еда`), expanded
+/// once per query rather than once per service.
+struct QueryWord {
+    forms: Vec<(String, f32)>,
+    layout_forms: Vec<Vec<(String, f32)>>,
+}
+
 /// The query's content words with their forms (stop words dropped).
-fn query_words(text: &str) -> Vec<(String, Vec<(String, f32)>)> {
+fn query_words(text: &str) -> Vec<QueryWord> {
     normalize(text)
         .split_whitespace()
         .filter(|w| !STOPWORDS.contains(w))
-        .map(|w| (w.to_string(), expand(w)))
+        .map(|w| QueryWord {
+            forms: expand(w),
+            layout_forms: switch_layout_all(w).iter().map(|x| expand(x)).collect(),
+        })
         .collect()
 }
 
 /// Text relevance of a service: the sum over query words of their best field match,
 /// 0 if any word matches nothing (all words must match).
-fn text_score(words: &[(String, Vec<(String, f32)>)], t: &ServiceText) -> f32 {
+fn text_score(words: &[QueryWord], t: &ServiceText) -> f32 {
     let mut total = 0.0;
-    for (w, forms) in words {
-        let mut s = word_score(forms, t);
+    for w in words {
+        let mut s = word_score(&w.forms, t);
         if s == 0.0 {
-            // Typed in the wrong keyboard layout: `tlf` for `еда`.
-            s = switch_layout_all(w)
+            // Typed in the wrong keyboard layout.
+            s = w
+                .layout_forms
                 .iter()
-                .map(|x| word_score(&expand(x), t) * 0.9)
+                .map(|forms| word_score(forms, t) * 0.9)
                 .fold(0.0, f32::max);
         }
         if s == 0.0 {
