@@ -159,7 +159,7 @@ pub type SharedSnapshot = Arc<arc_swap::ArcSwapOption<Snapshot>>;
 
 /// Register names in capitals (`NUROFEN`, `ІБУПРОФЕН`) read as shouting; show them in
 /// title case. Mixed-case names are kept as the register wrote them.
-pub fn display_case(s: &str) -> String {
+fn display_case(s: &str) -> String {
     if s.chars().any(char::is_lowercase) {
         return s.to_string();
     }

@@ -23,7 +23,6 @@ use crate::snapshot::Snapshot;
 const INLINE_RELATED: usize = 10;
 
 pub use crate::model::DisplayLang;
-pub use crate::snapshot::display_case;
 
 impl DisplayLang {
     pub fn parse(p: &Params) -> Result<DisplayLang, ApiError> {
