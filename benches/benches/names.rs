@@ -108,20 +108,35 @@ fn bench(c: &mut Criterion) {
             })
             .collect()
     };
-    let (p50, p99, max) = percentiles(min_of(&|q| drop(black_box(index.search(q, 10))), &queries));
+    let search_min = min_of(&|q| drop(black_box(index.search(q, 10))), &queries);
+    // The slowest queries by their own cost: where the tail comes from.
+    let mut slowest: Vec<(Duration, &String)> = search_min.iter().copied().zip(&queries).collect();
+    slowest.sort_by(|a, b| b.0.cmp(&a.0));
+    for (d, q) in slowest.iter().take(12) {
+        println!("  slow search {d:>10.1?}  {q}");
+    }
+    let (p50, p99, max) = percentiles(search_min);
     println!(
         "search, min of 5 runs per query: p50 {:?}, p99 {:?}, max {:?}",
         p50, p99, max
     );
-    let (p50, p99, max) = percentiles(min_of(
-        &|q| drop(black_box(index.suggest(q, 10))),
-        &prefixes,
-    ));
+    let suggest_min = min_of(&|q| drop(black_box(index.suggest(q, 10))), &prefixes);
+    let mut slowest: Vec<(Duration, &String)> =
+        suggest_min.iter().copied().zip(&prefixes).collect();
+    slowest.sort_by(|a, b| b.0.cmp(&a.0));
+    for (d, q) in slowest.iter().take(8) {
+        println!("  slow suggest {d:>10.1?}  {q}");
+    }
+    let (p50, p99, max) = percentiles(suggest_min);
     println!(
         "suggest, min of 5 runs per query: p50 {:?}, p99 {:?}, max {:?}",
         p50, p99, max
     );
 
+    // `NAMES_CRITERION=0`: the percentiles above only, for quick iterations.
+    if std::env::var("NAMES_CRITERION").as_deref() == Ok("0") {
+        return;
+    }
     let mut g = c.benchmark_group("names");
     g.sample_size(10);
     g.bench_function("build", |b| {

@@ -8,7 +8,7 @@ use sqlx::FromRow;
 use super::{dispatch, Result, Store, StoreError};
 use crate::model::{FacilityKind, StockLine, StockStatus};
 
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone, FromRow, Serialize, serde::Deserialize)]
 pub struct SubstanceRow {
     pub id: i64,
     pub merge_key: String,

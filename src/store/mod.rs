@@ -6,6 +6,7 @@
 //! would. Only the migrations differ per backend (`migrations/sqlite`,
 //! `migrations/postgres`), because their DDL types differ.
 
+mod catalog_cache;
 mod directory;
 mod feeds;
 mod load;

@@ -76,6 +76,11 @@ impl Store {
                 qb.push(" ON CONFLICT DO NOTHING");
                 qb.build().execute(&mut *tx).await?;
             }
+            sqlx::query(super::catalog_cache::TOUCH_SQL)
+                .bind(super::catalog_cache::VERSION_KEY)
+                .bind(super::catalog_cache::new_token())
+                .execute(&mut *tx)
+                .await?;
             tx.commit().await?;
             Ok(ids)
         })
@@ -158,6 +163,11 @@ impl Store {
                 qb.push(" ON CONFLICT DO NOTHING");
                 qb.build().execute(&mut *tx).await?;
             }
+            sqlx::query(super::catalog_cache::TOUCH_SQL)
+                .bind(super::catalog_cache::VERSION_KEY)
+                .bind(super::catalog_cache::new_token())
+                .execute(&mut *tx)
+                .await?;
             tx.commit().await?;
             Ok(ids)
         })

@@ -23,6 +23,7 @@ type HashSet<K> = StdHashSet<K, FnvBuild>;
 
 use fst::{IntoStreamer, Map, MapBuilder, Streamer};
 use levenshtein_automata::LevenshteinAutomatonBuilder;
+use serde::{Deserialize, Serialize};
 
 use super::layout::switch_layout_all;
 use super::model::{ConceptInfo, ConceptInput, ConceptKind, Hit, MatchKind};
@@ -116,7 +117,7 @@ const WEAK_WORDS: &[&str] = &[
     "комбинации",
 ];
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 struct Posting {
     concept: u32,
     /// The key is a transliteration of the concept's name, not a published name.
@@ -125,6 +126,12 @@ struct Posting {
 
 /// The immutable medication name index (see the module docs). `Send + Sync`;
 /// build once, share behind an `Arc`.
+///
+/// Serde-serialisable so an app can persist a built index and read it back on
+/// restart: building takes seconds (transliterations, trigrams, the fst), reading
+/// it back a fraction of that. The Levenshtein DFA builders are not stored; they
+/// are rebuilt on load (they depend on nothing in the data).
+#[derive(Serialize, Deserialize)]
 pub struct NameIndex {
     concepts: Vec<ConceptInfo>,
     by_id: HashMap<(ConceptKind, i64), u32>,
@@ -135,6 +142,7 @@ pub struct NameIndex {
     key_prior: Vec<f32>,
     post_off: Vec<u32>,
     posts: Vec<Posting>,
+    #[serde(with = "fst_bytes")]
     fst: Map<Vec<u8>>,
     skel: HashMap<Box<str>, Vec<u32>>,
     cons: HashMap<Box<str>, Vec<u32>>,
@@ -146,8 +154,69 @@ pub struct NameIndex {
     key_norm: Vec<f32>,
     by_ingredients: HashMap<Vec<i64>, Vec<i64>>,
     by_substance: HashMap<i64, Vec<i64>>,
+    #[serde(skip, default = "lev1_builder")]
     lev1: LevenshteinAutomatonBuilder,
+    #[serde(skip, default = "lev2_builder")]
     lev2: LevenshteinAutomatonBuilder,
+}
+
+/// One edit, a transposition counting as one.
+fn lev1_builder() -> LevenshteinAutomatonBuilder {
+    LevenshteinAutomatonBuilder::new(1, true)
+}
+
+/// Two edits, transpositions counting as one.
+fn lev2_builder() -> LevenshteinAutomatonBuilder {
+    LevenshteinAutomatonBuilder::new(2, true)
+}
+
+/// The fst as its own byte representation, read back through `Map::new`, which
+/// checks its header and length: bytes from another format are an error at load,
+/// not a surprise at query time.
+mod fst_bytes {
+    use fst::Map;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(map: &Map<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(map.as_fst().as_bytes())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Map<Vec<u8>>, D::Error> {
+        let bytes: Vec<u8> = serde::de::Deserialize::deserialize(d).map(|b: ByteBuf| b.0)?;
+        Map::new(bytes).map_err(serde::de::Error::custom)
+    }
+
+    /// Bytes read as one block when the format has a native byte string.
+    struct ByteBuf(Vec<u8>);
+
+    impl<'de> Deserialize<'de> for ByteBuf {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> serde::de::Visitor<'de> for V {
+                type Value = ByteBuf;
+                fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                    f.write_str("fst bytes")
+                }
+                fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<ByteBuf, E> {
+                    Ok(ByteBuf(v.to_vec()))
+                }
+                fn visit_byte_buf<E: serde::de::Error>(self, v: Vec<u8>) -> Result<ByteBuf, E> {
+                    Ok(ByteBuf(v))
+                }
+                fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                    self,
+                    mut seq: A,
+                ) -> Result<ByteBuf, A::Error> {
+                    let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+                    while let Some(b) = seq.next_element::<u8>()? {
+                        out.push(b);
+                    }
+                    Ok(ByteBuf(out))
+                }
+            }
+            d.deserialize_byte_buf(V)
+        }
+    }
 }
 
 fn cut_chars(s: &str, max: usize) -> &str {
@@ -589,8 +658,8 @@ impl NameIndex {
             key_norm,
             by_ingredients,
             by_substance,
-            lev1: LevenshteinAutomatonBuilder::new(1, true),
-            lev2: LevenshteinAutomatonBuilder::new(2, true),
+            lev1: lev1_builder(),
+            lev2: lev2_builder(),
         }
     }
 
@@ -1596,6 +1665,26 @@ pub(crate) mod tests {
                 println!("d={d} {q}: {:?} per dfa", t.elapsed() / 100);
             }
         }
+    }
+
+    #[test]
+    fn survives_serialisation() {
+        let ix = sample();
+        let bytes = postcard::to_stdvec(&ix).expect("serialise");
+        let back: NameIndex = postcard::from_bytes(&bytes).expect("deserialise");
+        assert_eq!(back.key_count(), ix.key_count());
+        for q in ["nurofen", "ибупрофен", "ibuprophen", "gfhfwtnfvjk", "nuro", "paracetamol 500 mg"] {
+            let a: Vec<_> = ix.search(q, 5).into_iter().map(|h| (h.kind, h.id, h.matched)).collect();
+            let b: Vec<_> = back.search(q, 5).into_iter().map(|h| (h.kind, h.id, h.matched)).collect();
+            assert!(!a.is_empty(), "{q}");
+            assert_eq!(a, b, "{q}");
+            let a: Vec<_> = ix.suggest(q, 5).into_iter().map(|h| h.id).collect();
+            let b: Vec<_> = back.suggest(q, 5).into_iter().map(|h| h.id).collect();
+            assert_eq!(a, b, "{q}");
+        }
+        // Damaged bytes are an error, never a panic.
+        let cut = &bytes[..bytes.len() / 2];
+        assert!(postcard::from_bytes::<NameIndex>(cut).is_err());
     }
 
     #[test]

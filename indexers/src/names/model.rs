@@ -57,7 +57,7 @@ pub struct ConceptInput {
 
 /// What the index keeps about a concept (returned by
 /// [`super::NameIndex::concept`]).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ConceptInfo {
     pub id: i64,
     pub kind: ConceptKind,

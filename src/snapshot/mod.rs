@@ -5,48 +5,20 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+mod cache;
+mod catalog;
+
+pub use catalog::{Catalog, CatalogRows, ProductInfo, SubstanceInfo};
+
 use chrono::{DateTime, Utc};
 use medmap_indexers::hours::{Hours, OpenTable, WeeklySlot};
-use medmap_indexers::names::{
-    normalize, skeleton, ConceptInput, ConceptKind, Lang as IxLang, NameIndex, NameInput,
-};
+use medmap_indexers::names::{normalize, NameIndex};
 use medmap_indexers::places::PlaceIndex;
 use medmap_indexers::stock::{StockIndex, StockLine as IxLine, StockStatus as IxStatus};
 
 use crate::hsds::ServiceDirectory;
-use crate::model::{DisplayLang, Lang, StockLine, StockStatus};
-use crate::store::{FacilityRow, Result, Store, SubstanceRow};
-
-/// What an API answer says about a substance.
-#[derive(Debug, Clone)]
-pub struct SubstanceInfo {
-    pub row: SubstanceRow,
-    pub names: Vec<(String, Lang)>,
-    /// Product groups (representative ids) that contain this substance.
-    pub products: Vec<i64>,
-    /// Display name per [`DisplayLang`] (index by `lang as usize`).
-    pub display: [Arc<str>; 3],
-}
-
-/// One product group: register entries with the same name and ingredients (the same
-/// brand in several packs or registers) shown as one result.
-#[derive(Debug, Clone)]
-pub struct ProductInfo {
-    /// The representative (lowest) product id; the group's public id.
-    pub id: i64,
-    pub name: String,
-    pub names: Vec<(String, Lang)>,
-    pub ingredients: Vec<i64>,
-    pub forms: Vec<String>,
-    pub atc: Option<String>,
-    pub registration_numbers: Vec<String>,
-    pub sources: Vec<String>,
-    /// Every product id in the group (stock lines point at these).
-    pub members: Vec<i64>,
-    pub otc: Option<bool>,
-    /// Display name per [`DisplayLang`] (index by `lang as usize`).
-    pub display: [Arc<str>; 3],
-}
+use crate::model::{StockLine, StockStatus};
+use crate::store::{FacilityRow, Result, Store, StoreError};
 
 pub struct Snapshot {
     pub built_at: DateTime<Utc>,
@@ -157,310 +129,81 @@ pub type ScheduleRow = (i64, i64, String, String);
 
 pub type SharedSnapshot = Arc<arc_swap::ArcSwapOption<Snapshot>>;
 
-/// Register names in capitals (`NUROFEN`, `ІБУПРОФЕН`) read as shouting; show them in
-/// title case. Mixed-case names are kept as the register wrote them.
-fn display_case(s: &str) -> String {
-    if s.chars().any(char::is_lowercase) {
-        return s.to_string();
-    }
-    let mut out = String::with_capacity(s.len());
-    let mut start = true;
-    for c in s.chars() {
-        if start {
-            out.extend(c.to_uppercase());
-        } else {
-            out.extend(c.to_lowercase());
-        }
-        start = !c.is_alphanumeric();
-    }
-    out
-}
-
-/// A substance's name in each display language, falling back to any other register's
-/// name and last to its merge key.
-fn substance_display(r: &SubstanceRow) -> [Arc<str>; 3] {
-    DisplayLang::ALL.map(|lang| {
-        let pick = match lang {
-            DisplayLang::En => r.name_en.as_ref(),
-            DisplayLang::Uk => r.name_uk.as_ref(),
-            DisplayLang::Ru => r.name_ru.as_ref(),
-        };
-        let name = pick
-            .or(r.name_en.as_ref())
-            .or(r.name_uk.as_ref())
-            .or(r.name_ru.as_ref())
-            .unwrap_or(&r.merge_key);
-        Arc::from(display_case(name))
-    })
-}
-
-/// A product group's name in each display language: the register name published in
-/// that language (Latin-script names for English), else the group's own name.
-fn product_display(g: &ProductInfo) -> [Arc<str>; 3] {
-    let by_lang = |l: Lang| g.names.iter().find(|(_, nl)| *nl == l).map(|(t, _)| t);
-    DisplayLang::ALL.map(|lang| {
-        let name = match lang {
-            DisplayLang::En => by_lang(Lang::Latin).or_else(|| by_lang(Lang::En)),
-            DisplayLang::Uk => by_lang(Lang::Uk),
-            DisplayLang::Ru => by_lang(Lang::Ru),
-        };
-        Arc::from(display_case(name.unwrap_or(&g.name)))
-    })
-}
-
 /// A process-wide counter: two catalogs built in one process never share a number.
 fn next_generation() -> u64 {
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
     NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
-fn to_ix_lang(l: Lang) -> IxLang {
-    match l {
-        Lang::En => IxLang::En,
-        Lang::Uk => IxLang::Uk,
-        Lang::Ru => IxLang::Ru,
-        Lang::Latin => IxLang::Latin,
-        Lang::Other => IxLang::Other,
-    }
-}
-
 impl Snapshot {
-    /// Loads everything from the store and builds the indexes.
+    /// Loads everything from the store and builds the indexes. The catalog comes
+    /// from its persisted copy when that was built from the current catalog
+    /// version by this code; otherwise it is rebuilt from its rows and persisted
+    /// in the background for the next start.
     pub async fn load(store: &Store) -> Result<Snapshot> {
         let t = std::time::Instant::now();
+        // Read before any catalog row: a write that lands after this makes the
+        // version stale, never the cache (see `store::catalog_cache`).
+        let version = store.catalog_version().await?;
         // Independent reads, each on its own pool connection and its own task: row
         // decoding then runs on every core instead of one.
-        fn task<T: Send + 'static>(
-            f: impl std::future::Future<Output = Result<T>> + Send + 'static,
-        ) -> tokio::task::JoinHandle<Result<T>> {
-            tokio::spawn(f)
-        }
-        let (s1, s2, s3, s4, s5, s6, s7, s8) = (
-            store.clone(),
-            store.clone(),
-            store.clone(),
-            store.clone(),
-            store.clone(),
-            store.clone(),
-            store.clone(),
-            store.clone(),
-        );
-        let substances = task(async move { s1.load_substances().await });
-        let products = task(async move { s2.load_products().await });
-        let links = task(async move { s3.load_product_substances().await });
-        let names = task(async move { s4.load_names().await });
-        let facilities = task(async move { s5.load_facilities().await });
-        let stock = task(async move { s6.load_stock().await });
-        let schedules = task(async move { s7.load_facility_schedules().await });
-        let directory = task(async move { s8.load_directory().await });
-        let join = |e: tokio::task::JoinError| {
-            crate::store::StoreError::Corrupt(format!("snapshot load task failed: {e}"))
+        let facilities = spawn_load("facilities", store, |s| async move {
+            s.load_facilities().await
+        });
+        let stock = spawn_load("stock", store, |s| async move { s.load_stock().await });
+        let schedules = spawn_load("schedules", store, |s| async move {
+            s.load_facility_schedules().await
+        });
+        let directory = spawn_load("directory", store, |s| async move {
+            s.load_directory().await
+        });
+        let source = match cache::restore(store, &version).await {
+            Some(c) => CatalogSource::Restored(c),
+            None => CatalogSource::Loading(CatalogLoads::spawn(store)),
         };
-        let (substances, products, links, names, facilities, stock, schedules, directory) = (
-            substances.await.map_err(join)??,
-            products.await.map_err(join)??,
-            links.await.map_err(join)??,
-            names.await.map_err(join)??,
-            facilities.await.map_err(join)??,
-            stock.await.map_err(join)??,
-            schedules.await.map_err(join)??,
-            directory.await.map_err(join)??,
+        let (facilities, mut stock, schedules, directory) = (
+            joined(facilities).await?,
+            joined(stock).await?,
+            joined(schedules).await?,
+            joined(directory).await?,
         );
+        let catalog = match source {
+            CatalogSource::Restored(c) => c,
+            CatalogSource::Loading(loads) => {
+                let rows = loads.join().await?;
+                tracing::info!(
+                    elapsed_ms = t.elapsed().as_millis() as u64,
+                    "catalog rows loaded"
+                );
+                let (catalog, back) = blocking(move || {
+                    let c = Catalog::build(rows, &stock);
+                    (c, stock)
+                })
+                .await?;
+                stock = back;
+                cache::persist_later(store.clone(), version, catalog.clone());
+                catalog
+            }
+        };
+        let built = blocking(move || {
+            Snapshot::build(catalog, facilities, stock, schedules, directory)
+        })
+        .await?;
         tracing::info!(
             elapsed_ms = t.elapsed().as_millis() as u64,
-            "snapshot rows loaded"
+            "snapshot built"
         );
-        let built = tokio::task::spawn_blocking(move || {
-            Snapshot::build(
-                substances, products, links, names, facilities, stock, schedules, directory,
-            )
-        })
-        .await
-        .map_err(|e| crate::store::StoreError::Corrupt(format!("snapshot build failed: {e}")))?;
         Ok(built)
     }
 
-    /// Pure build from rows (CPU-bound: run off the async reactor).
-    #[allow(clippy::too_many_arguments)]
+    /// Pure build from a catalog and rows (CPU-bound: run off the async reactor).
     pub fn build(
-        substances: Vec<SubstanceRow>,
-        products: Vec<crate::store::ProductRow>,
-        links: Vec<(i64, i64)>,
-        names: Vec<(String, i64, String, String)>,
+        catalog: Catalog,
         facilities: Vec<FacilityRow>,
         stock: Vec<StockLine>,
         schedules: Vec<ScheduleRow>,
         directory: crate::store::DirectoryRows,
     ) -> Snapshot {
-        let mut ingredients: HashMap<i64, Vec<i64>> = HashMap::new();
-        for (p, s) in &links {
-            ingredients.entry(*p).or_default().push(*s);
-        }
-        let mut sub_names: HashMap<i64, Vec<(String, Lang)>> = HashMap::new();
-        let mut prod_names: HashMap<i64, Vec<(String, Lang)>> = HashMap::new();
-        for (kind, id, name, lang) in names {
-            let target = if kind == "substance" {
-                &mut sub_names
-            } else {
-                &mut prod_names
-            };
-            target
-                .entry(id)
-                .or_default()
-                .push((name, Lang::parse(&lang)));
-        }
-
-        // Group products by (name skeleton, ingredient set).
-        let mut group_of_key: HashMap<(String, Vec<i64>), i64> = HashMap::new();
-        let mut groups: HashMap<i64, ProductInfo> = HashMap::new();
-        let mut product_group = HashMap::new();
-        for p in products {
-            let mut ing = ingredients.remove(&p.id).unwrap_or_default();
-            ing.sort_unstable();
-            ing.dedup();
-            let key = (skeleton(&normalize(&p.name)), ing.clone());
-            let rep = *group_of_key.entry(key).or_insert(p.id);
-            product_group.insert(p.id, rep);
-            let g = groups.entry(rep).or_insert_with(|| ProductInfo {
-                id: rep,
-                name: p.name.clone(),
-                names: Vec::new(),
-                ingredients: ing,
-                forms: Vec::new(),
-                atc: p.atc.clone(),
-                registration_numbers: Vec::new(),
-                sources: Vec::new(),
-                members: Vec::new(),
-                otc: p.otc.map(|v| v != 0),
-                display: Default::default(),
-            });
-            g.members.push(p.id);
-            for n in prod_names.remove(&p.id).unwrap_or_default() {
-                if !g.names.iter().any(|x| x.0 == n.0) {
-                    g.names.push(n);
-                }
-            }
-            if let Some(f) = p.form {
-                if !g.forms.contains(&f) {
-                    g.forms.push(f);
-                }
-            }
-            for r in p
-                .registration_numbers
-                .iter()
-                .flat_map(|r| r.split(';'))
-                .filter(|r| !r.is_empty())
-            {
-                if !g.registration_numbers.iter().any(|x| x == r) {
-                    g.registration_numbers.push(r.to_string());
-                }
-            }
-            if !g.sources.contains(&p.source) {
-                g.sources.push(p.source.clone());
-            }
-            if g.atc.is_none() {
-                g.atc = p.atc;
-            }
-        }
-
-        for g in groups.values_mut() {
-            g.display = product_display(g);
-        }
-
-        let mut stocked: HashMap<i64, f32> = HashMap::new();
-        for l in &stock {
-            if let Some(g) = product_group.get(&l.product_id) {
-                *stocked.entry(*g).or_default() += 1.0;
-            }
-        }
-        let mut subs: HashMap<i64, SubstanceInfo> = substances
-            .into_iter()
-            .map(|row| {
-                let names = sub_names.remove(&row.id).unwrap_or_default();
-                (
-                    row.id,
-                    SubstanceInfo {
-                        display: substance_display(&row),
-                        row,
-                        names,
-                        products: Vec::new(),
-                    },
-                )
-            })
-            .collect();
-        let mut sub_pop: HashMap<i64, f32> = HashMap::new();
-        for g in groups.values() {
-            for s in &g.ingredients {
-                if let Some(si) = subs.get_mut(s) {
-                    si.products.push(g.id);
-                }
-                *sub_pop.entry(*s).or_default() +=
-                    g.members.len() as f32 + stocked.get(&g.id).copied().unwrap_or(0.0);
-            }
-        }
-        // Most widely registered first, once here rather than on every request.
-        let size = |id: &i64| std::cmp::Reverse(groups.get(id).map_or(0, |g| g.members.len()));
-        let mut by_ingredients: HashMap<Vec<i64>, Vec<i64>> = HashMap::new();
-        for g in groups.values().filter(|g| !g.ingredients.is_empty()) {
-            by_ingredients
-                .entry(g.ingredients.clone())
-                .or_default()
-                .push(g.id);
-        }
-        for v in by_ingredients.values_mut() {
-            v.sort_by_key(|id| (size(id), *id));
-        }
-        for s in subs.values_mut() {
-            s.products.sort_by_key(|id| (size(id), *id));
-        }
-
-        let mut concepts: Vec<ConceptInput> = Vec::with_capacity(subs.len() + groups.len());
-        for s in subs.values() {
-            let mut names: Vec<NameInput> = Vec::new();
-            for (t, l) in [
-                (&s.row.name_en, IxLang::En),
-                (&s.row.name_uk, IxLang::Uk),
-                (&s.row.name_ru, IxLang::Ru),
-            ] {
-                if let Some(t) = t {
-                    names.push(NameInput::new(t.clone(), l));
-                }
-            }
-            names.extend(
-                s.names
-                    .iter()
-                    .map(|(t, l)| NameInput::new(t.clone(), to_ix_lang(*l))),
-            );
-            concepts.push(ConceptInput {
-                id: s.row.id,
-                kind: ConceptKind::Substance,
-                names,
-                ingredients: Vec::new(),
-                popularity: sub_pop.get(&s.row.id).copied().unwrap_or(0.0),
-            });
-        }
-        for g in groups.values() {
-            concepts.push(ConceptInput {
-                id: g.id,
-                kind: ConceptKind::Product,
-                names: g
-                    .names
-                    .iter()
-                    .map(|(t, l)| NameInput::new(t.clone(), to_ix_lang(*l)))
-                    .collect(),
-                ingredients: g.ingredients.clone(),
-                popularity: g.members.len() as f32 + stocked.get(&g.id).copied().unwrap_or(0.0),
-            });
-        }
-        concepts.sort_by_key(|c| (c.kind, c.id));
-        let t = std::time::Instant::now();
-        let names = NameIndex::build(concepts);
-        tracing::info!(
-            elapsed_ms = t.elapsed().as_millis() as u64,
-            keys = names.key_count(),
-            "name index built"
-        );
-
         let facility_index: HashMap<i64, u32> = facilities
             .iter()
             .enumerate()
@@ -476,7 +219,7 @@ impl Snapshot {
         let now = Utc::now();
         let open = OpenTable::build(hours.len(), now, |i| hours.get(i as usize));
 
-        let mut product_ids: Vec<i64> = product_group.keys().copied().collect();
+        let mut product_ids: Vec<i64> = catalog.product_group.keys().copied().collect();
         product_ids.sort_unstable();
         let product_index: HashMap<i64, u32> = product_ids
             .iter()
@@ -508,10 +251,10 @@ impl Snapshot {
         Snapshot {
             built_at: now,
             catalog_generation: next_generation(),
-            names: Arc::new(names),
-            substances: Arc::new(subs),
-            products: Arc::new(groups),
-            product_group: Arc::new(product_group),
+            names: catalog.names,
+            substances: catalog.substances,
+            products: catalog.products,
+            product_group: catalog.product_group,
             facilities: Arc::new(facilities),
             facility_index: Arc::new(facility_index),
             facility_names: Arc::new(facility_names),
@@ -521,7 +264,7 @@ impl Snapshot {
             stock,
             product_index: Arc::new(product_index),
             product_ids: Arc::new(product_ids),
-            by_ingredients: Arc::new(by_ingredients),
+            by_ingredients: catalog.by_ingredients,
             stock_meta,
             directory: Arc::new(directory),
             places_by_name: Arc::new(places_by_name),
@@ -616,6 +359,74 @@ impl Snapshot {
             .get(&id)
             .map(|&i| &self.facilities[i as usize])
     }
+}
+
+/// Where the catalog of a snapshot being loaded comes from.
+enum CatalogSource {
+    Restored(Catalog),
+    Loading(CatalogLoads),
+}
+
+/// The catalog row reads, in flight.
+struct CatalogLoads {
+    substances: Load<Vec<crate::store::SubstanceRow>>,
+    products: Load<Vec<crate::store::ProductRow>>,
+    links: Load<Vec<(i64, i64)>>,
+    names: Load<Vec<(String, i64, String, String)>>,
+}
+
+impl CatalogLoads {
+    fn spawn(store: &Store) -> CatalogLoads {
+        CatalogLoads {
+            substances: spawn_load("substances", store, |s| async move {
+                s.load_substances().await
+            }),
+            products: spawn_load("products", store, |s| async move { s.load_products().await }),
+            links: spawn_load("product_substances", store, |s| async move {
+                s.load_product_substances().await
+            }),
+            names: spawn_load("names", store, |s| async move { s.load_names().await }),
+        }
+    }
+
+    async fn join(self) -> Result<CatalogRows> {
+        Ok(CatalogRows {
+            substances: joined(self.substances).await?,
+            products: joined(self.products).await?,
+            links: joined(self.links).await?,
+            names: joined(self.names).await?,
+        })
+    }
+}
+
+type Load<T> = tokio::task::JoinHandle<Result<T>>;
+
+/// One table read on its own task (and so its own pool connection).
+fn spawn_load<T, F, Fut>(what: &'static str, store: &Store, read: F) -> Load<T>
+where
+    T: Send + 'static,
+    F: FnOnce(Store) -> Fut,
+    Fut: std::future::Future<Output = Result<T>> + Send + 'static,
+{
+    let fut = read(store.clone());
+    tokio::spawn(async move {
+        let t = std::time::Instant::now();
+        let r = fut.await;
+        tracing::debug!(table = what, elapsed_ms = t.elapsed().as_millis() as u64, "loaded");
+        r
+    })
+}
+
+async fn joined<T>(h: Load<T>) -> Result<T> {
+    h.await
+        .map_err(|e| StoreError::Corrupt(format!("snapshot load task failed: {e}")))?
+}
+
+/// CPU-bound work off the async reactor.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| StoreError::Corrupt(format!("snapshot build failed: {e}")))
 }
 
 fn to_ix_line(facility: u32, l: &StockLine) -> IxLine {

@@ -1,0 +1,52 @@
+//! Stamps the binary with a fingerprint of the code that shapes the persisted
+//! catalog (the name index and the grouped products, see `src/snapshot/cache.rs`).
+//! A catalog cached by one build is read back only by a build with the same
+//! fingerprint: a changed index or grouping rule rebuilds instead of serving
+//! results the new code would not give. Hashing the sources, not the binary,
+//! keeps the fingerprint equal on every node built from the same commit.
+
+use std::path::{Path, PathBuf};
+
+/// What the persisted catalog's layout and content depend on.
+const INPUTS: &[&str] = &[
+    "indexers/src",
+    "src/snapshot",
+    "src/model.rs",
+    "src/store/load.rs",
+    "Cargo.lock",
+];
+
+fn files(path: &Path, out: &mut Vec<PathBuf>) {
+    if path.is_dir() {
+        let Ok(rd) = std::fs::read_dir(path) else {
+            return;
+        };
+        for e in rd.flatten() {
+            files(&e.path(), out);
+        }
+    } else if path.is_file() {
+        out.push(path.to_path_buf());
+    }
+}
+
+fn main() {
+    let mut all = Vec::new();
+    for i in INPUTS {
+        println!("cargo:rerun-if-changed={i}");
+        files(Path::new(i), &mut all);
+    }
+    all.sort();
+    // FNV-1a over path and content: no dependency, stable across runs.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut feed = |bytes: &[u8]| {
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    };
+    for f in &all {
+        feed(f.to_string_lossy().as_bytes());
+        feed(&std::fs::read(f).unwrap_or_default());
+    }
+    println!("cargo:rustc-env=MEDMAP_CATALOG_FORMAT={h:016x}");
+}
