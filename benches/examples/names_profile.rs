@@ -35,6 +35,25 @@ fn main() {
         }
         return;
     }
+    // `names_profile repeat search|suggest N <query>...`: run those queries N
+    // times each (for `perf record` on one slow query) and print the mean.
+    if std::env::args().nth(1).as_deref() == Some("repeat") {
+        let args: Vec<String> = std::env::args().skip(2).collect();
+        let suggest = args.first().map(String::as_str) == Some("suggest");
+        let n: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(1000);
+        for q in args.iter().skip(2) {
+            let t = Instant::now();
+            for _ in 0..n {
+                if suggest {
+                    black_box(index.suggest(q, 10));
+                } else {
+                    black_box(index.search(q, 10));
+                }
+            }
+            println!("{:>10.1?}  {q}", t.elapsed() / n as u32);
+        }
+        return;
+    }
     let queries: Vec<(String, String)> = synthetic_queries(&index, 1, 200)
         .into_iter()
         .map(|q| (q.category, q.query))

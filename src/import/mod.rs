@@ -23,7 +23,7 @@ pub use report::{ImportError, ImportReport, Rejection};
 use self::demo_stock::{DemoPharmacy, DemoProduct, DEMO_SOURCE};
 use self::directory::Directory;
 use self::medications::{merge::MergeStats, Catalog, Register};
-use crate::model::{Facility, FacilityKind};
+use crate::model::Facility;
 use crate::store::Store;
 
 /// The import sources the CLI knows, `medmap import <source> <path>`.
@@ -62,14 +62,24 @@ pub async fn import_medications(
 ) -> Result<(Vec<ImportReport>, MergeStats), ImportError> {
     let dir = dir.to_path_buf();
     let regs = registers.to_vec();
+    tracing::debug!("reading medication registers");
     let catalog = tokio::task::spawn_blocking(move || Catalog::load(&dir, &regs))
         .await
         .map_err(|e| ImportError::Format {
             path: "medications".into(),
             message: format!("import task failed: {e}"),
         })??;
+    let t = std::time::Instant::now();
     let ids = store.upsert_substances(&catalog.substances).await?;
+    tracing::debug!(
+        elapsed_ms = t.elapsed().as_millis() as u64,
+        "substances written"
+    );
     store.upsert_products(&catalog.products, &ids).await?;
+    tracing::debug!(
+        elapsed_ms = t.elapsed().as_millis() as u64,
+        "products written"
+    );
     Ok((catalog.reports, catalog.merge))
 }
 
@@ -115,48 +125,32 @@ pub async fn import_demo_stock(
     seed: u64,
     now: i64,
 ) -> Result<ImportReport, ImportError> {
-    let facilities = store.load_facilities().await?;
-    let pharmacies: Vec<DemoPharmacy> = facilities
-        .iter()
-        .filter(|f| f.kind == FacilityKind::Pharmacy)
-        .map(|f| DemoPharmacy {
-            id: f.id,
-            country: f.country.clone(),
-        })
+    let (pharmacies, links) = store.demo_stock_inputs().await?;
+    let pharmacies: Vec<DemoPharmacy> = pharmacies
+        .into_iter()
+        .map(|(id, country)| DemoPharmacy { id, country })
         .collect();
-    let products = store.load_products().await?;
-    let links = store.load_product_substances().await?;
-    let mut per_substance: HashMap<i64, usize> = HashMap::new();
-    for (_, s) in &links {
-        *per_substance.entry(*s).or_default() += 1;
-    }
     // How common a product is: its commonest ingredient, divided among the
     // ingredients (single-substance products are what pharmacies stock most).
     let mut weight: HashMap<i64, (f64, usize)> = HashMap::new();
-    for (p, s) in &links {
+    for (p, _, products_with_substance) in &links {
         let w = weight.entry(*p).or_default();
-        w.0 = w.0.max((1.0 + per_substance[s] as f64).ln());
+        w.0 = w.0.max((1.0 + *products_with_substance as f64).ln());
         w.1 += 1;
     }
-    let weight: HashMap<i64, f64> = weight
-        .into_iter()
-        .map(|(p, (w, n))| (p, w / n as f64))
-        .collect();
     // English-named US products, the commonest first: the bundled pharmacies are in
     // England, Finland and Sweden.
-    let mut pool: Vec<DemoProduct> = products
-        .iter()
-        .filter(|p| p.source == "us_drugsatfda")
-        .filter_map(|p| {
-            weight.get(&p.id).map(|w| DemoProduct {
-                id: p.id,
-                weight: *w,
-            })
+    let mut pool: Vec<DemoProduct> = weight
+        .into_iter()
+        .map(|(p, (w, n))| DemoProduct {
+            id: p,
+            weight: w / n as f64,
         })
         .collect();
     pool.sort_by(|a, b| b.weight.total_cmp(&a.weight).then(a.id.cmp(&b.id)));
     pool.truncate(600);
     let lines = demo_stock::generate(seed, now, &pharmacies, &pool, 20);
+    tracing::debug!(lines = lines.len(), "demo stock generated");
     let mut rep = ImportReport::new(format!("demo-stock (seed {seed})"));
     rep.read = lines.len() as u64;
     rep.imported = store.replace_stock_source(DEMO_SOURCE, &lines).await? as u64;

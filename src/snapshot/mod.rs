@@ -147,16 +147,20 @@ impl Snapshot {
         let version = store.catalog_version().await?;
         // Independent reads, each on its own pool connection and its own task: row
         // decoding then runs on every core instead of one.
-        let facilities = spawn_load("facilities", store, |s| async move {
-            s.load_facilities().await
-        });
+        let facilities = spawn_load(
+            "facilities",
+            store,
+            |s| async move { s.load_facilities().await },
+        );
         let stock = spawn_load("stock", store, |s| async move { s.load_stock().await });
         let schedules = spawn_load("schedules", store, |s| async move {
             s.load_facility_schedules().await
         });
-        let directory = spawn_load("directory", store, |s| async move {
-            s.load_directory().await
-        });
+        let directory = spawn_load(
+            "directory",
+            store,
+            |s| async move { s.load_directory().await },
+        );
         let source = match cache::restore(store, &version).await {
             Some(c) => CatalogSource::Restored(c),
             None => CatalogSource::Loading(CatalogLoads::spawn(store)),
@@ -185,10 +189,9 @@ impl Snapshot {
                 catalog
             }
         };
-        let built = blocking(move || {
-            Snapshot::build(catalog, facilities, stock, schedules, directory)
-        })
-        .await?;
+        let built =
+            blocking(move || Snapshot::build(catalog, facilities, stock, schedules, directory))
+                .await?;
         tracing::info!(
             elapsed_ms = t.elapsed().as_millis() as u64,
             "snapshot built"
@@ -378,10 +381,16 @@ struct CatalogLoads {
 impl CatalogLoads {
     fn spawn(store: &Store) -> CatalogLoads {
         CatalogLoads {
-            substances: spawn_load("substances", store, |s| async move {
-                s.load_substances().await
-            }),
-            products: spawn_load("products", store, |s| async move { s.load_products().await }),
+            substances: spawn_load(
+                "substances",
+                store,
+                |s| async move { s.load_substances().await },
+            ),
+            products: spawn_load(
+                "products",
+                store,
+                |s| async move { s.load_products().await },
+            ),
             links: spawn_load("product_substances", store, |s| async move {
                 s.load_product_substances().await
             }),
@@ -412,7 +421,11 @@ where
     tokio::spawn(async move {
         let t = std::time::Instant::now();
         let r = fut.await;
-        tracing::debug!(table = what, elapsed_ms = t.elapsed().as_millis() as u64, "loaded");
+        tracing::debug!(
+            table = what,
+            elapsed_ms = t.elapsed().as_millis() as u64,
+            "loaded"
+        );
         r
     })
 }

@@ -53,7 +53,12 @@ impl Store {
 
     /// Stores a built catalog, replacing this format's earlier one and dropping
     /// other formats' rows built from other versions (they can never be read again).
-    pub async fn save_catalog_cache(&self, format: &str, version: &str, bytes: &[u8]) -> Result<()> {
+    pub async fn save_catalog_cache(
+        &self,
+        format: &str,
+        version: &str,
+        bytes: &[u8],
+    ) -> Result<()> {
         let now = chrono::Utc::now().timestamp();
         dispatch!(self, pool => {
             let mut tx = pool.begin().await?;

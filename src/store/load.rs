@@ -84,6 +84,10 @@ pub struct FacilityRow {
     pub region: Option<String>,
 }
 
+/// Pharmacies `(id, country)` and US product ingredient links with how many
+/// products share each ingredient (see [`Store::demo_stock_inputs`]).
+pub type DemoStockInputs = (Vec<(i64, Option<String>)>, Vec<(i64, i64, i64)>);
+
 /// How much the store holds, for `/metrics`, the start-up log and closing reports.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct StoreCounts {
@@ -179,6 +183,27 @@ impl Store {
     /// Weekly slots of facilities: `(facility_id, weekday, opens_at, closes_at)`.
     pub async fn load_facility_schedules(&self) -> Result<Vec<(i64, i64, String, String)>> {
         dispatch!(self, pool => Ok(sqlx::query_as("SELECT facility_id, weekday, opens_at, closes_at FROM schedules WHERE facility_id IS NOT NULL AND weekday IS NOT NULL AND opens_at IS NOT NULL AND closes_at IS NOT NULL").fetch_all(pool).await?))
+    }
+
+    /// What the demo stock generator draws from, computed in the database so a
+    /// cold start does not read the whole catalog an extra time: pharmacies
+    /// `(id, country)`, and for every ingredient link of a US (Drugs@FDA) product
+    /// `(product_id, substance_id, products containing that substance)`.
+    pub async fn demo_stock_inputs(&self) -> Result<DemoStockInputs> {
+        dispatch!(self, pool => {
+            let pharmacies = sqlx::query_as("SELECT id, country FROM facilities WHERE kind = 'pharmacy' ORDER BY id")
+                .fetch_all(pool)
+                .await?;
+            let links = sqlx::query_as(
+                "SELECT ps.product_id, ps.substance_id, c.n FROM product_substances ps \
+                 JOIN products p ON p.id = ps.product_id \
+                 JOIN (SELECT substance_id, COUNT(*) AS n FROM product_substances GROUP BY substance_id) c ON c.substance_id = ps.substance_id \
+                 WHERE p.source = 'us_drugsatfda' ORDER BY ps.product_id, ps.substance_id",
+            )
+            .fetch_all(pool)
+            .await?;
+            Ok((pharmacies, links))
+        })
     }
 
     pub async fn counts(&self) -> Result<StoreCounts> {

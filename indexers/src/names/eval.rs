@@ -591,7 +591,7 @@ pub fn evaluate_baseline_dl(index: &NameIndex, queries: &[EvalQuery]) -> EvalRep
             if best.len() >= 32 && kc.len().abs_diff(nq.len()) > worst_kept {
                 continue;
             }
-            let d = super::index::osa_distance(&nq, kc);
+            let d = super::edit::osa_distance(&nq, kc);
             if best.len() < 32 || d < worst_kept {
                 best.push((d, *k));
                 best.sort_by_key(|x| x.0);

@@ -22,9 +22,9 @@ type HashMap<K, V> = StdHashMap<K, V, FnvBuild>;
 type HashSet<K> = StdHashSet<K, FnvBuild>;
 
 use fst::{IntoStreamer, Map, MapBuilder, Streamer};
-use levenshtein_automata::LevenshteinAutomatonBuilder;
 use serde::{Deserialize, Serialize};
 
+use super::edit::Masks;
 use super::layout::switch_layout_all;
 use super::model::{ConceptInfo, ConceptInput, ConceptKind, Hit, MatchKind};
 use super::normalize::normalize;
@@ -129,8 +129,7 @@ struct Posting {
 ///
 /// Serde-serialisable so an app can persist a built index and read it back on
 /// restart: building takes seconds (transliterations, trigrams, the fst), reading
-/// it back a fraction of that. The Levenshtein DFA builders are not stored; they
-/// are rebuilt on load (they depend on nothing in the data).
+/// it back a fraction of that.
 #[derive(Serialize, Deserialize)]
 pub struct NameIndex {
     concepts: Vec<ConceptInfo>,
@@ -154,20 +153,6 @@ pub struct NameIndex {
     key_norm: Vec<f32>,
     by_ingredients: HashMap<Vec<i64>, Vec<i64>>,
     by_substance: HashMap<i64, Vec<i64>>,
-    #[serde(skip, default = "lev1_builder")]
-    lev1: LevenshteinAutomatonBuilder,
-    #[serde(skip, default = "lev2_builder")]
-    lev2: LevenshteinAutomatonBuilder,
-}
-
-/// One edit, a transposition counting as one.
-fn lev1_builder() -> LevenshteinAutomatonBuilder {
-    LevenshteinAutomatonBuilder::new(1, true)
-}
-
-/// Two edits, transpositions counting as one.
-fn lev2_builder() -> LevenshteinAutomatonBuilder {
-    LevenshteinAutomatonBuilder::new(2, true)
 }
 
 /// The fst as its own byte representation, read back through `Map::new`, which
@@ -229,23 +214,26 @@ fn cut_chars(s: &str, max: usize) -> &str {
 /// Consonant key: the skeleton with vowels dropped except a leading one. Real
 /// misspellings mostly get vowels wrong (`amoxacillan`, `zertec`).
 fn consonant_key(skel: &str) -> String {
-    let mut out = String::with_capacity(skel.len());
+    consonant_chars(skel).collect()
+}
+
+/// The characters of [`consonant_key`], lazily: the re-ranker compares a
+/// candidate's key with the query's without allocating one per candidate.
+fn consonant_chars(skel: &str) -> impl Iterator<Item = char> + '_ {
     let mut prev_alpha = false;
     let mut last: Option<char> = None;
-    for c in skel.chars() {
+    skel.chars().filter(move |&c| {
         let vowel = matches!(c, 'a' | 'e' | 'i' | 'o' | 'u' | 'y');
         if vowel && prev_alpha {
-            prev_alpha = true;
-            continue;
+            return false;
         }
         prev_alpha = c.is_alphabetic();
         if Some(c) == last {
-            continue;
+            return false;
         }
-        out.push(c);
         last = Some(c);
-    }
-    out
+        true
+    })
 }
 
 fn pack_tri(a: char, b: char, c: char) -> u64 {
@@ -263,40 +251,6 @@ fn trigrams(s: &str, out: &mut Vec<u64>) {
     }
     out.sort_unstable();
     out.dedup();
-}
-
-/// Optimal-string-alignment Damerau-Levenshtein distance on char slices (a
-/// transposition is one edit), without allocation for inputs up to 64 chars.
-pub(crate) fn osa_distance(a: &[char], b: &[char]) -> usize {
-    let a = &a[..a.len().min(64)];
-    let b = &b[..b.len().min(64)];
-    let (n, m) = (a.len(), b.len());
-    if n == 0 {
-        return m;
-    }
-    if m == 0 {
-        return n;
-    }
-    let mut prev2 = [0usize; 65];
-    let mut prev = [0usize; 65];
-    let mut cur = [0usize; 65];
-    for (j, p) in prev.iter_mut().enumerate().take(m + 1) {
-        *p = j;
-    }
-    for i in 1..=n {
-        cur[0] = i;
-        for j in 1..=m {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                v = v.min(prev2[j - 2] + 1);
-            }
-            cur[j] = v;
-        }
-        prev2[..=m].copy_from_slice(&prev[..=m]);
-        prev[..=m].copy_from_slice(&cur[..=m]);
-    }
-    prev[m]
 }
 
 /// Jaro-Winkler similarity on char slices (same definition as
@@ -376,6 +330,8 @@ enum Via {
 struct Variant {
     text: String,
     chars: Vec<char>,
+    /// Match masks of `chars` cut as the re-ranker compares them.
+    masks: Masks,
     skel: String,
     cons: String,
     via: Via,
@@ -385,11 +341,13 @@ impl Variant {
     fn new(text: String, via: Via) -> Variant {
         let text = cut_chars(&text, MAX_FUZZY_CHARS * 2).to_string();
         let chars: Vec<char> = text.chars().collect();
+        let masks = Masks::new(&chars[..chars.len().min(MAX_FUZZY_CHARS + 8)]);
         let skel = skeleton(&text);
         let cons = consonant_key(&skel);
         Variant {
             text,
             chars,
+            masks,
             skel,
             cons,
             via,
@@ -658,8 +616,6 @@ impl NameIndex {
             key_norm,
             by_ingredients,
             by_substance,
-            lev1: lev1_builder(),
-            lev2: lev2_builder(),
         }
     }
 
@@ -746,12 +702,7 @@ impl NameIndex {
         if n > LEV_MAX_CHARS || dist == 0 {
             return;
         }
-        let builder = if dist == 1 { &self.lev1 } else { &self.lev2 };
-        let dfa = if prefix {
-            builder.build_prefix_dfa(&v.text)
-        } else {
-            builder.build_dfa(&v.text)
-        };
+        let aut = v.masks.automaton(dist, prefix);
         // One shared letter for one edit; two for two edits on a long word
         // (the two-edit walk under a single letter is the slowest thing a
         // query can do; a second-letter slip is left to trigrams/phonetics).
@@ -768,21 +719,21 @@ impl NameIndex {
             }
             _ => false,
         };
-        let sb = self.fst.search(&dfa).ge(&lo);
+        let sb = self.fst.search_with_state(&aut).ge(&lo);
         let mut stream = if bumped {
             sb.lt(&hi).into_stream()
         } else {
             sb.into_stream()
         };
+        // Completions of a fuzzy prefix are many (every key under `при` is
+        // one edit from `прив`) and arrive in key order, not by merit: a short
+        // scan finds as good a set as a long one at a quarter of the cost.
+        let scan = if prefix { LEV_SCAN / 4 } else { LEV_SCAN };
         let mut taken = 0;
-        while let Some((k, val)) = stream.next() {
-            let d = match dfa.eval(k) {
-                levenshtein_automata::Distance::Exact(d) => d,
-                levenshtein_automata::Distance::AtLeast(d) => d,
-            };
-            out.push((val as u32, d));
+        while let Some((_, val, state)) = stream.next() {
+            out.push((val as u32, aut.distance(&state)));
             taken += 1;
-            if taken >= LEV_SCAN {
+            if taken >= scan {
                 break;
             }
         }
@@ -888,7 +839,7 @@ impl NameIndex {
         let score_of = |k: &[char]| -> f32 {
             let k = &k[..k.len().min(MAX_FUZZY_CHARS + 8)];
             let qq = &q[..q.len().min(MAX_FUZZY_CHARS + 8)];
-            let d = osa_distance(qq, k) as f32;
+            let d = v.masks.distance(k) as f32;
             let maxlen = qq.len().max(k.len()) as f32;
             let ed = 1.0 - d / maxlen;
             let jw = jaro_winkler(qq, k);
@@ -908,7 +859,7 @@ impl NameIndex {
                 s = s.max(0.86);
             }
         }
-        if consonant_key(ks) == v.cons {
+        if consonant_chars(ks).eq(v.cons.chars()) {
             s += 0.02;
         }
         (s.min(1.0), MatchKind::Fuzzy)
@@ -1649,22 +1600,10 @@ pub(crate) mod tests {
             let theirs = strsim::jaro_winkler(a, b) as f32;
             assert!((ours - theirs).abs() < 1e-4, "{a} {b}: {ours} vs {theirs}");
         }
-        assert_eq!(osa_distance(&['a', 'b'], &['b', 'a']), 1);
-    }
-
-    #[test]
-    #[ignore]
-    fn dfa_cost() {
-        for d in [1u8, 2] {
-            let b = LevenshteinAutomatonBuilder::new(d, true);
-            for q in ["ibuprofn", "amoxacillan", "ципрофлоксацин"] {
-                let t = std::time::Instant::now();
-                for _ in 0..100 {
-                    std::hint::black_box(b.build_dfa(q));
-                }
-                println!("d={d} {q}: {:?} per dfa", t.elapsed() / 100);
-            }
-        }
+        assert_eq!(
+            super::super::edit::osa_distance(&['a', 'b'], &['b', 'a']),
+            1
+        );
     }
 
     #[test]
@@ -1673,9 +1612,24 @@ pub(crate) mod tests {
         let bytes = postcard::to_stdvec(&ix).expect("serialise");
         let back: NameIndex = postcard::from_bytes(&bytes).expect("deserialise");
         assert_eq!(back.key_count(), ix.key_count());
-        for q in ["nurofen", "ибупрофен", "ibuprophen", "gfhfwtnfvjk", "nuro", "paracetamol 500 mg"] {
-            let a: Vec<_> = ix.search(q, 5).into_iter().map(|h| (h.kind, h.id, h.matched)).collect();
-            let b: Vec<_> = back.search(q, 5).into_iter().map(|h| (h.kind, h.id, h.matched)).collect();
+        for q in [
+            "nurofen",
+            "ибупрофен",
+            "ibuprophen",
+            "gfhfwtnfvjk",
+            "nuro",
+            "paracetamol 500 mg",
+        ] {
+            let a: Vec<_> = ix
+                .search(q, 5)
+                .into_iter()
+                .map(|h| (h.kind, h.id, h.matched))
+                .collect();
+            let b: Vec<_> = back
+                .search(q, 5)
+                .into_iter()
+                .map(|h| (h.kind, h.id, h.matched))
+                .collect();
             assert!(!a.is_empty(), "{q}");
             assert_eq!(a, b, "{q}");
             let a: Vec<_> = ix.suggest(q, 5).into_iter().map(|h| h.id).collect();

@@ -10,6 +10,7 @@
 //! (Cyrillic ↔ Latin and the cross-script [`skeleton`] key), [`layout`] (ЙЦУКЕН ↔
 //! QWERTY), then the index itself.
 
+mod edit;
 pub mod eval;
 mod index;
 pub mod layout;
