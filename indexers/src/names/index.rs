@@ -398,6 +398,101 @@ thread_local! {
     static SCRATCH: RefCell<(Vec<f32>, Vec<u32>)> = const { RefCell::new((Vec::new(), Vec::new())) };
 }
 
+/// Skeleton of every key, and keys by skeleton and by consonant key, the most
+/// popular first within a bucket (buckets are cut to PHONETIC_TAKE at query time).
+#[allow(clippy::type_complexity)]
+fn phonetic_keys(
+    keys: &[Box<str>],
+    key_prior: &[f32],
+) -> (
+    HashMap<Box<str>, Vec<u32>>,
+    HashMap<Box<str>, Vec<u32>>,
+    Vec<Box<str>>,
+) {
+    let mut skel: HashMap<Box<str>, Vec<u32>> = HashMap::default();
+    let mut cons: HashMap<Box<str>, Vec<u32>> = HashMap::default();
+    let mut key_skel: Vec<Box<str>> = Vec::with_capacity(keys.len());
+    for (i, k) in keys.iter().enumerate() {
+        let s = skeleton(k);
+        let c = consonant_key(&s);
+        key_skel.push(s.clone().into_boxed_str());
+        skel.entry(s.into_boxed_str()).or_default().push(i as u32);
+        if c.chars().count() >= 3 {
+            cons.entry(c.into_boxed_str()).or_default().push(i as u32);
+        }
+    }
+    for v in skel.values_mut().chain(cons.values_mut()) {
+        v.sort_by(|a, b| {
+            key_prior[*b as usize]
+                .partial_cmp(&key_prior[*a as usize])
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then(keys[*a as usize].len().cmp(&keys[*b as usize].len()))
+        });
+    }
+    (skel, cons, key_skel)
+}
+
+/// Trigram postings (sorted trigrams, offsets, key ids) and every key's BM25
+/// length factor.
+fn trigram_postings(keys: &[Box<str>]) -> (Vec<u64>, Vec<u32>, Vec<u32>, Vec<f32>) {
+    let mut pairs: Vec<(u64, u32)> = Vec::new();
+    let mut key_tris: Vec<u16> = Vec::with_capacity(keys.len());
+    let mut buf = Vec::new();
+    for (i, k) in keys.iter().enumerate() {
+        trigrams(k, &mut buf);
+        key_tris.push(buf.len().min(u16::MAX as usize) as u16);
+        pairs.extend(buf.iter().map(|t| (*t, i as u32)));
+    }
+    pairs.sort_unstable();
+    let mut tri_keys = Vec::new();
+    let mut tri_off = Vec::new();
+    let mut tri_posts = Vec::with_capacity(pairs.len());
+    for (t, k) in pairs {
+        if tri_keys.last() != Some(&t) {
+            tri_keys.push(t);
+            tri_off.push(tri_posts.len() as u32);
+        }
+        tri_posts.push(k);
+    }
+    tri_off.push(tri_posts.len() as u32);
+    let avg_tris = if keys.is_empty() {
+        1.0
+    } else {
+        key_tris.iter().map(|&x| x as f32).sum::<f32>() / keys.len() as f32
+    };
+    let key_norm: Vec<f32> = key_tris
+        .iter()
+        .map(|&len| {
+            (BM25_K1 + 1.0) / (1.0 + BM25_K1 * (1.0 - BM25_B + BM25_B * len as f32 / avg_tris))
+        })
+        .collect();
+    (tri_keys, tri_off, tri_posts, key_norm)
+}
+
+/// Runs `f` over `items` cut into one contiguous chunk per core (`f` gets the
+/// chunk's first index) and returns the results in chunk order.
+fn parallel_chunks<T: Sync, R: Send>(items: &[T], f: impl Fn(usize, &[T]) -> R + Sync) -> Vec<R> {
+    let cores = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    if cores <= 1 || items.len() < 4096 {
+        return vec![f(0, items)];
+    }
+    let size = items.len().div_ceil(cores);
+    std::thread::scope(|sc| {
+        let f = &f;
+        let handles: Vec<_> = items
+            .chunks(size)
+            .enumerate()
+            .map(|(i, chunk)| sc.spawn(move || f(i * size, chunk)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
+}
+
 impl NameIndex {
     /// Build the index. Names are normalised here; empty names are ignored;
     /// duplicate `(kind, id)` concepts are merged.
@@ -455,39 +550,48 @@ impl NameIndex {
                 v.push(p);
             }
         };
-        for (ci, info) in concepts.iter().enumerate() {
-            let ci = ci as u32;
-            for n in &info.names {
-                let norm = normalize(&n.text);
-                let norm = cut_chars(&norm, MAX_KEY_CHARS).trim_end().to_string();
-                if norm.is_empty() {
-                    continue;
-                }
-                if norm.chars().any(is_cyr_char) {
-                    add(
-                        to_latin(&norm),
+        // Normalising and transliterating every name is most of the build: it
+        // runs on every core, in concept order, and is merged in that order so
+        // the index is the same whatever the core count.
+        let keyed = parallel_chunks(&concepts, |first, chunk| {
+            let mut out: Vec<(String, Posting)> = Vec::new();
+            for (i, info) in chunk.iter().enumerate() {
+                let ci = (first + i) as u32;
+                for n in &info.names {
+                    let norm = normalize(&n.text);
+                    let norm = cut_chars(&norm, MAX_KEY_CHARS).trim_end().to_string();
+                    if norm.is_empty() {
+                        continue;
+                    }
+                    let other = if norm.chars().any(is_cyr_char) {
+                        Some(to_latin(&norm))
+                    } else if norm.chars().any(|c| c.is_ascii_alphabetic()) {
+                        Some(to_cyrillic(&norm))
+                    } else {
+                        None
+                    };
+                    if let Some(t) = other {
+                        out.push((
+                            t,
+                            Posting {
+                                concept: ci,
+                                translit: true,
+                            },
+                        ));
+                    }
+                    out.push((
+                        norm,
                         Posting {
                             concept: ci,
-                            translit: true,
+                            translit: false,
                         },
-                    );
-                } else if norm.chars().any(|c| c.is_ascii_alphabetic()) {
-                    add(
-                        to_cyrillic(&norm),
-                        Posting {
-                            concept: ci,
-                            translit: true,
-                        },
-                    );
+                    ));
                 }
-                add(
-                    norm,
-                    Posting {
-                        concept: ci,
-                        translit: false,
-                    },
-                );
             }
+            out
+        });
+        for (k, p) in keyed.into_iter().flatten() {
+            add(k, p);
         }
         let mut entries: Vec<(String, Vec<Posting>)> = key_map.into_iter().collect();
         entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
@@ -522,62 +626,14 @@ impl NameIndex {
         let fst_bytes = fst_builder.into_inner().unwrap_or_default();
         let fst = Map::new(fst_bytes).unwrap_or_default();
 
-        // Phonetic keys.
-        let mut skel: HashMap<Box<str>, Vec<u32>> = HashMap::default();
-        let mut cons: HashMap<Box<str>, Vec<u32>> = HashMap::default();
-        let mut key_skel: Vec<Box<str>> = Vec::with_capacity(keys.len());
-        for (i, k) in keys.iter().enumerate() {
-            let s = skeleton(k);
-            let c = consonant_key(&s);
-            key_skel.push(s.clone().into_boxed_str());
-            skel.entry(s.into_boxed_str()).or_default().push(i as u32);
-            if c.chars().count() >= 3 {
-                cons.entry(c.into_boxed_str()).or_default().push(i as u32);
-            }
-        }
-        // Most popular keys first within a phonetic bucket (they are cut to
-        // PHONETIC_TAKE at query time).
-        for v in skel.values_mut().chain(cons.values_mut()) {
-            v.sort_by(|a, b| {
-                key_prior[*b as usize]
-                    .partial_cmp(&key_prior[*a as usize])
-                    .unwrap_or(std::cmp::Ordering::Equal)
-                    .then(keys[*a as usize].len().cmp(&keys[*b as usize].len()))
+        // Phonetic keys and trigram postings are independent: one core each.
+        let ((skel, cons, key_skel), (tri_keys, tri_off, tri_posts, key_norm)) =
+            std::thread::scope(|sc| {
+                let phon = sc.spawn(|| phonetic_keys(&keys, &key_prior));
+                let tri = trigram_postings(&keys);
+                let phon = phon.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+                (phon, tri)
             });
-        }
-
-        // Trigram postings.
-        let mut pairs: Vec<(u64, u32)> = Vec::new();
-        let mut key_tris: Vec<u16> = Vec::with_capacity(keys.len());
-        let mut buf = Vec::new();
-        for (i, k) in keys.iter().enumerate() {
-            trigrams(k, &mut buf);
-            key_tris.push(buf.len().min(u16::MAX as usize) as u16);
-            pairs.extend(buf.iter().map(|t| (*t, i as u32)));
-        }
-        pairs.sort_unstable();
-        let mut tri_keys = Vec::new();
-        let mut tri_off = Vec::new();
-        let mut tri_posts = Vec::with_capacity(pairs.len());
-        for (t, k) in pairs {
-            if tri_keys.last() != Some(&t) {
-                tri_keys.push(t);
-                tri_off.push(tri_posts.len() as u32);
-            }
-            tri_posts.push(k);
-        }
-        tri_off.push(tri_posts.len() as u32);
-        let avg_tris = if keys.is_empty() {
-            1.0
-        } else {
-            key_tris.iter().map(|&x| x as f32).sum::<f32>() / keys.len() as f32
-        };
-        let key_norm: Vec<f32> = key_tris
-            .iter()
-            .map(|&len| {
-                (BM25_K1 + 1.0) / (1.0 + BM25_K1 * (1.0 - BM25_B + BM25_B * len as f32 / avg_tris))
-            })
-            .collect();
 
         // Analogs.
         let mut by_ingredients: HashMap<Vec<i64>, Vec<i64>> = HashMap::default();
