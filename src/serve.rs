@@ -46,10 +46,14 @@ impl Progress for Bar {
     }
 }
 
-/// Imports `data_dir` if the database has never been filled.
-pub async fn prepare_data(store: &Store, data_dir: &Path) -> anyhow::Result<()> {
+/// Imports `data_dir` if the database has never been filled; returns the rows it
+/// wrote when the first snapshot can be built from them.
+pub async fn prepare_data(
+    store: &Store,
+    data_dir: &Path,
+) -> anyhow::Result<Option<crate::import::seed::Seed>> {
     if store.meta_get("bundled_import").await?.is_some() {
-        return Ok(());
+        return Ok(None);
     }
     let started = Instant::now();
     let bar = indicatif::ProgressBar::new(5);
@@ -59,7 +63,7 @@ pub async fn prepare_data(store: &Store, data_dir: &Path) -> anyhow::Result<()> 
         )
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    let (reports, merge) = import::import_bundled(store, data_dir, &Bar(bar.clone()))
+    let (reports, merge, seed) = import::import_bundled_seeded(store, data_dir, &Bar(bar.clone()))
         .await
         .with_context(|| format!("importing bundled data from {}", data_dir.display()))?;
     bar.finish_and_clear();
@@ -73,7 +77,7 @@ pub async fn prepare_data(store: &Store, data_dir: &Path) -> anyhow::Result<()> 
         elapsed_ms = started.elapsed().as_millis() as u64,
         "bundled data imported"
     );
-    Ok(())
+    Ok(seed)
 }
 
 /// A running server: its address and a handle to wait on.
@@ -120,13 +124,17 @@ pub async fn start(
     let st = state.clone();
     tokio::spawn(async move {
         let started = Instant::now();
+        let mut seed = None;
         if let Some(dir) = data_dir {
-            if let Err(e) = prepare_data(&st.store, &dir).await {
-                tracing::error!(error = %format!("{e:#}"), "cannot prepare data; serving nothing");
-                return;
+            match prepare_data(&st.store, &dir).await {
+                Ok(s) => seed = s,
+                Err(e) => {
+                    tracing::error!(error = %format!("{e:#}"), "cannot prepare data; serving nothing");
+                    return;
+                }
             }
         }
-        match Snapshot::load(&st.store).await {
+        match Snapshot::load_seeded(&st.store, seed).await {
             Ok(s) => {
                 tracing::info!(
                     facilities = s.facilities.len(),

@@ -8,10 +8,55 @@ use medmap::import::{self, Quiet};
 
 async fn import_is_idempotent_and_complete(db: TestDb) {
     let data = small_data_dir();
-    let (reports, merge) = import::import_bundled(&db.store, data.path(), &Quiet)
+    let (reports, merge, seed) = import::import_bundled_seeded(&db.store, data.path(), &Quiet)
         .await
         .expect("import");
     let first = db.store.counts().await.expect("counts");
+
+    // The rows the first snapshot is built from on a cold start are exactly
+    // what the tables hold.
+    let seed = seed.expect("an empty database gives a seed");
+    let sqlite = matches!(db.store, medmap::store::Store::Sqlite(_));
+    let mut stored = medmap::snapshot::CatalogRows {
+        substances: db.store.load_substances().await.expect("subs"),
+        products: db.store.load_products().await.expect("products"),
+        links: db.store.load_product_substances().await.expect("links"),
+        names: db.store.load_names().await.expect("names"),
+    };
+    let mut seeded = seed.catalog;
+    assert_eq!(seeded.substances, stored.substances);
+    assert_eq!(seeded.products, stored.products);
+    assert_eq!(seeded.links, stored.links);
+    if !sqlite {
+        // Only SQLite promises insertion order for an unordered scan.
+        seeded.names.sort();
+        stored.names.sort();
+    }
+    assert_eq!(seeded.names, stored.names);
+    let key = |l: &medmap::model::StockLine| {
+        (
+            l.facility_id,
+            l.product_id,
+            l.status.as_str(),
+            l.quantity.map(f64::to_bits),
+            l.price_minor,
+            l.currency.clone(),
+            l.checked_at,
+            l.source.clone(),
+        )
+    };
+    let mut a: Vec<_> = seed.stock.iter().map(key).collect();
+    let mut b: Vec<_> = db
+        .store
+        .load_stock()
+        .await
+        .expect("stock")
+        .iter()
+        .map(key)
+        .collect();
+    a.sort();
+    b.sort();
+    assert_eq!(a, b);
     assert!(first.substances > 100, "{first:?}");
     assert!(first.products > 100, "{first:?}");
     assert!(first.facilities > 250, "{first:?}");
@@ -52,10 +97,11 @@ async fn import_is_idempotent_and_complete(db: TestDb) {
         "acetaminophen is a name of paracetamol"
     );
 
-    // Re-running changes nothing.
-    import::import_bundled(&db.store, data.path(), &Quiet)
+    // Re-running changes nothing, and a database that was not empty gives no seed.
+    let (_, _, again) = import::import_bundled_seeded(&db.store, data.path(), &Quiet)
         .await
         .expect("re-import");
+    assert!(again.is_none());
     let second = db.store.counts().await.expect("counts");
     assert_eq!(first.substances, second.substances);
     assert_eq!(first.products, second.products);

@@ -14,6 +14,7 @@ pub mod nhs;
 pub mod ohana;
 pub mod osm;
 pub mod report;
+pub mod seed;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -60,27 +61,36 @@ pub async fn import_medications(
     dir: &Path,
     registers: &[Register],
 ) -> Result<(Vec<ImportReport>, MergeStats), ImportError> {
+    let (reports, merge, _) = write_medications(store, dir, registers).await?;
+    Ok((reports, merge))
+}
+
+/// [`import_medications`], also returning the catalog rows as written (see
+/// [`seed`]).
+async fn write_medications(
+    store: &Store,
+    dir: &Path,
+    registers: &[Register],
+) -> Result<(Vec<ImportReport>, MergeStats, crate::snapshot::CatalogRows), ImportError> {
     let dir = dir.to_path_buf();
     let regs = registers.to_vec();
     tracing::debug!("reading medication registers");
     let catalog = tokio::task::spawn_blocking(move || Catalog::load(&dir, &regs))
         .await
-        .map_err(|e| ImportError::Format {
-            path: "medications".into(),
-            message: format!("import task failed: {e}"),
-        })??;
+        .map_err(task_failed)??;
     let t = std::time::Instant::now();
     let ids = store.upsert_substances(&catalog.substances).await?;
     tracing::debug!(
         elapsed_ms = t.elapsed().as_millis() as u64,
         "substances written"
     );
-    store.upsert_products(&catalog.products, &ids).await?;
+    let product_ids = store.upsert_products(&catalog.products, &ids).await?;
     tracing::debug!(
         elapsed_ms = t.elapsed().as_millis() as u64,
         "products written"
     );
-    Ok((catalog.reports, catalog.merge))
+    let rows = seed::catalog_rows(&catalog.substances, &ids, &catalog.products, &product_ids);
+    Ok((catalog.reports, catalog.merge, rows))
 }
 
 async fn save_facilities(
@@ -93,6 +103,16 @@ async fn save_facilities(
 
 /// Every `osm_*.geojson` in a folder, or one file.
 pub async fn import_osm(store: &Store, path: &Path) -> Result<Vec<ImportReport>, ImportError> {
+    let mut reports = Vec::new();
+    for (d, rep) in read_osm(path)? {
+        d.save(store).await?;
+        reports.push(rep);
+    }
+    Ok(reports)
+}
+
+/// Parses every `osm_*.geojson` in a folder (or one file), in name order.
+fn read_osm(path: &Path) -> Result<Vec<(Directory, ImportReport)>, ImportError> {
     let files: Vec<std::path::PathBuf> = if path.is_dir() {
         let mut v: Vec<_> = std::fs::read_dir(path)
             .map_err(|e| ImportError::Io {
@@ -110,13 +130,22 @@ pub async fn import_osm(store: &Store, path: &Path) -> Result<Vec<ImportReport>,
     } else {
         vec![path.to_path_buf()]
     };
-    let mut reports = Vec::new();
-    for f in files {
-        let (d, rep) = osm::read(&f)?;
-        d.save(store).await?;
-        reports.push(rep);
+    files.iter().map(|f| osm::read(f)).collect()
+}
+
+/// Parsing on the blocking pool, started at once and awaited when its turn to
+/// write comes.
+fn parse_task<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ImportError> + Send + 'static,
+) -> tokio::task::JoinHandle<Result<T, ImportError>> {
+    tokio::task::spawn_blocking(f)
+}
+
+fn task_failed(e: tokio::task::JoinError) -> ImportError {
+    ImportError::Format {
+        path: "bundled data".into(),
+        message: format!("import task failed: {e}"),
     }
-    Ok(reports)
 }
 
 /// Demo stock for every pharmacy in the store, replacing earlier demo lines.
@@ -125,6 +154,15 @@ pub async fn import_demo_stock(
     seed: u64,
     now: i64,
 ) -> Result<ImportReport, ImportError> {
+    Ok(write_demo_stock(store, seed, now).await?.0)
+}
+
+/// [`import_demo_stock`], also returning the lines generated.
+async fn write_demo_stock(
+    store: &Store,
+    seed: u64,
+    now: i64,
+) -> Result<(ImportReport, Vec<crate::model::StockLine>), ImportError> {
     let (pharmacies, links) = store.demo_stock_inputs().await?;
     let pharmacies: Vec<DemoPharmacy> = pharmacies
         .into_iter()
@@ -154,7 +192,7 @@ pub async fn import_demo_stock(
     let mut rep = ImportReport::new(format!("demo-stock (seed {seed})"));
     rep.read = lines.len() as u64;
     rep.imported = store.replace_stock_source(DEMO_SOURCE, &lines).await? as u64;
-    Ok(rep)
+    Ok((rep, lines))
 }
 
 /// Imports one source by its CLI name; medication sources also say how substances merged.
@@ -211,63 +249,116 @@ pub async fn import_source(
     Ok((reports, None))
 }
 
-/// Imports the whole bundled `data/` folder: what `serve` does on an empty database.
+/// Imports the bundled `data/` folder. Every source is parsed on the blocking
+/// pool as soon as the import starts, all at once (they are independent files),
+/// while the writes run one after another in a fixed order: facilities before
+/// the demo stock that needs their ids. Parsing the registers alone takes one
+/// core for seconds; the other core parses the facility files meanwhile.
 pub async fn import_bundled(
     store: &Store,
     data: &Path,
     progress: &dyn Progress,
 ) -> Result<(Vec<ImportReport>, MergeStats), ImportError> {
+    let (reports, merge, _) = import_bundled_seeded(store, data, progress).await?;
+    Ok((reports, merge))
+}
+
+/// [`import_bundled`], also returning the first snapshot's rows when the
+/// database held no catalog and no stock before (then what was written is all
+/// there is; see [`seed`]).
+pub async fn import_bundled_seeded(
+    store: &Store,
+    data: &Path,
+    progress: &dyn Progress,
+) -> Result<(Vec<ImportReport>, MergeStats, Option<seed::Seed>), ImportError> {
+    let before = store.counts().await?;
+    let empty = before.substances == 0
+        && before.products == 0
+        && before.names == 0
+        && before.stock_lines == 0;
     let mut reports = Vec::new();
+    let fac = data.join("facilities");
+    let nhs_files = {
+        let fac = fac.clone();
+        parse_task(move || {
+            let mut out = Vec::new();
+            for (file, list) in [
+                ("uk_nhs_pharmacies_england.csv", nhs::NhsList::Pharmacies),
+                (
+                    "uk_nhs_gp_practices_england_2016.csv",
+                    nhs::NhsList::GpPractices,
+                ),
+                ("uk_nhs_hospitals_england_2016.csv", nhs::NhsList::Hospitals),
+            ] {
+                let p = fac.join(file);
+                if p.exists() {
+                    out.push(nhs::read(&p, list)?);
+                }
+            }
+            Ok(out)
+        })
+    };
+    let osm_files = {
+        let fac = fac.clone();
+        parse_task(move || read_osm(&fac))
+    };
+    let social = {
+        let (fac, data) = (fac.clone(), data.to_path_buf());
+        parse_task(move || {
+            let mut dir = Directory::default();
+            let mut reports = Vec::new();
+            let ohana_dir = fac.join("us_san_mateo_ohana_sample");
+            if ohana_dir.exists() {
+                let (d, r) = ohana::read(&ohana_dir)?;
+                dir.extend(d);
+                reports.extend(r);
+            }
+            let hsds = data.join("hsds").join("examples");
+            if hsds.exists() {
+                let (d, r) = hsds_json::read(&hsds)?;
+                dir.extend(d);
+                reports.push(r);
+            }
+            let hsds_csv_dir = hsds.join("csv");
+            if hsds_csv_dir.exists() {
+                let (d, r) = hsds_csv::read(&hsds_csv_dir)?;
+                dir.extend(d);
+                reports.push(r);
+            }
+            Ok((dir, reports))
+        })
+    };
+
     progress.step("medication registers (UA, RU, KZ, US)");
-    let (r, merge) = import_medications(
+    let (r, merge, catalog_rows) = write_medications(
         store,
         &data.join("medications"),
         &[Register::Ua, Register::RuKz, Register::Us],
     )
     .await?;
     reports.extend(r);
-    let fac = data.join("facilities");
     progress.step("NHS pharmacies, GP practices and hospitals");
-    for (file, list) in [
-        ("uk_nhs_pharmacies_england.csv", nhs::NhsList::Pharmacies),
-        (
-            "uk_nhs_gp_practices_england_2016.csv",
-            nhs::NhsList::GpPractices,
-        ),
-        ("uk_nhs_hospitals_england_2016.csv", nhs::NhsList::Hospitals),
-    ] {
-        let p = fac.join(file);
-        if p.exists() {
-            reports.push(save_facilities(store, nhs::read(&p, list)?).await?);
-        }
+    for parsed in nhs_files.await.map_err(task_failed)?? {
+        reports.push(save_facilities(store, parsed).await?);
     }
     progress.step("OpenStreetMap facilities");
-    reports.extend(import_osm(store, &fac).await?);
+    for (d, rep) in osm_files.await.map_err(task_failed)?? {
+        d.save(store).await?;
+        reports.push(rep);
+    }
     progress.step("social services (Ohana, HSDS)");
-    let mut dir = Directory::default();
-    let ohana_dir = fac.join("us_san_mateo_ohana_sample");
-    if ohana_dir.exists() {
-        let (d, r) = ohana::read(&ohana_dir)?;
-        dir.extend(d);
-        reports.extend(r);
-    }
-    let hsds = data.join("hsds").join("examples");
-    if hsds.exists() {
-        let (d, r) = hsds_json::read(&hsds)?;
-        dir.extend(d);
-        reports.push(r);
-    }
-    let hsds_csv_dir = hsds.join("csv");
-    if hsds_csv_dir.exists() {
-        let (d, r) = hsds_csv::read(&hsds_csv_dir)?;
-        dir.extend(d);
-        reports.push(r);
-    }
+    let (dir, r) = social.await.map_err(task_failed)??;
     dir.save(store).await?;
+    reports.extend(r);
     progress.step("demo stock");
-    reports.push(import_demo_stock(store, 42, chrono::Utc::now().timestamp()).await?);
+    let (r, lines) = write_demo_stock(store, 42, chrono::Utc::now().timestamp()).await?;
+    reports.push(r);
     store
         .meta_set("bundled_import", &chrono::Utc::now().to_rfc3339())
         .await?;
-    Ok((reports, merge))
+    let seed = empty.then(|| seed::Seed {
+        catalog: catalog_rows,
+        stock: seed::stock_rows(&lines),
+    });
+    Ok((reports, merge, seed))
 }

@@ -62,6 +62,7 @@ pub struct Catalog {
 }
 
 /// Catalog rows as the store returns them.
+#[derive(Debug, Default, PartialEq)]
 pub struct CatalogRows {
     pub substances: Vec<SubstanceRow>,
     pub products: Vec<ProductRow>,

@@ -17,6 +17,7 @@ use medmap_indexers::places::PlaceIndex;
 use medmap_indexers::stock::{StockIndex, StockLine as IxLine, StockStatus as IxStatus};
 
 use crate::hsds::ServiceDirectory;
+use crate::import::seed::Seed;
 use crate::model::{StockLine, StockStatus};
 use crate::store::{FacilityRow, Result, Store, StoreError};
 
@@ -141,7 +142,17 @@ impl Snapshot {
     /// version by this code; otherwise it is rebuilt from its rows and persisted
     /// in the background for the next start.
     pub async fn load(store: &Store) -> Result<Snapshot> {
+        Snapshot::load_seeded(store, None).await
+    }
+
+    /// [`Snapshot::load`], taking the catalog and stock rows from `seed` when a
+    /// bundled import into an empty database has just written them.
+    pub async fn load_seeded(store: &Store, seed: Option<Seed>) -> Result<Snapshot> {
         let t = std::time::Instant::now();
+        let (seed_catalog, seed_stock) = match seed {
+            Some(s) => (Some(s.catalog), Some(s.stock)),
+            None => (None, None),
+        };
         // Read before any catalog row: a write that lands after this makes the
         // version stale, never the cache (see `store::catalog_cache`).
         let version = store.catalog_version().await?;
@@ -152,7 +163,10 @@ impl Snapshot {
             store,
             |s| async move { s.load_facilities().await },
         );
-        let stock = spawn_load("stock", store, |s| async move { s.load_stock().await });
+        let stock = match seed_stock {
+            Some(lines) => tokio::spawn(async move { Ok(lines) }),
+            None => spawn_load("stock", store, |s| async move { s.load_stock().await }),
+        };
         let schedules = spawn_load("schedules", store, |s| async move {
             s.load_facility_schedules().await
         });
@@ -161,9 +175,12 @@ impl Snapshot {
             store,
             |s| async move { s.load_directory().await },
         );
-        let source = match cache::restore(store, &version).await {
-            Some(c) => CatalogSource::Restored(c),
-            None => CatalogSource::Loading(CatalogLoads::spawn(store)),
+        let source = match seed_catalog {
+            Some(rows) => CatalogSource::Rows(rows),
+            None => match cache::restore(store, &version).await {
+                Some(c) => CatalogSource::Restored(c),
+                None => CatalogSource::Loading(CatalogLoads::spawn(store)),
+            },
         };
         let (facilities, mut stock, schedules, directory) = (
             joined(facilities).await?,
@@ -171,14 +188,22 @@ impl Snapshot {
             joined(schedules).await?,
             joined(directory).await?,
         );
-        let catalog = match source {
-            CatalogSource::Restored(c) => c,
+        let (restored, rows) = match source {
+            CatalogSource::Restored(c) => (Some(c), None),
+            CatalogSource::Rows(rows) => (None, Some(rows)),
             CatalogSource::Loading(loads) => {
                 let rows = loads.join().await?;
                 tracing::info!(
                     elapsed_ms = t.elapsed().as_millis() as u64,
                     "catalog rows loaded"
                 );
+                (None, Some(rows))
+            }
+        };
+        let catalog = match restored {
+            Some(c) => c,
+            None => {
+                let rows = rows.unwrap_or_default();
                 let (catalog, back) = blocking(move || {
                     let c = Catalog::build(rows, &stock);
                     (c, stock)
@@ -366,7 +391,11 @@ impl Snapshot {
 
 /// Where the catalog of a snapshot being loaded comes from.
 enum CatalogSource {
+    /// Persisted and current.
     Restored(Catalog),
+    /// Rows an import into an empty database has just written.
+    Rows(CatalogRows),
+    /// Rows being read from the store.
     Loading(CatalogLoads),
 }
 

@@ -8,7 +8,7 @@ use sqlx::FromRow;
 use super::{dispatch, Result, Store, StoreError};
 use crate::model::{FacilityKind, StockLine, StockStatus};
 
-#[derive(Debug, Clone, FromRow, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, FromRow, Serialize, serde::Deserialize)]
 pub struct SubstanceRow {
     pub id: i64,
     pub merge_key: String,
@@ -18,7 +18,7 @@ pub struct SubstanceRow {
     pub atc: Option<String>,
 }
 
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone, PartialEq, FromRow)]
 pub struct ProductRow {
     pub id: i64,
     pub source: String,

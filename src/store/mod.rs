@@ -13,6 +13,8 @@ mod load;
 mod shortlists;
 mod write;
 
+pub(crate) use write::{unique_by, IdMap};
+
 pub use directory::{
     DirectoryRows, LinkRow, OrganizationRow, ScheduleFullRow, ServiceRow, TermRow,
 };

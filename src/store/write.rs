@@ -18,7 +18,7 @@ pub type IdMap = HashMap<SourceRef, i64>;
 
 /// Keeps the last record per key: PostgreSQL refuses an upsert that touches one row
 /// twice in a statement, and "last one wins" is what a re-import would do anyway.
-fn unique_by<T, K: std::hash::Hash + Eq>(items: &[T], key: impl Fn(&T) -> K) -> Vec<&T> {
+pub(crate) fn unique_by<T, K: std::hash::Hash + Eq>(items: &[T], key: impl Fn(&T) -> K) -> Vec<&T> {
     let mut pos: HashMap<K, usize> = HashMap::new();
     let mut out: Vec<&T> = Vec::with_capacity(items.len());
     for it in items {
