@@ -9,6 +9,7 @@
 mod directory;
 mod feeds;
 mod load;
+mod push_tx;
 mod shortlists;
 mod write;
 
@@ -20,6 +21,7 @@ pub use feeds::{
     PushWrite,
 };
 pub use load::{FacilityRow, ProductRow, StoreCounts, SubstanceRow};
+pub use push_tx::{Committed, PushHeader, PushSummary, PushTx};
 pub use shortlists::Shortlist;
 
 use std::str::FromStr;
