@@ -15,6 +15,14 @@
 //!
 //! `FEED_ROWS=n` changes the timed pass size; `FEED_CRITERION=0` skips criterion.
 //! The 1M-row push over HTTP with the server's peak RSS is `benches/feed_push_rss.sh`.
+//!
+//! Measured 2026-11-26 on the shared 2-core machine (load average ≈ 4, so compare the
+//! ratios to the peers of the same run): parse+validate+index 515k rows/s whole,
+//! 527k streamed; SQLite first push 231k, replacing 189k rows/s (bare-table upsert
+//! peer 272k, ratio 0.69); PostgreSQL first push 127k, replacing 89k rows/s (plain
+//! COPY 237k, COPY+upsert peer 97k, ratio 0.92). Before the streamed apply, in runs
+//! on the same machine the same evening: SQLite 190-205k first / 125-143k replacing,
+//! PostgreSQL 61-68k first / 37-41k replacing.
 
 use std::collections::HashMap;
 use std::hint::black_box;
@@ -163,19 +171,19 @@ fn streamed(body: &[u8], names: &NameIndex, base: &StockIndex, now: i64) -> (usi
     });
     let mut val = Validator::new(Rules::new(now), 0);
     let mut res = Resolved::default();
-    let (mut facilities, mut products) = (Vec::new(), Vec::new());
+    let mut facilities: Vec<Box<str>> = Vec::new();
+    let mut products: Vec<ProductRef> = Vec::new();
     let mut ups: Vec<(u32, IxLine)> = Vec::new();
     let (mut lines, mut removals) = (Vec::new(), Vec::new());
     for c in rx {
         let (f0, p0) = (facilities.len(), products.len());
         facilities.extend(c.new_facilities);
         products.extend(c.new_products);
-        res.facilities
-            .extend(facilities[f0..].iter().map(|f: &Box<str>| {
-                f.trim_start_matches('F')
-                    .parse::<i64>()
-                    .map_or(FacilityRes::Unknown, FacilityRes::Ok)
-            }));
+        res.facilities.extend(facilities[f0..].iter().map(|f| {
+            f.trim_start_matches('F')
+                .parse::<i64>()
+                .map_or(FacilityRes::Unknown, FacilityRes::Ok)
+        }));
         res.products
             .extend(products[p0..].iter().map(|p: &ProductRef| {
                 match p.name.as_deref().map(|n| names.search(n, 5)) {

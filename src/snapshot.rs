@@ -532,31 +532,9 @@ impl Snapshot {
     /// A new snapshot with stock changed copy-on-write: only the touched products'
     /// postings are rebuilt, everything else is shared, so a feed is live in
     /// milliseconds while readers keep using the old snapshot undisturbed.
-    pub fn with_stock_changes(&self, upserts: &[StockLine], removals: &[(i64, i64)]) -> Snapshot {
-        let mut meta = self.stock_meta.clone();
-        let ups: Vec<(u32, IxLine)> = upserts
-            .iter()
-            .filter_map(|l| {
-                let (p, f) = (
-                    *self.product_index.get(&l.product_id)?,
-                    *self.facility_index.get(&l.facility_id)?,
-                );
-                meta.insert(
-                    f,
-                    StockMeta {
-                        source: l.source.clone(),
-                        currency: l.currency.clone(),
-                    },
-                );
-                Some((p, to_ix_line(f, l)))
-            })
-            .collect();
-        let rem = self.removal_indexes(removals);
-        self.with_stock(self.stock.apply(&ups, &rem), meta)
-    }
-
-    /// The copy-on-write update of a streamed push: `ups` and `meta` were mapped to
-    /// dense indexes with `base`, the snapshot current when the push began. If the
+    ///
+    /// `ups` and `meta` of a streamed push were mapped to dense indexes with `base`,
+    /// the snapshot current when the push began. If the
     /// catalog was rebuilt since (other dense indexes), they are mapped again through
     /// the ids, so a push racing a rebuild never lands on the wrong line.
     pub fn with_stock_delta(

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use medmap_indexers::names::{normalize, skeleton, ConceptKind, Hit, MatchKind};
 
-use super::parse::{Parsed, ProductRef};
+use super::parse::ProductRef;
 use super::report::Suggestion;
 use super::validate::{FacilityRes, ProductRes, Resolved};
 use super::CodeSystem;
@@ -123,19 +123,6 @@ fn suggestion(snap: &Snapshot, h: &Hit) -> Suggestion {
 pub struct Resolver {
     by_name: HashMap<Box<str>, ProductRes>,
     pub res: Resolved,
-}
-
-/// Resolves every distinct facility and product reference of a whole push, once each.
-pub async fn resolve(
-    store: &Store,
-    snap: &Snapshot,
-    ctx: &PublisherContext,
-    parsed: &Parsed,
-) -> Result<Resolved, crate::store::StoreError> {
-    let mut r = Resolver::default();
-    r.extend(store, snap, ctx, &parsed.facilities, &parsed.products)
-        .await?;
-    Ok(r.res)
 }
 
 impl Resolver {

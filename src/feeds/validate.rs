@@ -2,7 +2,7 @@
 //! sane, time neither in the future nor absurdly old, no duplicate line in one push.
 //!
 //! Resolution of references happens before this (once per distinct reference, see
-//! [`crate::feeds::apply::resolve`]); this stage is a tight loop over compact rows so
+//! [`crate::feeds::apply::Resolver`]); this stage is a tight loop over compact rows so
 //! it keeps up with the parser.
 
 use std::collections::HashMap;

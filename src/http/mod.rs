@@ -68,11 +68,10 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Makes committed stock changes visible: a new snapshot with the stock index
-    /// updated copy-on-write, swapped in whole. Writers serialize on a lock so two
+    /// Makes a committed push visible: a new snapshot with the stock index updated
+    /// copy-on-write ([`Snapshot::with_stock_delta`]; `base` is the snapshot the push
+    /// mapped its lines with), swapped in whole. Writers serialize on a lock so two
     /// feeds cannot lose each other's changes; readers never wait.
-    /// Makes a streamed push live: see [`Snapshot::with_stock_delta`]; `base` is the
-    /// snapshot the push mapped its lines with.
     pub fn apply_stock_delta(
         &self,
         base: &Snapshot,
@@ -83,14 +82,6 @@ impl AppState {
         let _guard = self.stock_writer.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(cur) = self.snapshot.load_full() {
             let next = cur.with_stock_delta(base, ups, removals, meta);
-            self.snapshot.store(Some(Arc::new(next)));
-        }
-    }
-
-    pub fn apply_stock(&self, upserts: Vec<crate::model::StockLine>, removals: Vec<(i64, i64)>) {
-        let _guard = self.stock_writer.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(cur) = self.snapshot.load_full() {
-            let next = cur.with_stock_changes(&upserts, &removals);
             self.snapshot.store(Some(Arc::new(next)));
         }
     }
