@@ -3,7 +3,8 @@
 //! chunk applies whole and is live in the snapshot; a strict push whose only error is
 //! in its last chunk, and a body that turns out malformed after several chunks were
 //! written, leave the previous state exactly; duplicates are found across chunk
-//! borders; an Idempotency-Key replay applies nothing twice.
+//! borders; an Idempotency-Key replay applies nothing twice; deleting a facility
+//! still removes its lines without per-row foreign keys.
 
 use super::*;
 
@@ -161,6 +162,26 @@ async fn chunked(db: TestDb) {
     assert_eq!(again["idempotent_replay"], true);
     assert_eq!(again["id"], v["id"]);
     assert_eq!(priced_lines(&store).await, after);
+
+    // stock has no per-row foreign keys (checked once per push instead); deleting a
+    // facility still takes its lines with it.
+    let gone = kept_f[0];
+    match &store {
+        Store::Sqlite(pool) => sqlx::query("DELETE FROM facilities WHERE id = $1")
+            .bind(gone)
+            .execute(pool)
+            .await
+            .map(|_| ()),
+        Store::Postgres(pool) => sqlx::query("DELETE FROM facilities WHERE id = $1")
+            .bind(gone)
+            .execute(pool)
+            .await
+            .map(|_| ()),
+    }
+    .expect("facility deleted");
+    let left = priced_lines(&store).await;
+    assert!(left.iter().all(|l| l.0 != gone), "lines cascade");
+    assert_eq!(left.len(), after.len() - kept_p.len());
 
     run.task.abort();
     db.drop_db().await;
