@@ -541,7 +541,7 @@ fn main() {
                     .expect("pg url")
                     .options([("search_path", schema.as_str())]);
                 let store = Store::connect_postgres(opts).await.expect("pg store");
-                println!("durable apply, PostgreSQL (COPY into staging + INSERT … ON CONFLICT), 2000 × 500 lines:");
+                println!("durable apply, PostgreSQL (first push COPY straight into stock; replacing: COPY into staging + INSERT … ON CONFLICT, HOT updates), 2000 × 500 lines:");
                 let (first, second) = durable(&store, 2_000, 500).await;
                 store.close().await;
                 let mut peer = sqlx::PgConnection::connect_with(
