@@ -175,6 +175,7 @@ pub async fn run(db: &str, args: ServeArgs) -> anyhow::Result<()> {
         fresh_secs: args.fresh_hours * 3600,
         cutoff_secs: args.cutoff_hours * 3600,
         max_body_bytes: args.max_body_bytes,
+        feed_chunk_rows: crate::feeds::push::CHUNK_ROWS,
         search_cache_bytes: args.search_cache_mb * 1024 * 1024,
         tile_url: args.tile_url.filter(|u| !u.trim().is_empty()),
     };

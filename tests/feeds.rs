@@ -18,11 +18,18 @@ use serde_json::Value;
 /// Body cap of the test servers: small, so the 413 test sends little.
 const TEST_MAX_BODY: usize = 4 * 1024 * 1024;
 
+#[path = "feeds/chunked.rs"]
+mod chunked;
+
 async fn start(store: Store, data: PathBuf) -> (Running, String) {
     let settings = Settings {
         max_body_bytes: TEST_MAX_BODY,
         ..Settings::default()
     };
+    start_with(store, data, settings).await
+}
+
+async fn start_with(store: Store, data: PathBuf, settings: Settings) -> (Running, String) {
     let running = medmap::serve::start(
         store,
         settings,

@@ -12,12 +12,14 @@
 //!    resolving each distinct reference once is what makes 500k rows/s possible.
 //! 2. [`validate`]: interned references resolved (by the store and the name engine in
 //!    [`apply`], or by in-memory maps in benchmarks) → valid lines + rejections.
-//! 3. [`apply`]: one transaction in the store, then the snapshot swap.
+//! 3. [`push`]: the three streamed chunk by chunk into one transaction in the store,
+//!    then the snapshot swap ([`apply`] holds the reference resolution).
 
 pub mod apply;
 pub mod client;
 pub mod keys;
 pub mod parse;
+pub mod push;
 pub mod report;
 pub mod validate;
 

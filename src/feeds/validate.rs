@@ -2,12 +2,12 @@
 //! sane, time neither in the future nor absurdly old, no duplicate line in one push.
 //!
 //! Resolution of references happens before this (once per distinct reference, see
-//! [`crate::feeds::apply::resolve`]); this stage is a tight loop over compact rows so
+//! [`crate::feeds::apply::Resolver`]); this stage is a tight loop over compact rows so
 //! it keeps up with the parser.
 
 use std::collections::HashMap;
 
-use super::parse::{Parsed, ParsedRow, MAX_REJECTIONS_LISTED};
+use super::parse::{Parsed, ParsedRow, ProductRef, MAX_REJECTIONS_LISTED};
 use super::report::{Rejection, Suggestion};
 use crate::model::StockStatus;
 
@@ -131,91 +131,150 @@ fn rej(line: u32, field: &str, reason: &str, message: String) -> Box<Rejection> 
     })
 }
 
-/// Checks every parsed row against the resolutions and the rules.
+/// Checks every parsed row against the resolutions and the rules (the whole push at
+/// once: tests and benchmarks; the server streams through [`Validator`]).
 pub fn validate(parsed: &Parsed, res: &Resolved, rules: &Rules) -> Validated {
-    let mut v = Validated {
-        lines: Vec::with_capacity(parsed.rows.len()),
-        ..Validated::default()
-    };
-    let mut seen: HashMap<(i64, i64), u32, FnvBuild> =
-        HashMap::with_capacity_and_hasher(parsed.rows.len(), FnvBuild::default());
-    let mut fac_used = vec![false; parsed.facilities.len()];
-    let mut prod_used = vec![false; parsed.products.len()];
-    let mut src_counts = [0u64; 3];
-    for r in &parsed.rows {
-        match check(r, parsed, res, rules, &mut seen) {
-            Ok((fid, pid)) => {
-                src_counts[r.checked_src as usize] += 1;
-                fac_used[r.facility as usize] = true;
-                prod_used[r.product as usize] = true;
-                if r.remove {
-                    v.removals.push((fid, pid));
-                } else {
-                    v.lines.push(ValidLine {
-                        facility_id: fid,
-                        product_id: pid,
-                        status: r.status.unwrap_or_else(|| status_from_quantity(r.quantity)),
-                        quantity: r.quantity,
-                        price_minor: r.price_minor,
-                        reserve_minor: r.reserve_minor,
-                        currency: r.currency,
-                        checked_at: r.checked_at,
-                    });
-                }
-            }
-            Err(rj) => {
-                if rj.reason == "forbidden_facility" {
-                    v.forbidden_count += 1;
-                }
-                reject(&mut v, *rj);
-            }
-        }
-    }
-    for (i, used) in fac_used.iter().enumerate() {
-        if let (true, Some(FacilityRes::Ok(id))) = (*used, res.facilities.get(i)) {
-            v.facilities.push(*id);
-        }
-    }
-    v.facilities.sort_unstable();
-    v.facilities.dedup();
-    for (i, used) in prod_used.iter().enumerate() {
-        if let (
-            true,
-            Some(ProductRes::Ok {
-                product_id,
-                new_codes,
-            }),
-        ) = (*used, res.products.get(i))
-        {
-            for (s, c) in new_codes {
-                v.new_codes.push((s.clone(), c.clone(), *product_id));
-            }
-        }
-    }
-    for (i, name) in ["body", "file_name", "received"].iter().enumerate() {
-        if src_counts[i] > 0 {
-            v.checked_at_sources
-                .insert((*name).to_string(), src_counts[i]);
-        }
-    }
-    v.new_codes.sort();
-    v.new_codes.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
+    let mut val = Validator::new(rules.clone(), parsed.rows.len());
+    let (mut lines, mut removals) = (Vec::with_capacity(parsed.rows.len()), Vec::new());
+    val.chunk(
+        &parsed.rows,
+        &parsed.facilities,
+        &parsed.products,
+        res,
+        &mut lines,
+        &mut removals,
+    );
+    let mut v = val.finish(res);
+    v.lines = lines;
+    v.removals = removals;
     v
+}
+
+/// Validation state across the chunks of one push: duplicates are found across chunk
+/// borders, rejections are capped and counted, and the facilities, new codes and
+/// `checked_at` sources accumulate, so only the current chunk's rows are held.
+pub struct Validator {
+    rules: Rules,
+    seen: HashMap<(i64, i64), u32, FnvBuild>,
+    fac_used: Vec<bool>,
+    prod_used: Vec<bool>,
+    src_counts: [u64; 3],
+    v: Validated,
+}
+
+impl Validator {
+    /// `expected_rows` sizes the duplicate map (0 when unknown).
+    pub fn new(rules: Rules, expected_rows: usize) -> Validator {
+        Validator {
+            rules,
+            seen: HashMap::with_capacity_and_hasher(expected_rows, FnvBuild::default()),
+            fac_used: Vec::new(),
+            prod_used: Vec::new(),
+            src_counts: [0; 3],
+            v: Validated::default(),
+        }
+    }
+
+    /// Rejections so far (parse-time ones are counted by the caller).
+    pub fn rejected_count(&self) -> u64 {
+        self.v.rejected_count
+    }
+
+    /// Checks one chunk of rows; accepted lines and delta removals are appended to
+    /// `lines` and `removals`, rejections kept in the validator. `facilities` and
+    /// `products` are the push's references so far, `res` their resolutions.
+    pub fn chunk(
+        &mut self,
+        rows: &[ParsedRow],
+        facilities: &[Box<str>],
+        products: &[ProductRef],
+        res: &Resolved,
+        lines: &mut Vec<ValidLine>,
+        removals: &mut Vec<(i64, i64)>,
+    ) {
+        self.fac_used.resize(facilities.len(), false);
+        self.prod_used.resize(products.len(), false);
+        let refs = (facilities, products);
+        for r in rows {
+            match check(r, refs, res, &self.rules, &mut self.seen) {
+                Ok((fid, pid)) => {
+                    self.src_counts[r.checked_src as usize] += 1;
+                    if let Some(u) = self.fac_used.get_mut(r.facility as usize) {
+                        *u = true;
+                    }
+                    if let Some(u) = self.prod_used.get_mut(r.product as usize) {
+                        *u = true;
+                    }
+                    if r.remove {
+                        removals.push((fid, pid));
+                    } else {
+                        lines.push(ValidLine {
+                            facility_id: fid,
+                            product_id: pid,
+                            status: r.status.unwrap_or_else(|| status_from_quantity(r.quantity)),
+                            quantity: r.quantity,
+                            price_minor: r.price_minor,
+                            reserve_minor: r.reserve_minor,
+                            currency: r.currency,
+                            checked_at: r.checked_at,
+                        });
+                    }
+                }
+                Err(rj) => {
+                    if rj.reason == "forbidden_facility" {
+                        self.v.forbidden_count += 1;
+                    }
+                    reject(&mut self.v, *rj);
+                }
+            }
+        }
+    }
+
+    /// The push's totals: facilities listed, new product codes, `checked_at` sources
+    /// and rejections (`lines` and `removals` are left empty: they went per chunk).
+    pub fn finish(self, res: &Resolved) -> Validated {
+        let mut v = self.v;
+        for (i, used) in self.fac_used.iter().enumerate() {
+            if let (true, Some(FacilityRes::Ok(id))) = (*used, res.facilities.get(i)) {
+                v.facilities.push(*id);
+            }
+        }
+        v.facilities.sort_unstable();
+        v.facilities.dedup();
+        for (i, used) in self.prod_used.iter().enumerate() {
+            if let (
+                true,
+                Some(ProductRes::Ok {
+                    product_id,
+                    new_codes,
+                }),
+            ) = (*used, res.products.get(i))
+            {
+                for (s, c) in new_codes {
+                    v.new_codes.push((s.clone(), c.clone(), *product_id));
+                }
+            }
+        }
+        for (i, name) in ["body", "file_name", "received"].iter().enumerate() {
+            if self.src_counts[i] > 0 {
+                v.checked_at_sources
+                    .insert((*name).to_string(), self.src_counts[i]);
+            }
+        }
+        v.new_codes.sort();
+        v.new_codes.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
+        v
+    }
 }
 
 fn check(
     r: &ParsedRow,
-    parsed: &Parsed,
+    (facilities, products): (&[Box<str>], &[ProductRef]),
     res: &Resolved,
     rules: &Rules,
     seen: &mut HashMap<(i64, i64), u32, FnvBuild>,
 ) -> Result<(i64, i64), Box<Rejection>> {
-    let fac_ref = || {
-        parsed
-            .facilities
-            .get(r.facility as usize)
-            .map(|s| s.to_string())
-    };
+    let fac_ref = || facilities.get(r.facility as usize).map(|s| s.to_string());
     let fid = match res.facilities.get(r.facility as usize) {
         Some(FacilityRes::Ok(id)) => *id,
         Some(FacilityRes::Forbidden(id)) => {
@@ -258,8 +317,7 @@ fn check(
                 },
                 message.clone(),
             );
-            x.value = parsed
-                .products
+            x.value = products
                 .get(r.product as usize)
                 .and_then(|p| p.name.as_deref().map(str::to_string));
             x.suggestions = suggestions.clone();

@@ -30,6 +30,9 @@ pub struct Settings {
     pub fresh_secs: i64,
     pub cutoff_secs: i64,
     pub max_body_bytes: usize,
+    /// Rows a feed push is parsed, validated and written in at a time: what bounds a
+    /// push's memory (tests lower it to cross chunk borders with small bodies).
+    pub feed_chunk_rows: usize,
     /// Byte budget of the search/suggest answer memo (0 turns it off).
     pub search_cache_bytes: u64,
     /// Map tile URL template (`https://…/{z}/{x}/{y}.png`); `None` draws markers on a
@@ -43,6 +46,7 @@ impl Default for Settings {
             fresh_secs: 24 * 3600,
             cutoff_secs: 72 * 3600,
             max_body_bytes: 50 * 1024 * 1024,
+            feed_chunk_rows: crate::feeds::push::CHUNK_ROWS,
             search_cache_bytes: 32 * 1024 * 1024,
             tile_url: None,
         }
@@ -64,13 +68,20 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Makes committed stock changes visible: a new snapshot with the stock index
-    /// updated copy-on-write, swapped in whole. Writers serialize on a lock so two
+    /// Makes a committed push visible: a new snapshot with the stock index updated
+    /// copy-on-write ([`Snapshot::with_stock_delta`]; `base` is the snapshot the push
+    /// mapped its lines with), swapped in whole. Writers serialize on a lock so two
     /// feeds cannot lose each other's changes; readers never wait.
-    pub fn apply_stock(&self, upserts: Vec<crate::model::StockLine>, removals: Vec<(i64, i64)>) {
+    pub fn apply_stock_delta(
+        &self,
+        base: &Snapshot,
+        ups: &[(u32, medmap_indexers::stock::StockLine)],
+        removals: &[(i64, i64)],
+        meta: &[(u32, crate::snapshot::StockMeta)],
+    ) {
         let _guard = self.stock_writer.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(cur) = self.snapshot.load_full() {
-            let next = cur.with_stock_changes(&upserts, &removals);
+            let next = cur.with_stock_delta(base, ups, removals, meta);
             self.snapshot.store(Some(Arc::new(next)));
         }
     }

@@ -303,29 +303,59 @@ impl Snapshot {
     /// A new snapshot with stock changed copy-on-write: only the touched products'
     /// postings are rebuilt, everything else is shared, so a feed is live in
     /// milliseconds while readers keep using the old snapshot undisturbed.
-    pub fn with_stock_changes(&self, upserts: &[StockLine], removals: &[(i64, i64)]) -> Snapshot {
-        let mut meta = self.stock_meta.clone();
-        let ups: Vec<(u32, IxLine)> = upserts
-            .iter()
-            .filter_map(|l| {
-                let (p, f) = (
-                    *self.product_index.get(&l.product_id)?,
-                    *self.facility_index.get(&l.facility_id)?,
-                );
-                meta.insert(
-                    f,
-                    StockMeta {
-                        source: l.source.clone(),
-                        currency: l.currency.clone(),
-                    },
-                );
-                Some((p, to_ix_line(f, l)))
-            })
-            .collect();
-        let rem: Vec<(u32, u32)> = removals
+    ///
+    /// `ups` and `meta` of a streamed push were mapped to dense indexes with `base`,
+    /// the snapshot current when the push began. If the
+    /// catalog was rebuilt since (other dense indexes), they are mapped again through
+    /// the ids, so a push racing a rebuild never lands on the wrong line.
+    pub fn with_stock_delta(
+        &self,
+        base: &Snapshot,
+        ups: &[(u32, IxLine)],
+        removals: &[(i64, i64)],
+        meta: &[(u32, StockMeta)],
+    ) -> Snapshot {
+        let same = Arc::ptr_eq(&self.facility_index, &base.facility_index)
+            && Arc::ptr_eq(&self.product_index, &base.product_index);
+        let fac = |f: u32| -> Option<u32> {
+            let id = base.facilities.get(f as usize)?.id;
+            self.facility_index.get(&id).copied()
+        };
+        let mut new_meta = self.stock_meta.clone();
+        for (f, m) in meta {
+            if let Some(f) = if same { Some(*f) } else { fac(*f) } {
+                new_meta.insert(f, m.clone());
+            }
+        }
+        let rem = self.removal_indexes(removals);
+        let stock = if same {
+            self.stock.apply(ups, &rem)
+        } else {
+            let mapped: Vec<(u32, IxLine)> = ups
+                .iter()
+                .filter_map(|(p, l)| {
+                    let pid = base.product_ids.get(*p as usize)?;
+                    let p = *self.product_index.get(pid)?;
+                    let facility = fac(l.facility)?;
+                    Some((p, IxLine { facility, ..*l }))
+                })
+                .collect();
+            self.stock.apply(&mapped, &rem)
+        };
+        self.with_stock(stock, new_meta)
+    }
+
+    /// `(facility id, product id)` → `(product index, facility index)`, unknown ones
+    /// dropped.
+    fn removal_indexes(&self, removals: &[(i64, i64)]) -> Vec<(u32, u32)> {
+        removals
             .iter()
             .filter_map(|(f, p)| Some((*self.product_index.get(p)?, *self.facility_index.get(f)?)))
-            .collect();
+            .collect()
+    }
+
+    /// This snapshot with other stock: everything else is shared.
+    fn with_stock(&self, stock: StockIndex, stock_meta: HashMap<u32, StockMeta>) -> Snapshot {
         Snapshot {
             built_at: Utc::now(),
             catalog_generation: self.catalog_generation,
@@ -339,11 +369,11 @@ impl Snapshot {
             places: self.places.clone(),
             hours: self.hours.clone(),
             open: self.open.clone(),
-            stock: self.stock.apply(&ups, &rem),
+            stock,
             product_index: self.product_index.clone(),
             product_ids: self.product_ids.clone(),
             by_ingredients: self.by_ingredients.clone(),
-            stock_meta: meta,
+            stock_meta,
             directory: self.directory.clone(),
             places_by_name: self.places_by_name.clone(),
             top_towns: self.top_towns.clone(),
@@ -472,21 +502,31 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> 
 }
 
 fn to_ix_line(facility: u32, l: &StockLine) -> IxLine {
+    ix_line(facility, l.status, l.quantity, l.price_minor, l.checked_at)
+}
+
+/// A stock line as the index packs it.
+pub fn ix_line(
+    facility: u32,
+    status: StockStatus,
+    quantity: Option<f64>,
+    price_minor: Option<i64>,
+    checked_at: i64,
+) -> IxLine {
     IxLine {
         facility,
-        status: match l.status {
+        status: match status {
             StockStatus::InStock => IxStatus::InStock,
             StockStatus::Low => IxStatus::Low,
             StockStatus::Out => IxStatus::Out,
             StockStatus::Unknown => IxStatus::Unknown,
         },
         // Part packs (3.5 blisters) count as the whole packs on the shelf.
-        quantity: l
-            .quantity
+        quantity: quantity
             .filter(|q| q.is_finite() && *q >= 0.0)
             .map(|q| q.floor().min(u32::MAX as f64) as u32),
-        price_minor: l.price_minor.and_then(|p| u32::try_from(p).ok()),
-        checked_at: l.checked_at,
+        price_minor: price_minor.and_then(|p| u32::try_from(p).ok()),
+        checked_at,
     }
 }
 

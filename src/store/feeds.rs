@@ -2,16 +2,21 @@
 //! codes, code look-ups for resolution, the one-transaction apply of a push, stored
 //! reports, idempotency keys and publisher freshness.
 //!
-//! The apply is one transaction on both backends: a push killed mid-way (client gone,
-//! process SIGKILLed) rolls back with the transaction, so the stock table only ever
-//! holds the state before or after a whole push.
+//! The apply is one transaction on both backends (see [`super::push_tx`]): a push
+//! killed mid-way (client gone, process SIGKILLed) rolls back with the transaction, so
+//! the stock table only ever holds the state before or after a whole push.
 
 use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 use sqlx::QueryBuilder;
 
+use super::push_tx::{PushHeader, PushSummary};
 use super::{chunk_rows, dispatch, Result, Store, StoreError};
+
+/// Lines per chunk when a whole in-memory push is applied: the size the HTTP path
+/// streams with.
+pub const APPLY_CHUNK: usize = 50_000;
 
 /// A key as listed: never the key itself.
 #[derive(Debug, Clone, Serialize)]
@@ -149,112 +154,6 @@ type StatusRow = (
 
 fn now() -> i64 {
     chrono::Utc::now().timestamp()
-}
-
-/// The text-format COPY field for an optional value (`\N` is NULL).
-fn copy_opt<T: std::fmt::Display>(out: &mut String, v: Option<T>) {
-    use std::fmt::Write;
-    match v {
-        Some(v) => {
-            let _ = write!(out, "{v}");
-        }
-        None => out.push_str("\\N"),
-    }
-}
-
-/// Text-format COPY escaping for strings we write (status, currency, source).
-fn copy_str(out: &mut String, s: &str) {
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\t' => out.push_str("\\t"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            c => out.push(c),
-        }
-    }
-}
-
-/// The steps before and after the line upsert are the same on both backends; only
-/// the bulk path and the snapshot delete differ (multi-row INSERT for SQLite, COPY
-/// into a staging table for PostgreSQL).
-macro_rules! push_prologue {
-    ($tx:ident, $w:ident) => {{
-        let (push_id,): (i64,) = sqlx::query_as("INSERT INTO feed_pushes (publisher_id, received_at, mode, format, status, rows_read, rows_accepted, rows_rejected, facilities, report) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, '{}') RETURNING id")
-            .bind($w.publisher_id)
-            .bind($w.received_at)
-            .bind($w.mode)
-            .bind($w.format)
-            .bind($w.status)
-            .bind($w.rows_read)
-            .bind($w.rows_accepted)
-            .bind($w.rows_rejected)
-            .bind($w.facilities.len() as i64)
-            .fetch_one(&mut *$tx)
-            .await?;
-        if let Some(k) = $w.idempotency_key {
-            let done = sqlx::query("INSERT INTO feed_idempotency (publisher_id, key, push_id, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
-                .bind($w.publisher_id)
-                .bind(k)
-                .bind(push_id)
-                .bind(now())
-                .execute(&mut *$tx)
-                .await?;
-            if done.rows_affected() == 0 {
-                $tx.rollback().await?;
-                return Ok(None);
-            }
-        }
-        // Snapshot removals are computed after the upsert (lines of the listed
-        // facilities this push did not write), so only delta removals go here.
-        let mut old: HashSet<(i64, i64)> = HashSet::new();
-        for chunk in $w.removals.chunks(chunk_rows(2)) {
-            let mut qb = QueryBuilder::new("DELETE FROM stock WHERE (facility_id, product_id) IN (");
-            qb.push_values(chunk, |mut b, (f, p)| {
-                b.push_bind(*f).push_bind(*p);
-            });
-            qb.push(") RETURNING facility_id, product_id");
-            let rows: Vec<(i64, i64)> = qb.build_query_as().fetch_all(&mut *$tx).await?;
-            old.extend(rows);
-        }
-        (push_id, old)
-    }};
-}
-
-macro_rules! push_epilogue {
-    ($tx:ident, $w:ident, $push_id:ident, $old:ident) => {{
-        for chunk in $w.new_codes.chunks(chunk_rows(3)) {
-            let mut qb = QueryBuilder::new("INSERT INTO product_codes (system, code, product_id) ");
-            qb.push_values(chunk, |mut b, (s, c, p)| {
-                b.push_bind(s.as_str()).push_bind(c.as_str()).push_bind(*p);
-            });
-            qb.push(" ON CONFLICT DO NOTHING");
-            qb.build().execute(&mut *$tx).await?;
-        }
-        // A line both removed and re-sent in one snapshot push is not gone; the set of
-        // new keys is only built when that can happen.
-        let mut removed: Vec<(i64, i64)> = if $w.snapshot_mode && !$w.removals.is_empty() {
-            let new: HashSet<(i64, i64)> = $w
-                .lines
-                .iter()
-                .map(|l| (l.facility_id, l.product_id))
-                .collect();
-            $old.into_iter().filter(|k| !new.contains(k)).collect()
-        } else {
-            $old.into_iter().collect()
-        };
-        removed.sort_unstable();
-        let mut report = $w.report.clone();
-        report["id"] = $push_id.into();
-        report["lines_removed"] = (removed.len() as u64).into();
-        sqlx::query("UPDATE feed_pushes SET report = $1 WHERE id = $2")
-            .bind(report.to_string())
-            .bind($push_id)
-            .execute(&mut *$tx)
-            .await?;
-        $tx.commit().await?;
-        Some(($push_id, removed, report))
-    }};
 }
 
 impl Store {
@@ -516,29 +415,48 @@ impl Store {
         })
     }
 
-    /// Applies a push in one transaction: the push row and its Idempotency-Key, the
-    /// removals (snapshot: every line of the listed facilities; delta: the rows marked
-    /// for removal), the upserts, the new product codes, the final report. Returns
-    /// [`PushOutcome::Replay`] with the first report when the key was used before.
+    /// Applies a whole in-memory push in one transaction (the HTTP path streams its
+    /// chunks through [`Store::begin_push`] itself): the push row and its
+    /// Idempotency-Key, the delta removals, the upserts, the snapshot removals, the new
+    /// product codes, the final report. Returns [`PushOutcome::Replay`] with the first
+    /// report when the key was used before.
     pub async fn apply_push(&self, w: &PushWrite<'_>) -> Result<PushOutcome> {
-        let done = match self {
-            Store::Sqlite(pool) => apply_sqlite(pool, w).await?,
-            Store::Postgres(pool) => apply_pg(pool, w).await?,
+        let header = PushHeader {
+            publisher_id: w.publisher_id,
+            source: w.source,
+            idempotency_key: w.idempotency_key,
+            received_at: w.received_at,
+            mode: w.mode,
         };
-        match done {
-            Some((push_id, removed, report)) => Ok(PushOutcome::Applied {
-                push_id,
-                removed,
-                report,
-            }),
-            None => {
-                let key = w.idempotency_key.unwrap_or_default();
-                let first = self.idempotent_report(w.publisher_id, key).await?;
-                Ok(PushOutcome::Replay(
-                    first.unwrap_or(serde_json::Value::Null),
-                ))
-            }
+        let Some(mut tx) = self.begin_push(&header).await? else {
+            let key = w.idempotency_key.unwrap_or_default();
+            let first = self.idempotent_report(w.publisher_id, key).await?;
+            return Ok(PushOutcome::Replay(
+                first.unwrap_or(serde_json::Value::Null),
+            ));
+        };
+        tx.write_chunk(&[], w.removals).await?;
+        for chunk in w.lines.chunks(APPLY_CHUNK) {
+            tx.write_chunk(chunk, &[]).await?;
         }
+        let (push_id, removed, report) = tx
+            .finish(PushSummary {
+                snapshot_mode: w.snapshot_mode,
+                facilities: w.facilities,
+                new_codes: w.new_codes,
+                format: w.format,
+                status: w.status,
+                rows_read: w.rows_read,
+                rows_accepted: w.rows_accepted,
+                rows_rejected: w.rows_rejected,
+                report: w.report.clone(),
+            })
+            .await?;
+        Ok(PushOutcome::Applied {
+            push_id,
+            removed,
+            report,
+        })
     }
 
     /// Freshness of every publisher: last accepted push, lines, stale facilities.
@@ -586,121 +504,4 @@ impl Store {
             Ok(n)
         })
     }
-}
-
-type Applied = Option<(i64, Vec<(i64, i64)>, serde_json::Value)>;
-
-async fn apply_sqlite(pool: &sqlx::SqlitePool, w: &PushWrite<'_>) -> Result<Applied> {
-    let mut tx = pool.begin().await?;
-    let (push_id, mut old) = push_prologue!(tx, w);
-    // The per-push constants (source, publisher, push) are bound once per statement,
-    // not once per row: 8 binds a row instead of 11. Every full chunk has the same SQL,
-    // so sqlx reuses one prepared statement.
-    for chunk in w.lines.chunks(SQLITE_CHUNK) {
-        let mut qb = QueryBuilder::new("INSERT INTO stock (facility_id, product_id, status, quantity, price_minor, currency, checked_at, price_reserve_minor, source, publisher_id, push_id) SELECT column1, column2, column3, column4, column5, column6, column7, column8, ");
-        qb.push_bind(w.source);
-        qb.push(", ");
-        qb.push_bind(w.publisher_id);
-        qb.push(", ");
-        qb.push_bind(push_id);
-        qb.push(" FROM (");
-        qb.push_values(chunk, |mut b, l| {
-            b.push_bind(l.facility_id)
-                .push_bind(l.product_id)
-                .push_bind(l.status)
-                .push_bind(l.quantity)
-                .push_bind(l.price_minor)
-                .push_bind(l.currency)
-                .push_bind(l.checked_at)
-                .push_bind(l.reserve_minor);
-        });
-        // `WHERE true` keeps SQLite from reading ON CONFLICT as a join constraint.
-        qb.push(") WHERE true ON CONFLICT (facility_id, product_id) DO UPDATE SET status = excluded.status, quantity = excluded.quantity, price_minor = excluded.price_minor, currency = excluded.currency, checked_at = excluded.checked_at, source = excluded.source, publisher_id = excluded.publisher_id, price_reserve_minor = excluded.price_reserve_minor, push_id = excluded.push_id");
-        qb.build().execute(&mut *tx).await?;
-    }
-    if w.snapshot_mode {
-        for chunk in w.facilities.chunks(chunk_rows(1)) {
-            let mut qb = QueryBuilder::new("DELETE FROM stock WHERE push_id IS NOT ");
-            qb.push_bind(push_id);
-            qb.push(" AND facility_id IN (");
-            let mut sep = qb.separated(", ");
-            for f in chunk {
-                sep.push_bind(*f);
-            }
-            qb.push(") RETURNING facility_id, product_id");
-            let rows: Vec<(i64, i64)> = qb.build_query_as().fetch_all(&mut *tx).await?;
-            old.extend(rows);
-        }
-    }
-    Ok(push_epilogue!(tx, w, push_id, old))
-}
-
-/// Rows per multi-row SQLite upsert: 8 binds a row stays under SQLite's 32,766
-/// variables.
-const SQLITE_CHUNK: usize = 4_000;
-
-async fn apply_pg(pool: &sqlx::PgPool, w: &PushWrite<'_>) -> Result<Applied> {
-    let mut tx = pool.begin().await?;
-    let (push_id, mut old) = push_prologue!(tx, w);
-    if !w.lines.is_empty() {
-        sqlx::query("CREATE TEMP TABLE stock_stage (facility_id BIGINT, product_id BIGINT, status TEXT, quantity DOUBLE PRECISION, price_minor BIGINT, currency TEXT, checked_at BIGINT, price_reserve_minor BIGINT) ON COMMIT DROP")
-            .execute(&mut *tx)
-            .await?;
-        let mut copy = tx
-            .copy_in_raw("COPY stock_stage (facility_id, product_id, status, quantity, price_minor, currency, checked_at, price_reserve_minor) FROM STDIN")
-            .await?;
-        let mut buf = String::with_capacity(1 << 20);
-        for l in &w.lines {
-            use std::fmt::Write;
-            let _ = write!(buf, "{}\t{}\t", l.facility_id, l.product_id);
-            copy_str(&mut buf, l.status);
-            buf.push('\t');
-            copy_opt(&mut buf, l.quantity);
-            buf.push('\t');
-            copy_opt(&mut buf, l.price_minor);
-            buf.push('\t');
-            copy_str(&mut buf, l.currency);
-            let _ = write!(buf, "\t{}\t", l.checked_at);
-            copy_opt(&mut buf, l.reserve_minor);
-            buf.push('\n');
-            if buf.len() > (1 << 20) - 256 {
-                copy.send(buf.as_bytes()).await?;
-                buf.clear();
-            }
-        }
-        if !buf.is_empty() {
-            copy.send(buf.as_bytes()).await?;
-        }
-        copy.finish().await?;
-        // stock has no foreign keys (migration 0003: their per-row checks cost more
-        // than the insert). The same guarantee, once per referenced row: lock the
-        // push's facilities, products and publisher against deletion until commit,
-        // and insert only lines whose facility and product exist.
-        sqlx::query("SELECT 1 FROM facilities WHERE id IN (SELECT DISTINCT facility_id FROM stock_stage) FOR KEY SHARE")
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("SELECT 1 FROM products WHERE id IN (SELECT DISTINCT product_id FROM stock_stage) FOR KEY SHARE")
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("SELECT 1 FROM publishers WHERE id = $1 FOR KEY SHARE")
-            .bind(w.publisher_id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("INSERT INTO stock (facility_id, product_id, status, quantity, price_minor, currency, checked_at, source, publisher_id, price_reserve_minor, push_id) SELECT s.facility_id, s.product_id, s.status, s.quantity, s.price_minor, s.currency, s.checked_at, $1, $2, s.price_reserve_minor, $3 FROM stock_stage s WHERE EXISTS (SELECT 1 FROM facilities f WHERE f.id = s.facility_id) AND EXISTS (SELECT 1 FROM products p WHERE p.id = s.product_id) ON CONFLICT (facility_id, product_id) DO UPDATE SET status = excluded.status, quantity = excluded.quantity, price_minor = excluded.price_minor, currency = excluded.currency, checked_at = excluded.checked_at, source = excluded.source, publisher_id = excluded.publisher_id, price_reserve_minor = excluded.price_reserve_minor, push_id = excluded.push_id")
-            .bind(w.source)
-            .bind(w.publisher_id)
-            .bind(push_id)
-            .execute(&mut *tx)
-            .await?;
-    }
-    if w.snapshot_mode {
-        // One statement: the listed facilities' lines this push did not write.
-        let rows: Vec<(i64, i64)> = sqlx::query_as("DELETE FROM stock WHERE facility_id = ANY($1) AND push_id IS DISTINCT FROM $2 RETURNING facility_id, product_id")
-            .bind(w.facilities)
-            .bind(push_id)
-            .fetch_all(&mut *tx)
-            .await?;
-        old.extend(rows);
-    }
-    Ok(push_epilogue!(tx, w, push_id, old))
 }

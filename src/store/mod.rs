@@ -10,6 +10,7 @@ mod catalog_cache;
 mod directory;
 mod feeds;
 mod load;
+mod push_tx;
 mod shortlists;
 mod write;
 
@@ -23,6 +24,7 @@ pub use feeds::{
     PushWrite,
 };
 pub use load::{FacilityRow, ProductRow, StoreCounts, SubstanceRow};
+pub use push_tx::{Committed, PushHeader, PushSummary, PushTx};
 pub use shortlists::Shortlist;
 
 use std::str::FromStr;

@@ -3,8 +3,10 @@
 //! format (by content, not by name: chains send whatever their export names it), and
 //! streams the rows into a [`Sink`] that interns facility and product references.
 //!
-//! Rows are read one at a time from a spooled file, so a push of a million rows
-//! holds the compact parsed rows (≈ 56 bytes each) and never the decoded text whole.
+//! Rows are read one at a time from a spooled file and never the decoded text whole.
+//! [`parse_file`] collects every compact row (≈ 56 bytes each: tests, benchmarks);
+//! [`parse_file_chunked`] hands them on in [`Chunk`]s as they are parsed, so a push
+//! of a million rows holds one chunk at a time.
 
 mod csvfmt;
 mod encoding;
@@ -158,11 +160,36 @@ pub fn nonempty(v: Option<&str>) -> Option<&str> {
     v.map(str::trim).filter(|s| !s.is_empty())
 }
 
+/// One batch of parsed rows handed on while parsing, with the references first seen
+/// in it (continuing the push's numbering), so the consumer resolves each distinct
+/// reference once, as it appears, without waiting for the whole body.
+#[derive(Debug, Default)]
+pub struct Chunk {
+    pub rows: Vec<ParsedRow>,
+    /// Appended to the facilities of earlier chunks: a row's `facility` indexes the
+    /// concatenation.
+    pub new_facilities: Vec<Box<str>>,
+    pub new_products: Vec<ProductRef>,
+    pub new_currencies: Vec<String>,
+    /// Rows rejected while parsing so far (whole push), so a strict push can stop
+    /// writing at the first error.
+    pub parse_rejected: u64,
+}
+
+/// Takes a chunk; `false` means the consumer is gone and parsing may stop.
+pub type ChunkFn = Box<dyn FnMut(Chunk) -> bool + Send>;
+
 /// Collects rows: parses numbers, statuses and times, interns references, and
 /// records row-level rejections.
 pub struct Sink {
     pub parsed: Parsed,
     opts: ParseOptions,
+    /// Streaming: rows per chunk and where chunks go.
+    chunks: Option<(usize, ChunkFn)>,
+    /// References already handed on: facilities, products, currencies.
+    sent: (usize, usize, usize),
+    /// The consumer went away: the remaining rows are skipped.
+    stopped: bool,
     fac_ids: HashMap<Box<str>, u32>,
     prod_ids: HashMap<Box<str>, u32>,
     key_buf: String,
@@ -184,6 +211,9 @@ impl Sink {
                 ..Parsed::default()
             },
             opts,
+            chunks: None,
+            sent: (0, 0, 0),
+            stopped: false,
             fac_ids: HashMap::new(),
             prod_ids: HashMap::new(),
             key_buf: String::new(),
@@ -224,8 +254,35 @@ impl Sink {
         }
     }
 
+    /// Hands the rows collected so far (and the references they introduced) to the
+    /// chunk consumer, if streaming.
+    fn flush(&mut self) {
+        let Some((n, f)) = self.chunks.as_mut() else {
+            return;
+        };
+        if self.stopped {
+            self.parsed.rows.clear();
+            return;
+        }
+        let p = &mut self.parsed;
+        let chunk = Chunk {
+            rows: std::mem::replace(&mut p.rows, Vec::with_capacity(*n)),
+            new_facilities: p.facilities[self.sent.0..].to_vec(),
+            new_products: p.products[self.sent.1..].to_vec(),
+            new_currencies: p.currencies[self.sent.2..].to_vec(),
+            parse_rejected: p.rejected_count,
+        };
+        self.sent = (p.facilities.len(), p.products.len(), p.currencies.len());
+        if !f(chunk) {
+            self.stopped = true;
+        }
+    }
+
     /// Takes one row; rejects it with the first problem found.
     pub fn push(&mut self, line: u64, r: &RawRow<'_>) {
+        if self.stopped {
+            return;
+        }
         self.parsed.rows_read += 1;
         let Some(fac) = nonempty(r.facility) else {
             self.reject(
@@ -358,6 +415,9 @@ impl Sink {
             checked_src,
             remove,
         });
+        if matches!(&self.chunks, Some((n, _)) if self.parsed.rows.len() >= *n) {
+            self.flush();
+        }
     }
 
     fn money(&mut self, line: u64, field: &str, v: Option<&str>) -> Result<Option<i64>, ()> {
@@ -583,18 +643,39 @@ pub fn file_name_time(name: &str, tz: Tz) -> Option<i64> {
     None
 }
 
-/// Parses a spooled body. `file` is read from its start.
-pub fn parse_file(mut file: File, opts: ParseOptions) -> Result<Parsed, ParseError> {
+/// Parses a spooled body whole. `file` is read from its start.
+pub fn parse_file(file: File, opts: ParseOptions) -> Result<Parsed, ParseError> {
+    let mut sink = Sink::new(opts);
+    parse_into(file, &mut sink)?;
+    Ok(sink.parsed)
+}
+
+/// Parses a spooled body, handing rows to `on_chunk` every `rows_per_chunk` rows (and
+/// the rest at the end), so memory holds one chunk, not the push. The returned
+/// [`Parsed`] has no rows: it carries the counts, the parse-time rejections and
+/// every interned reference.
+pub fn parse_file_chunked(
+    file: File,
+    opts: ParseOptions,
+    rows_per_chunk: usize,
+    on_chunk: ChunkFn,
+) -> Result<Parsed, ParseError> {
+    let mut sink = Sink::new(opts);
+    sink.chunks = Some((rows_per_chunk.max(1), on_chunk));
+    parse_into(file, &mut sink)?;
+    sink.flush();
+    Ok(sink.parsed)
+}
+
+fn parse_into(mut file: File, sink: &mut Sink) -> Result<(), ParseError> {
     let mut magic = [0u8; 4];
     file.seek(SeekFrom::Start(0))?;
     let n = read_up_to(&mut file, &mut magic)?;
     file.seek(SeekFrom::Start(0))?;
     if n == 4 && magic == *b"PK\x03\x04" {
-        return parse_zip(file, opts);
+        return parse_zip(file, sink);
     }
-    let mut sink = Sink::new(opts);
-    parse_stream(file, None, &mut sink)?;
-    Ok(sink.parsed)
+    parse_stream(file, None, sink)
 }
 
 /// Parses an in-memory body (tests, benchmarks).
@@ -617,11 +698,10 @@ fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
 
 /// Every member of a zip (Tabletki sends one `Rest_<branch>_<time>.xml` per zip; a
 /// zip of several branches works the same).
-fn parse_zip(file: File, opts: ParseOptions) -> Result<Parsed, ParseError> {
+fn parse_zip(file: File, sink: &mut Sink) -> Result<(), ParseError> {
     let mut archive = zip::ZipArchive::new(file)
         .map_err(|e| ParseError::Format(format!("not a readable zip archive: {e}")))?;
-    let outer = opts.file_name.clone();
-    let mut sink = Sink::new(opts);
+    let outer = sink.opts.file_name.clone();
     let mut members = 0;
     for i in 0..archive.len() {
         let mut member = archive
@@ -655,13 +735,13 @@ fn parse_zip(file: File, opts: ParseOptions) -> Result<Parsed, ParseError> {
         let branch = tabletki_file_name(&name)
             .map(|b| b.0)
             .or_else(|| outer.as_deref().and_then(tabletki_file_name).map(|b| b.0));
-        parse_stream(spool, branch, &mut sink)?;
+        parse_stream(spool, branch, sink)?;
         members += 1;
     }
     if members == 0 {
         return Err(ParseError::Format("the zip archive is empty".into()));
     }
-    Ok(sink.parsed)
+    Ok(())
 }
 
 /// Sniffs the encoding and format of one stream and parses it into `sink`.

@@ -21,9 +21,9 @@ use http_body_util::BodyExt;
 use serde_json::json;
 use tokio::io::AsyncWriteExt;
 
-use crate::feeds::apply::{run_push, PushRequest};
 use crate::feeds::keys;
 use crate::feeds::parse::ParseOptions;
+use crate::feeds::push::{run_push, PushRequest};
 use crate::feeds::Mode;
 use crate::http::error::ApiError;
 use crate::http::params::Params;
