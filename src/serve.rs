@@ -182,6 +182,7 @@ pub async fn run(db: &str, args: ServeArgs) -> anyhow::Result<()> {
     let running = start(store.clone(), settings, args.addr, Some(args.data_dir)).await?;
     tracing::info!(addr = %running.addr, backend = store.backend(), "listening");
     running.task.await??;
+    crate::snapshot::flush_catalog_writes(std::time::Duration::from_secs(30)).await;
     store.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -50,9 +50,35 @@ pub async fn restore(store: &Store, version: &str) -> Option<Catalog> {
     }
 }
 
+/// Catalog writes still in flight, so a graceful shutdown can finish them: a
+/// server stopped right after its first start would otherwise rebuild on every
+/// start.
+static PENDING: std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>> =
+    std::sync::Mutex::new(Vec::new());
+
+/// Waits (at most `limit`) for catalog writes started by [`persist_later`].
+pub async fn flush(limit: std::time::Duration) {
+    let pending: Vec<_> = match PENDING.lock() {
+        Ok(mut p) => p.drain(..).collect(),
+        Err(_) => return,
+    };
+    if pending.is_empty() {
+        return;
+    }
+    tracing::info!("finishing the catalog write before stopping");
+    let all = async {
+        for h in pending {
+            let _ = h.await;
+        }
+    };
+    if tokio::time::timeout(limit, all).await.is_err() {
+        tracing::warn!("catalog write unfinished at shutdown; the next start rebuilds it");
+    }
+}
+
 /// Encodes and stores a freshly built catalog without holding up the start.
 pub fn persist_later(store: Store, version: String, catalog: Catalog) {
-    tokio::spawn(async move {
+    let handle = tokio::spawn(async move {
         let t = std::time::Instant::now();
         let encoded = tokio::task::spawn_blocking(move || postcard::to_stdvec(&catalog)).await;
         let bytes = match encoded {
@@ -77,4 +103,8 @@ pub fn persist_later(store: Store, version: String, catalog: Catalog) {
             }
         }
     });
+    if let Ok(mut p) = PENDING.lock() {
+        p.retain(|h| !h.is_finished());
+        p.push(handle);
+    }
 }

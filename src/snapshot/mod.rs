@@ -8,6 +8,8 @@ use std::sync::Arc;
 mod cache;
 mod catalog;
 
+pub use cache::flush as flush_catalog_writes;
+
 pub use catalog::{Catalog, CatalogRows, ProductInfo, SubstanceInfo};
 
 use chrono::{DateTime, Utc};

@@ -88,6 +88,9 @@ pub struct FacilityRow {
 /// products share each ingredient (see [`Store::demo_stock_inputs`]).
 pub type DemoStockInputs = (Vec<(i64, Option<String>)>, Vec<(i64, i64, i64)>);
 
+/// Ranges the stock table is read in at start (see [`Store::load_stock`]).
+const STOCK_LOAD_PARTS: i64 = 4;
+
 /// How much the store holds, for `/metrics`, the start-up log and closing reports.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct StoreCounts {
@@ -153,7 +156,34 @@ impl Store {
             .collect()
     }
 
+    /// Every stock line, in key order. Read as [`STOCK_LOAD_PARTS`] facility-id
+    /// ranges on as many connections at once: decoding rows is most of a restart's
+    /// critical path, and one query decodes on one core.
     pub async fn load_stock(&self) -> Result<Vec<StockLine>> {
+        let (lo, hi): (Option<i64>, Option<i64>) = dispatch!(self, pool => sqlx::query_as("SELECT MIN(facility_id), MAX(facility_id) FROM stock").fetch_one(pool).await?);
+        let (Some(lo), Some(hi)) = (lo, hi) else {
+            return Ok(Vec::new());
+        };
+        let span = (hi - lo) / STOCK_LOAD_PARTS + 1;
+        let parts: Vec<_> = (0..STOCK_LOAD_PARTS)
+            .map(|i| {
+                let store = self.clone();
+                let from = lo + i * span;
+                tokio::spawn(async move { store.load_stock_range(from, from + span).await })
+            })
+            .collect();
+        let mut out = Vec::new();
+        for p in parts {
+            let part = p
+                .await
+                .map_err(|e| StoreError::Corrupt(format!("stock load task failed: {e}")))??;
+            out.extend(part);
+        }
+        Ok(out)
+    }
+
+    /// Stock lines of facilities with ids in `from..to`, in key order.
+    async fn load_stock_range(&self, from: i64, to: i64) -> Result<Vec<StockLine>> {
         type Row = (
             i64,
             i64,
@@ -164,7 +194,7 @@ impl Store {
             i64,
             String,
         );
-        let rows: Vec<Row> = dispatch!(self, pool => sqlx::query_as("SELECT facility_id, product_id, status, quantity, price_minor, currency, checked_at, source FROM stock").fetch_all(pool).await?);
+        let rows: Vec<Row> = dispatch!(self, pool => sqlx::query_as("SELECT facility_id, product_id, status, quantity, price_minor, currency, checked_at, source FROM stock WHERE facility_id >= $1 AND facility_id < $2 ORDER BY facility_id, product_id").bind(from).bind(to).fetch_all(pool).await?);
         Ok(rows
             .into_iter()
             .map(|(f, p, st, q, pr, cur, at, src)| StockLine {
