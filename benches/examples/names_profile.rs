@@ -8,6 +8,12 @@ use medmap_benches::names_fixture::{default_data_dir, load_concepts};
 use medmap_indexers::names::eval::synthetic_queries;
 use medmap_indexers::names::NameIndex;
 
+/// The allocator `medmap serve` ships with (see `src/main.rs`): the search core is
+/// measured as it runs in production, not against glibc malloc, whose
+/// `malloc_consolidate` alone was a tenth of a slow query's profile.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let index = NameIndex::build(load_concepts(&default_data_dir()));
     // `names_profile q <query>...`: print the hits of each query instead.
