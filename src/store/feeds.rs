@@ -312,12 +312,8 @@ impl Store {
         }
         dispatch!(self, pool => {
             for chunk in ids.chunks(chunk_rows(1)) {
-                let mut qb = QueryBuilder::new("SELECT id FROM facilities WHERE id IN (");
-                let mut sep = qb.separated(", ");
-                for (_, id) in chunk {
-                    sep.push_bind(*id);
-                }
-                qb.push(")");
+                let mut qb = QueryBuilder::new("SELECT id FROM facilities WHERE id IN ");
+                super::push_list(&mut qb, chunk.iter().map(|(_, id)| *id));
                 let found: HashSet<i64> = qb.build_query_as::<(i64,)>().fetch_all(pool).await?.into_iter().map(|r| r.0).collect();
                 for (r, id) in chunk {
                     if found.contains(id) {
@@ -352,12 +348,8 @@ impl Store {
             for chunk in codes.chunks(chunk_rows(1).min(900)) {
                 let mut qb = QueryBuilder::new("SELECT code, product_id FROM product_codes WHERE system = ");
                 qb.push_bind(system);
-                qb.push(" AND code IN (");
-                let mut sep = qb.separated(", ");
-                for c in chunk {
-                    sep.push_bind(*c);
-                }
-                qb.push(")");
+                qb.push(" AND code IN ");
+                super::push_list(&mut qb, chunk.iter().copied());
                 let rows: Vec<(String, i64)> = qb.build_query_as().fetch_all(pool).await?;
                 out.extend(rows);
             }
@@ -370,12 +362,8 @@ impl Store {
         let mut out = HashSet::new();
         dispatch!(self, pool => {
             for chunk in ids.chunks(chunk_rows(1).min(900)) {
-                let mut qb = QueryBuilder::new("SELECT id FROM products WHERE id IN (");
-                let mut sep = qb.separated(", ");
-                for id in chunk {
-                    sep.push_bind(*id);
-                }
-                qb.push(")");
+                let mut qb = QueryBuilder::new("SELECT id FROM products WHERE id IN ");
+                super::push_list(&mut qb, chunk.iter().copied());
                 let rows: Vec<(i64,)> = qb.build_query_as().fetch_all(pool).await?;
                 out.extend(rows.into_iter().map(|r| r.0));
             }

@@ -76,6 +76,23 @@ pub(crate) fn chunk_rows(columns: usize) -> usize {
     (30_000 / columns.max(1)).min(2_000)
 }
 
+/// Binds `items` as a parenthesised, comma-separated list: the `IN (…)` of the
+/// chunked lookups, updates and deletes.
+pub(crate) fn push_list<'args, DB, T>(
+    qb: &mut sqlx::QueryBuilder<'args, DB>,
+    items: impl IntoIterator<Item = T>,
+) where
+    DB: sqlx::Database,
+    T: 'args + sqlx::Encode<'args, DB> + sqlx::Type<DB>,
+{
+    qb.push("(");
+    let mut sep = qb.separated(", ");
+    for it in items {
+        sep.push_bind(it);
+    }
+    sep.push_unseparated(")");
+}
+
 impl Store {
     /// Opens (and for SQLite creates) the database and applies migrations.
     pub async fn connect(url: &str) -> Result<Store> {

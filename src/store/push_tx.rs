@@ -277,24 +277,17 @@ impl PushTx {
                     qb.push_bind(push_id);
                     qb.push(" AND publisher_id IS NOT ");
                     qb.push_bind(publisher_id);
-                    qb.push(" AND facility_id IN (");
-                    let mut sep = qb.separated(", ");
-                    for f in chunk {
-                        sep.push_bind(*f);
-                    }
-                    qb.push(")");
+                    qb.push(" AND facility_id IN ");
+                    super::push_list(&mut qb, chunk.iter().copied());
                     qb.build().execute(&mut *tx).await?;
                 }
                 if s.snapshot_mode {
                     for chunk in s.facilities.chunks(chunk_rows(1)) {
                         let mut qb = QueryBuilder::new("DELETE FROM stock WHERE push_id IS NOT ");
                         qb.push_bind(push_id);
-                        qb.push(" AND facility_id IN (");
-                        let mut sep = qb.separated(", ");
-                        for f in chunk {
-                            sep.push_bind(*f);
-                        }
-                        qb.push(") RETURNING facility_id, product_id");
+                        qb.push(" AND facility_id IN ");
+                        super::push_list(&mut qb, chunk.iter().copied());
+                        qb.push(" RETURNING facility_id, product_id");
                         let rows: Vec<(i64, i64)> = qb.build_query_as().fetch_all(&mut *tx).await?;
                         removed.extend(rows);
                     }
@@ -528,12 +521,8 @@ async fn sqlite_existing(
 ) -> Result<Vec<i64>> {
     let mut out = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(900) {
-        let mut qb = QueryBuilder::new(format!("SELECT id FROM {table} WHERE id IN ("));
-        let mut sep = qb.separated(", ");
-        for id in chunk {
-            sep.push_bind(*id);
-        }
-        qb.push(")");
+        let mut qb = QueryBuilder::new(format!("SELECT id FROM {table} WHERE id IN "));
+        super::push_list(&mut qb, chunk.iter().copied());
         let rows: Vec<(i64,)> = qb.build_query_as().fetch_all(&mut **tx).await?;
         out.extend(rows.into_iter().map(|r| r.0));
     }
