@@ -51,12 +51,8 @@ pub(crate) fn catalog_rows(
             name_ru: s.name_ru.clone(),
             atc: s.atc.clone(),
         });
-    }
-    for s in &subs {
-        if let Some(&id) = substance_ids.get(&s.key) {
-            for n in &s.names {
-                push_name("substance", id, &n.text, n.lang.as_str());
-            }
+        for n in &s.names {
+            push_name("substance", id, &n.text, n.lang.as_str());
         }
     }
     substance_rows.sort_by_key(|r| r.id);
@@ -86,12 +82,8 @@ pub(crate) fn catalog_rows(
                 links.insert((pid, sid));
             }
         }
-    }
-    for p in &prods {
-        if let Some(&pid) = product_ids.get(&p.src) {
-            for n in &p.names {
-                push_name("product", pid, &n.text, n.lang.as_str());
-            }
+        for n in &p.names {
+            push_name("product", pid, &n.text, n.lang.as_str());
         }
     }
     product_rows.sort_by_key(|r| r.id);

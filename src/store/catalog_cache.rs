@@ -3,18 +3,14 @@
 //! instead of rebuilding from ~600k rows (see `snapshot::cache`).
 //!
 //! Validity is a version token, not a timestamp or a row count: every write to the
-//! catalog tables sets `meta.catalog_version` to a fresh random token in the same
-//! transaction (`touch_catalog`). A cached catalog carries the token that was
-//! current *before* its rows were read, so a write racing with a build leaves a
+//! catalog tables (`upsert_substances`, `upsert_products`) sets
+//! `meta.catalog_version` to a fresh random token in the same transaction. A cached
+//! catalog carries the token that was current *before* its rows were read, so a write racing with a build leaves a
 //! cache whose token no longer matches, and the next start rebuilds.
 
 use super::{dispatch, Result, Store};
 
 pub(super) const VERSION_KEY: &str = "catalog_version";
-
-/// Sets the catalog version to a fresh token; catalog writes run it in their own
-/// transaction (bind [`VERSION_KEY`] and [`new_token`]).
-pub(super) const TOUCH_SQL: &str = "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value";
 
 /// A fresh random token: catalog versions are compared for equality only.
 pub(super) fn new_token() -> String {

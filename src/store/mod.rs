@@ -76,6 +76,10 @@ pub(crate) fn chunk_rows(columns: usize) -> usize {
     (30_000 / columns.max(1)).min(2_000)
 }
 
+/// Sets one `meta` key; also run inside catalog write transactions to renew the
+/// catalog version (`catalog_cache`).
+pub(crate) const META_UPSERT: &str = "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+
 /// Binds `items` as a parenthesised, comma-separated list: the `IN (…)` of the
 /// chunked lookups, updates and deletes.
 pub(crate) fn push_list<'args, DB, T>(
@@ -163,7 +167,7 @@ impl Store {
 
     pub async fn meta_set(&self, key: &str, value: &str) -> Result<()> {
         dispatch!(self, pool => {
-            sqlx::query("INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+            sqlx::query(META_UPSERT)
                 .bind(key)
                 .bind(value)
                 .execute(pool)

@@ -76,7 +76,7 @@ impl Store {
                 qb.push(" ON CONFLICT DO NOTHING");
                 qb.build().execute(&mut *tx).await?;
             }
-            sqlx::query(super::catalog_cache::TOUCH_SQL)
+            sqlx::query(super::META_UPSERT)
                 .bind(super::catalog_cache::VERSION_KEY)
                 .bind(super::catalog_cache::new_token())
                 .execute(&mut *tx)
@@ -163,7 +163,7 @@ impl Store {
                 qb.push(" ON CONFLICT DO NOTHING");
                 qb.build().execute(&mut *tx).await?;
             }
-            sqlx::query(super::catalog_cache::TOUCH_SQL)
+            sqlx::query(super::META_UPSERT)
                 .bind(super::catalog_cache::VERSION_KEY)
                 .bind(super::catalog_cache::new_token())
                 .execute(&mut *tx)
