@@ -7,8 +7,11 @@
 #
 # FEED_DB=postgres://127.0.0.1:5432/DBNAME pushes into PostgreSQL instead of a temp
 # SQLite file (the database must exist and be empty). FEED_FACILITIES x FEED_PRODUCTS
-# lines (default 1000 x 1000). Two pushes: the first into an empty stock, the second
-# replacing it.
+# lines (default 1000 x 1000). Three pushes: medmap CSV into an empty stock, the same
+# CSV again replacing it, then the same lines as one Tabletki.ua Branches/Rests JSON
+# document whose rests name products only by the chain codes the CSV carried (so the
+# codes learnt from the first push resolve them, and the streamed JSON parser is
+# measured on a million rests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${MEDMAP_BIN:-${CARGO_TARGET_DIR:-target}/release/medmap}
@@ -43,24 +46,35 @@ esac
 echo "$F" >"$WORK/facilities.txt"
 KEY=$("$BIN" --db "$DB" keys create --publisher "RSS bench" --facilities-file "$WORK/facilities.txt" 2>/dev/null | grep -o 'mmk_[0-9a-f]*' | head -1)
 
-python3 - "$WORK/facilities.txt" "$WORK/push.csv" <<EOF
+python3 - "$WORK/facilities.txt" "$WORK/push.csv" "$WORK/push.json" <<EOF
 import sys
+from datetime import datetime
+from zoneinfo import ZoneInfo
+now = datetime.now(ZoneInfo("Europe/Kyiv")).strftime("%d.%m.%Y %H:%M:%S")
 fac = open(sys.argv[1]).read().split()
 prod = """$P""".split()
-with open(sys.argv[2], "w") as out:
-    out.write("facility;product_id;quantity;price;price_reserve\n")
+with open(sys.argv[2], "w") as out, open(sys.argv[3], "w") as js:
+    out.write("facility;product_id;code;quantity;price;price_reserve\n")
+    js.write('{"Branches": [')
     n = 0
-    for f in fac:
-        for p in prod:
-            out.write(f"{f};{p};{n % 17},5;{20 + n % 300},{n % 100:02d};{19 + n % 300},00\n")
+    for i, f in enumerate(fac):
+        js.write((',' if i else '') + '{"Code": "%s", "DateTime": "%s", "Rests": [' % (f, now))
+        for j, p in enumerate(prod):
+            out.write(f"{f};{p};TT-{p};{n % 17},5;{20 + n % 300},{n % 100:02d};{19 + n % 300},00\n")
+            js.write((',' if j else '') + '{"Code": "TT-%s", "Price": %d.%02d, "Qty": %d.5, "PriceReserve": %d}' % (p, 20 + n % 300, n % 100, n % 17, 19 + n % 300))
             n += 1
+        js.write(']}')
+    js.write(']}')
 EOF
 ROWS=$(($(wc -l <"$WORK/push.csv") - 1))
 echo "server $BIN on $DB: $ROWS rows ($(du -m "$WORK/push.csv" | cut -f1) MB CSV); RSS $(rss) MB, peak $(hwm) MB before"
-for round in first replacing; do
+echo "Tabletki JSON of the same lines: $(du -m "$WORK/push.json" | cut -f1) MB"
+for round in first replacing tabletki_json; do
+  BODY=$WORK/push.csv
+  [ "$round" = tabletki_json ] && BODY=$WORK/push.json
   T0=$(date +%s.%N)
   OUT=$(curl -s -o "$WORK/report.json" -w '%{http_code}' -H "Authorization: Bearer $KEY" \
-    -H 'Content-Type: text/csv' --data-binary "@$WORK/push.csv" "$BASE/api/v1/feeds/stock")
+    --data-binary "@$BODY" "$BASE/api/v1/feeds/stock")
   T1=$(date +%s.%N)
   python3 - "$WORK/report.json" "$OUT" "$T0" "$T1" "$round" "$(rss)" "$(hwm)" <<'EOF'
 import json, sys

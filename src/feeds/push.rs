@@ -311,6 +311,18 @@ pub async fn run_push(
         PushStatus::Rejected => "rejected",
     };
 
+    let summary = PushSummary {
+        snapshot_mode: apply && mode == Mode::Snapshot,
+        facilities: if apply { &validated.facilities } else { &[] },
+        new_codes: if apply { &validated.new_codes } else { &[] },
+        format: &format,
+        status: status_str,
+        rows_read: parsed.rows_read as i64,
+        rows_accepted: if apply { accepted as i64 } else { 0 },
+        rows_rejected: rejected_total as i64,
+        report: report_json,
+    };
+
     if !apply {
         // Nothing of it stays; the rejected push is still recorded (its report and
         // Idempotency-Key) in a transaction of its own.
@@ -318,24 +330,12 @@ pub async fn run_push(
             w.tx.rollback().await?;
         }
         let write = PushWrite {
-            publisher_id: ctx.id,
-            source: &source,
-            snapshot_mode: false,
-            facilities: &[],
+            header,
             lines: Vec::new(),
             removals: &[],
-            new_codes: &[],
-            idempotency_key: req.idempotency_key.as_deref(),
-            received_at,
-            mode: mode.as_str(),
-            format: &format,
-            status: status_str,
-            rows_read: parsed.rows_read as i64,
-            rows_accepted: 0,
-            rows_rejected: rejected_total as i64,
-            report: report_json,
+            summary,
         };
-        return match store.apply_push(&write).await? {
+        return match store.apply_push(write).await? {
             PushOutcome::Replay(first) => Ok(replay(first)),
             PushOutcome::Applied { mut report, .. } => {
                 report["elapsed_ms"] = (started.elapsed().as_millis() as u64).into();
@@ -363,19 +363,7 @@ pub async fn run_push(
         "committing push"
     );
     let Writing { tx, _guard: guard } = w;
-    let (_, removed, mut report) = tx
-        .finish(PushSummary {
-            snapshot_mode: mode == Mode::Snapshot,
-            facilities: &validated.facilities,
-            new_codes: &validated.new_codes,
-            format: &format,
-            status: status_str,
-            rows_read: parsed.rows_read as i64,
-            rows_accepted: accepted as i64,
-            rows_rejected: rejected_total as i64,
-            report: report_json,
-        })
-        .await?;
+    let (_, removed, mut report) = tx.finish(summary).await?;
     let meta: Vec<(u32, StockMeta)> = live
         .currency
         .iter()

@@ -89,26 +89,14 @@ pub struct LineRef<'a> {
     pub checked_at: i64,
 }
 
-/// A push to apply in one transaction.
+/// A whole push in memory, applied in one transaction by [`Store::apply_push`]: the
+/// header and summary the streamed push hands over piecewise, with its lines between.
+#[derive(Debug, Clone)]
 pub struct PushWrite<'a> {
-    pub publisher_id: i64,
-    pub source: &'a str,
-    pub snapshot_mode: bool,
-    /// Snapshot mode: the facilities whose stock the push replaces.
-    pub facilities: &'a [i64],
+    pub header: PushHeader<'a>,
     pub lines: Vec<LineRef<'a>>,
     pub removals: &'a [(i64, i64)],
-    pub new_codes: &'a [(String, String, i64)],
-    pub idempotency_key: Option<&'a str>,
-    pub received_at: i64,
-    pub mode: &'a str,
-    pub format: &'a str,
-    pub status: &'a str,
-    pub rows_read: i64,
-    pub rows_accepted: i64,
-    pub rows_rejected: i64,
-    /// Report JSON with `"id": null`; the stored copy gets the id filled in.
-    pub report: serde_json::Value,
+    pub summary: PushSummary<'a>,
 }
 
 /// What the apply did.
@@ -408,17 +396,10 @@ impl Store {
     /// Idempotency-Key, the delta removals, the upserts, the snapshot removals, the new
     /// product codes, the final report. Returns [`PushOutcome::Replay`] with the first
     /// report when the key was used before.
-    pub async fn apply_push(&self, w: &PushWrite<'_>) -> Result<PushOutcome> {
-        let header = PushHeader {
-            publisher_id: w.publisher_id,
-            source: w.source,
-            idempotency_key: w.idempotency_key,
-            received_at: w.received_at,
-            mode: w.mode,
-        };
-        let Some(mut tx) = self.begin_push(&header).await? else {
-            let key = w.idempotency_key.unwrap_or_default();
-            let first = self.idempotent_report(w.publisher_id, key).await?;
+    pub async fn apply_push(&self, w: PushWrite<'_>) -> Result<PushOutcome> {
+        let Some(mut tx) = self.begin_push(&w.header).await? else {
+            let key = w.header.idempotency_key.unwrap_or_default();
+            let first = self.idempotent_report(w.header.publisher_id, key).await?;
             return Ok(PushOutcome::Replay(
                 first.unwrap_or(serde_json::Value::Null),
             ));
@@ -427,19 +408,7 @@ impl Store {
         for chunk in w.lines.chunks(APPLY_CHUNK) {
             tx.write_chunk(chunk, &[]).await?;
         }
-        let (push_id, removed, report) = tx
-            .finish(PushSummary {
-                snapshot_mode: w.snapshot_mode,
-                facilities: w.facilities,
-                new_codes: w.new_codes,
-                format: w.format,
-                status: w.status,
-                rows_read: w.rows_read,
-                rows_accepted: w.rows_accepted,
-                rows_rejected: w.rows_rejected,
-                report: w.report.clone(),
-            })
-            .await?;
+        let (push_id, removed, report) = tx.finish(w.summary).await?;
         Ok(PushOutcome::Applied {
             push_id,
             removed,

@@ -27,7 +27,7 @@ pub struct PushHeader<'a> {
 }
 
 /// What is known once every row is through: the totals and the report.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct PushSummary<'a> {
     /// Snapshot mode: the listed facilities' lines this push did not write go.
     pub snapshot_mode: bool,

@@ -3,12 +3,13 @@
 //!
 //! The medmap array is streamed element by element (a serde `SeqAccess` visitor), so
 //! a million-row array never exists as one `Value`; NDJSON is read line by line so a
-//! broken line is one rejected row, not the end of the push.
+//! broken line is one rejected row, not the end of the push. The Tabletki and Morion
+//! documents are streamed the same way, row by row inside their nesting.
 
 use std::fmt;
 use std::io::{BufRead, BufReader, Read};
 
-use serde::de::{DeserializeSeed, Deserializer, SeqAccess, Visitor};
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
 use super::{Format, ParseError, RawRow, Sink};
@@ -215,23 +216,6 @@ pub(super) fn parse_ndjson(
 }
 
 #[derive(Deserialize)]
-struct TabletkiDoc {
-    #[serde(alias = "branches")]
-    #[serde(rename = "Branches")]
-    branches: Vec<TabletkiBranch>,
-}
-
-#[derive(Deserialize)]
-struct TabletkiBranch {
-    #[serde(rename = "Code", alias = "code")]
-    code: Scalar,
-    #[serde(rename = "DateTime", alias = "dateTime", alias = "datetime", default)]
-    date_time: Option<Scalar>,
-    #[serde(rename = "Rests", alias = "rests", default)]
-    rests: Vec<TabletkiRest>,
-}
-
-#[derive(Deserialize)]
 struct TabletkiRest {
     #[serde(rename = "Code", alias = "code")]
     code: Option<Scalar>,
@@ -243,40 +227,197 @@ struct TabletkiRest {
     price_reserve: Option<Scalar>,
 }
 
+/// Where the rows of a streamed aggregator document go: the sink and the running row
+/// number the report cites.
+struct Out<'s> {
+    sink: &'s mut Sink,
+    line: u64,
+}
+
+impl Out<'_> {
+    fn tabletki(&mut self, branch: &str, when: Option<&str>, r: &TabletkiRest) {
+        self.line += 1;
+        let mut row = RawRow {
+            facility: Some(branch),
+            quantity: s(&r.qty),
+            price: s(&r.price),
+            reserve: s(&r.price_reserve),
+            checked_at: when,
+            ..RawRow::default()
+        };
+        row.set_code(CodeSystem::Chain, s(&r.code));
+        self.sink.push(self.line, &row);
+    }
+
+    fn morion(&mut self, meta: &MorionMeta, it: &MorionItem) {
+        self.line += 1;
+        // Without `time` in the body the sink's default (file name or receipt) applies.
+        let mut row = RawRow {
+            facility: Some(meta.id.0.as_str()),
+            name: s(&it.name),
+            quantity: s(&it.quant),
+            price: s(&it.price),
+            checked_at: s(&meta.time),
+            ..RawRow::default()
+        };
+        row.set_code(CodeSystem::Chain, s(&it.id));
+        self.sink.push(self.line, &row);
+    }
+}
+
+/// Visits a JSON array element by element, handing each to `each`: a big array is
+/// never held whole.
+struct EachOf<T, F>(F, std::marker::PhantomData<T>);
+
+impl<T, F> EachOf<T, F> {
+    fn new(f: F) -> Self {
+        EachOf(f, std::marker::PhantomData)
+    }
+}
+
+impl<'de, T: Deserialize<'de>, F: FnMut(T)> DeserializeSeed<'de> for EachOf<T, F> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de, T: Deserialize<'de>, F: FnMut(T)> Visitor<'de> for EachOf<T, F> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(v) = seq.next_element::<T>()? {
+            (self.0)(v);
+        }
+        Ok(())
+    }
+}
+
+/// Key names of a Tabletki document, as exporters spell them.
+fn is_key(k: &str, names: &[&str]) -> bool {
+    names.contains(&k)
+}
+
+/// The Tabletki document: `{"Branches": [...]}`, other keys ignored.
+struct TabletkiDoc<'o, 's>(&'o mut Out<'s>);
+
+impl<'de> DeserializeSeed<'de> for TabletkiDoc<'_, '_> {
+    type Value = bool;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for TabletkiDoc<'_, '_> {
+    type Value = bool;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a Tabletki object with Branches")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
+        let mut seen = false;
+        while let Some(k) = map.next_key::<String>()? {
+            if is_key(&k, &["Branches", "branches"]) {
+                seen = true;
+                map.next_value_seed(Branches(&mut *self.0))?;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(seen)
+    }
+}
+
+struct Branches<'o, 's>(&'o mut Out<'s>);
+
+impl<'de> DeserializeSeed<'de> for Branches<'_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Branches<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array of branches")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(Branch(&mut *self.0))?.is_some() {}
+        Ok(())
+    }
+}
+
+/// One branch. Its rests are streamed when `Code` and `DateTime` came before them (as
+/// exporters write them); otherwise that one branch's rests wait for the rest of its
+/// object.
+struct Branch<'o, 's>(&'o mut Out<'s>);
+
+impl<'de> DeserializeSeed<'de> for Branch<'_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Branch<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a branch object with Code and Rests")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let out = self.0;
+        let (mut code, mut when): (Option<Scalar>, Option<Option<Scalar>>) = (None, None);
+        let mut waiting: Vec<TabletkiRest> = Vec::new();
+        while let Some(k) = map.next_key::<String>()? {
+            if is_key(&k, &["Code", "code"]) {
+                code = Some(map.next_value()?);
+            } else if is_key(&k, &["DateTime", "dateTime", "datetime"]) {
+                when = Some(map.next_value()?);
+            } else if is_key(&k, &["Rests", "rests"]) {
+                match (&code, &when) {
+                    (Some(c), Some(w)) => {
+                        let w = w.as_ref().map(|x| x.0.as_str());
+                        map.next_value_seed(EachOf::new(|r: TabletkiRest| {
+                            out.tabletki(&c.0, w, &r)
+                        }))?;
+                    }
+                    _ => map.next_value_seed(EachOf::new(|r: TabletkiRest| waiting.push(r)))?,
+                }
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        let code = code.ok_or_else(|| serde::de::Error::missing_field("Code"))?;
+        let when = when.flatten();
+        for r in &waiting {
+            out.tabletki(&code.0, when.as_ref().map(|x| x.0.as_str()), r);
+        }
+        Ok(())
+    }
+}
+
 /// Tabletki.ua Branches/Rests: each branch listed replaces that branch's stock;
-/// products by the chain's code only (reference data comes separately).
+/// products by the chain's code only (reference data comes separately). Streamed:
+/// a chain's million rests are never held at once.
 pub(super) fn parse_tabletki(
     reader: Box<dyn Read + Send>,
     sink: &mut Sink,
 ) -> Result<(), ParseError> {
-    let doc: TabletkiDoc = serde_json::from_reader(BufReader::new(reader))
+    let mut de =
+        serde_json::Deserializer::from_reader(BufReader::with_capacity(256 * 1024, reader));
+    let mut out = Out { sink, line: 0 };
+    let seen = TabletkiDoc(&mut out)
+        .deserialize(&mut de)
+        .and_then(|seen| de.end().map(|()| seen))
         .map_err(|e| ParseError::Format(format!("malformed Tabletki JSON: {e}")))?;
-    let mut line = 0u64;
-    for b in &doc.branches {
-        let when = b.date_time.as_ref().map(|d| d.0.as_str());
-        for r in &b.rests {
-            line += 1;
-            let mut row = RawRow {
-                facility: Some(b.code.0.as_str()),
-                quantity: s(&r.qty),
-                price: s(&r.price),
-                reserve: s(&r.price_reserve),
-                checked_at: when,
-                ..RawRow::default()
-            };
-            row.set_code(CodeSystem::Chain, s(&r.code));
-            sink.push(line, &row);
-        }
+    if !seen {
+        return Err(ParseError::Format(
+            "malformed Tabletki JSON: missing field `Branches`".into(),
+        ));
     }
     Ok(())
-}
-
-#[derive(Deserialize)]
-struct MorionDoc {
-    #[serde(alias = "Meta")]
-    meta: MorionMeta,
-    #[serde(alias = "Data", default)]
-    data: Vec<MorionItem>,
 }
 
 #[derive(Deserialize)]
@@ -299,25 +440,56 @@ struct MorionItem {
     price: Option<Scalar>,
 }
 
+/// The Morion document: `{"meta": {...}, "data": [...]}`. Items are streamed when
+/// `meta` came first (as exporters write it), else held until it arrives.
+struct MorionDoc<'o, 's>(&'o mut Out<'s>);
+
+impl<'de> DeserializeSeed<'de> for MorionDoc<'_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for MorionDoc<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a Morion object with meta and data")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let out = self.0;
+        let mut meta: Option<MorionMeta> = None;
+        let mut waiting: Vec<MorionItem> = Vec::new();
+        while let Some(k) = map.next_key::<String>()? {
+            if is_key(&k, &["meta", "Meta"]) {
+                meta = Some(map.next_value()?);
+            } else if is_key(&k, &["data", "Data"]) {
+                match &meta {
+                    Some(m) => map.next_value_seed(EachOf::new(|it| out.morion(m, &it)))?,
+                    None => map.next_value_seed(EachOf::new(|it: MorionItem| waiting.push(it)))?,
+                }
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        let meta = meta.ok_or_else(|| serde::de::Error::missing_field("meta"))?;
+        for it in &waiting {
+            out.morion(&meta, it);
+        }
+        Ok(())
+    }
+}
+
 /// Morion Skynet / geoapteka: one pharmacy per body, full snapshot.
 pub(super) fn parse_morion(
     reader: Box<dyn Read + Send>,
     sink: &mut Sink,
 ) -> Result<(), ParseError> {
-    let doc: MorionDoc = serde_json::from_reader(BufReader::new(reader))
-        .map_err(|e| ParseError::Format(format!("malformed Morion JSON: {e}")))?;
-    // Without `time` in the body the sink's default (file name or receipt) applies.
-    for (i, it) in doc.data.iter().enumerate() {
-        let mut row = RawRow {
-            facility: Some(doc.meta.id.0.as_str()),
-            name: s(&it.name),
-            quantity: s(&it.quant),
-            price: s(&it.price),
-            checked_at: s(&doc.meta.time),
-            ..RawRow::default()
-        };
-        row.set_code(CodeSystem::Chain, s(&it.id));
-        sink.push(i as u64 + 1, &row);
-    }
-    Ok(())
+    let mut de =
+        serde_json::Deserializer::from_reader(BufReader::with_capacity(256 * 1024, reader));
+    let mut out = Out { sink, line: 0 };
+    MorionDoc(&mut out)
+        .deserialize(&mut de)
+        .and_then(|()| de.end())
+        .map_err(|e| ParseError::Format(format!("malformed Morion JSON: {e}")))
 }

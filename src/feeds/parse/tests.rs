@@ -246,3 +246,93 @@ proptest::proptest! {
         let _ = parse_bytes(body.as_bytes(), opts(None));
     }
 }
+
+#[test]
+fn tabletki_and_morion_any_key_order() {
+    // Rests before Code and DateTime, Data before Meta: the same rows as the samples.
+    let t = br#"{"Branches": [{"Rests": [{"Code": "00-0004512", "Price": 24.5, "Qty": 3.5}], "DateTime": "25.11.2026 09:30:00", "Code": "1001", "Extra": {"x": [1]}}]}"#;
+    let p = parse_bytes(t, opts(None)).expect("parses");
+    assert_eq!(p.format, Some(Format::TabletkiJson));
+    assert_eq!(p.rows.len(), 1);
+    assert_eq!(&*p.facilities[0], "1001");
+    assert_eq!(p.rows[0].checked_at, 1_795_591_800);
+    let m = r#"{"Data": [{"id": "A-1", "name": "Парацетамол", "quant": 2, "price": 24.5}], "Meta": {"id": "1001", "time": "2026-11-25T09:30:00+02:00"}}"#;
+    let p = parse_bytes(m.as_bytes(), opts(None)).expect("parses");
+    assert_eq!(p.format, Some(Format::MorionJson));
+    assert_eq!(p.rows.len(), 1);
+    assert_eq!(&*p.facilities[0], "1001");
+    assert_eq!(p.rows[0].checked_src, CheckedAtSource::Body);
+    // A branch without a code, a document without its list: clear errors.
+    for bad in [
+        &br#"{"Branches": [{"Rests": []}]}"#[..],
+        br#"{"Branches": 5}"#,
+        br#"{"meta": {"id": "1"}, "data": {}}"#,
+        br#"{"Meta": {"name": "x"}, "Data": []}"#,
+    ] {
+        assert!(
+            matches!(parse_bytes(bad, opts(None)), Err(ParseError::Format(_))),
+            "{}",
+            String::from_utf8_lossy(bad)
+        );
+    }
+}
+
+/// Rows of a big aggregator document reach the consumer while the document is still
+/// being read: a document cut off near its end has already given whole chunks when
+/// the error comes. Parsing it whole first would give none.
+#[test]
+fn tabletki_and_morion_are_streamed() {
+    use std::fmt::Write;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let mut t = String::from(r#"{"Branches": ["#);
+    for b in 0..3 {
+        let _ = write!(
+            t,
+            r#"{}{{"Code": "B{b}", "DateTime": "25.11.2026 09:30:00", "Rests": ["#,
+            if b > 0 { "," } else { "" }
+        );
+        for i in 0..2_000 {
+            let _ = write!(
+                t,
+                r#"{}{{"Code": "C{i}", "Price": 10.5, "Qty": 1}}"#,
+                if i > 0 { "," } else { "" }
+            );
+        }
+        t.push_str("]}");
+    }
+    let mut m = String::from(r#"{"meta": {"id": "1001"}, "data": ["#);
+    for i in 0..6_000 {
+        let _ = write!(
+            m,
+            r#"{}{{"id": "A{i}", "name": "N{i}", "quant": 1, "price": 2}}"#,
+            if i > 0 { "," } else { "" }
+        );
+    }
+    for doc in [t, m] {
+        let whole = format!("{doc}]}}");
+        let rows = |body: &str| {
+            let seen = Arc::new(AtomicUsize::new(0));
+            let s = Arc::clone(&seen);
+            let mut f = tempfile::tempfile().expect("temp");
+            std::io::Write::write_all(&mut f, body.as_bytes()).expect("write");
+            let r = parse_file_chunked(
+                f,
+                opts(None),
+                1_000,
+                Box::new(move |c: Chunk| {
+                    s.fetch_add(c.rows.len(), Ordering::SeqCst);
+                    true
+                }),
+            );
+            (
+                r.map(|p| p.rows_read).map_err(|e| e.to_string()),
+                seen.load(Ordering::SeqCst),
+            )
+        };
+        assert_eq!(rows(&whole), (Ok(6_000), 6_000));
+        let (r, seen) = rows(&doc[..doc.len() - 10]);
+        assert!(r.as_ref().is_err_and(|e| e.contains("malformed")), "{r:?}");
+        assert!(seen >= 5_000, "{seen} rows before the error");
+    }
+}
