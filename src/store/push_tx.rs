@@ -55,13 +55,19 @@ enum Tx {
 /// PostgreSQL per-push state.
 #[derive(Default)]
 struct PgPush {
-    /// Facility → it had no line before this push. Its lines are then COPYed straight
-    /// into `stock` (a push never carries the same line twice: duplicates are
-    /// rejected), skipping the staging table and the upsert.
-    fresh: HashMap<i64, bool>,
+    /// Snapshot mode: every old line of a facility the push lists goes.
+    snapshot: bool,
+    /// Facility → its lines are COPYed straight into `stock` (`true`), or go through
+    /// the staging table and the upsert (`false`). Direct when the facility had no
+    /// line before the push, or (snapshot mode) at most [`PG_CLEAR_MAX`] lines, which
+    /// were deleted up front: a push never carries the same line twice (duplicates are
+    /// rejected), so nothing can conflict.
+    direct: HashMap<i64, bool>,
+    /// Snapshot mode: the old lines deleted up front; those the push did not write
+    /// again are reported removed by `finish`.
+    cleared: Vec<(i64, i64)>,
     staged: bool,
 }
-
 /// An open push transaction. Dropping it without [`PushTx::finish`] rolls back.
 pub struct PushTx {
     tx: Tx,
@@ -79,6 +85,14 @@ pub struct PushTx {
 /// Rows per multi-row SQLite upsert: 8 binds a row stays under SQLite's 32,766
 /// variables.
 const SQLITE_CHUNK: usize = 4_000;
+
+/// Snapshot mode, PostgreSQL: a facility with at most this many lines before the push
+/// (a pharmacy's first real push over demo or imported stock) has them deleted and
+/// its new lines COPYed straight in. With more, the staged upsert wins: it updates
+/// rows in place (HOT), where delete + insert would leave a dead version and a new
+/// index entry per line. Counting stops here, so the test costs a few index entries
+/// per facility.
+const PG_CLEAR_MAX: i64 = 64;
 
 /// One constant serializes pushes across server processes on PostgreSQL (the
 /// in-process lock in `feeds::push` does it within one), so the "facility had no
@@ -187,8 +201,12 @@ impl Store {
                     .bind(h.publisher_id)
                     .execute(&mut *tx)
                     .await?;
+                let st = PgPush {
+                    snapshot: h.mode == "snapshot",
+                    ..PgPush::default()
+                };
                 match prologue!(tx, h) {
-                    Some(id) => (Tx::Postgres(tx, PgPush::default()), id),
+                    Some(id) => (Tx::Postgres(tx, st), id),
                     None => {
                         tx.rollback().await?;
                         return Ok(None);
@@ -294,14 +312,33 @@ impl PushTx {
                 }
                 epilogue!(tx, push_id, s, removed)
             }
-            Tx::Postgres(mut tx, _) => {
-                if s.snapshot_mode && !s.facilities.is_empty() {
-                    let rows: Vec<(i64, i64)> = sqlx::query_as("DELETE FROM stock WHERE facility_id = ANY($1) AND push_id IS DISTINCT FROM $2 RETURNING facility_id, product_id")
-                        .bind(s.facilities)
-                        .bind(push_id)
-                        .fetch_all(&mut *tx)
-                        .await?;
-                    removed.extend(rows);
+            Tx::Postgres(mut tx, st) => {
+                if s.snapshot_mode {
+                    // Facilities written straight in hold only this push's lines; the
+                    // rest keep what the push did not write, which goes now.
+                    let rest: Vec<i64> = s
+                        .facilities
+                        .iter()
+                        .copied()
+                        .filter(|f| st.direct.get(f) != Some(&true))
+                        .collect();
+                    if !rest.is_empty() {
+                        let rows: Vec<(i64, i64)> = sqlx::query_as("DELETE FROM stock WHERE facility_id = ANY($1) AND push_id IS DISTINCT FROM $2 RETURNING facility_id, product_id")
+                            .bind(&rest)
+                            .bind(push_id)
+                            .fetch_all(&mut *tx)
+                            .await?;
+                        removed.extend(rows);
+                    }
+                    if !st.cleared.is_empty() {
+                        let (f, p): (Vec<i64>, Vec<i64>) = st.cleared.iter().copied().unzip();
+                        let rows: Vec<(i64, i64)> = sqlx::query_as("SELECT t.f, t.p FROM unnest($1::bigint[], $2::bigint[]) AS t(f, p) WHERE NOT EXISTS (SELECT 1 FROM stock s WHERE s.facility_id = t.f AND s.product_id = t.p)")
+                            .bind(&f)
+                            .bind(&p)
+                            .fetch_all(&mut *tx)
+                            .await?;
+                        removed.extend(rows);
+                    }
                 }
                 epilogue!(tx, push_id, s, removed)
             }
@@ -428,8 +465,8 @@ async fn copy_into(
 }
 
 /// One chunk into PostgreSQL. Lines of facilities that had no line before the push
-/// are COPYed straight into stock; the rest go through a staging table and one
-/// `INSERT … ON CONFLICT DO UPDATE`.
+/// (or, in snapshot mode, a few, deleted first) are COPYed straight into stock; the
+/// rest go through a staging table and one `INSERT … ON CONFLICT DO UPDATE`.
 async fn pg_write(
     tx: &mut Transaction<'static, Postgres>,
     st: &mut PgPush,
@@ -447,23 +484,39 @@ async fn pg_write(
     let first_seen: Vec<i64> = fids
         .iter()
         .copied()
-        .filter(|f| !st.fresh.contains_key(f))
+        .filter(|f| !st.direct.contains_key(f))
         .collect();
     if !first_seen.is_empty() {
-        let had: HashSet<i64> = sqlx::query_as::<_, (i64,)>("SELECT f FROM unnest($1::bigint[]) AS f WHERE EXISTS (SELECT 1 FROM stock s WHERE s.facility_id = f)")
+        // How many lines each had, counted up to PG_CLEAR_MAX + 1.
+        let had: HashMap<i64, i64> = sqlx::query_as::<_, (i64, i64)>("SELECT f, (SELECT count(*) FROM (SELECT 1 FROM stock s WHERE s.facility_id = f LIMIT $2) AS x) FROM unnest($1::bigint[]) AS f")
             .bind(&first_seen)
+            .bind(PG_CLEAR_MAX + 1)
             .fetch_all(&mut **tx)
             .await?
             .into_iter()
-            .map(|r| r.0)
             .collect();
+        let mut clear = Vec::new();
         for f in first_seen {
-            st.fresh.insert(f, !had.contains(&f));
+            let n = had.get(&f).copied().unwrap_or(0);
+            let direct = n == 0 || (st.snapshot && n <= PG_CLEAR_MAX);
+            if direct && n > 0 {
+                clear.push(f);
+            }
+            st.direct.insert(f, direct);
+        }
+        if !clear.is_empty() {
+            let rows: Vec<(i64, i64)> = sqlx::query_as(
+                "DELETE FROM stock WHERE facility_id = ANY($1) RETURNING facility_id, product_id",
+            )
+            .bind(&clear)
+            .fetch_all(&mut **tx)
+            .await?;
+            st.cleared.extend(rows);
         }
     }
     let (mut direct, mut staged) = (Vec::new(), Vec::new());
     for l in lines.iter().copied() {
-        if st.fresh.get(&l.facility_id) == Some(&true) {
+        if st.direct.get(&l.facility_id) == Some(&true) {
             direct.push(l);
         } else {
             staged.push(l);

@@ -6,6 +6,8 @@
 //! borders; an Idempotency-Key replay applies nothing twice; deleting a facility
 //! still removes its lines without per-row foreign keys.
 
+use std::collections::HashSet;
+
 use super::*;
 
 /// Rows per chunk of the test server.
@@ -54,7 +56,30 @@ async fn chunked(db: TestDb) {
     let scope: Vec<(i64, Option<String>)> = facilities.iter().map(|f| (*f, None)).collect();
     let key = make_key(&store, "Chunky", &scope).await;
 
-    // A push of many chunks applies whole.
+    // A push of many chunks applies whole. The facilities had a few (demo) lines: those
+    // the push does not carry are removed and reported (on PostgreSQL they are
+    // deleted up front and the new lines COPYed straight in).
+    let written: HashSet<(i64, i64)> = facilities
+        .iter()
+        .flat_map(|f| products.iter().map(move |p| (*f, *p)))
+        .collect();
+    let old: Vec<(i64, i64)> = store
+        .load_stock()
+        .await
+        .expect("stock")
+        .into_iter()
+        .map(|l| (l.facility_id, l.product_id))
+        .filter(|k| facilities.contains(&k.0))
+        .collect();
+    let dropped: Vec<(i64, i64)> = old
+        .iter()
+        .copied()
+        .filter(|k| !written.contains(k))
+        .collect();
+    assert!(
+        !dropped.is_empty(),
+        "the fixture pharmacies have lines to lose"
+    );
     let (body, n) = grid(&facilities, &products, 1_000);
     assert!(n > 5 * CHUNK, "{n} rows cross chunk borders");
     let (code, v) = push(&base, &key, "", body, &[]).await;
@@ -62,8 +87,27 @@ async fn chunked(db: TestDb) {
     assert_eq!(v["status"], "applied");
     assert_eq!(v["rows_read"], n as u64);
     assert_eq!(v["rows_accepted"], n as u64);
+    assert_eq!(v["lines_removed"], dropped.len() as u64);
     let first = priced_lines(&store).await;
     assert_eq!(first.len(), n);
+    let now: HashSet<(i64, i64)> = store
+        .load_stock()
+        .await
+        .expect("stock")
+        .into_iter()
+        .map(|l| (l.facility_id, l.product_id))
+        .filter(|k| facilities.contains(&k.0))
+        .collect();
+    assert_eq!(now, written, "exactly the pushed lines");
+    let snap = run.state.snap().expect("snapshot");
+    for (f, p) in &dropped {
+        assert!(
+            snap.stock
+                .line(snap.product_index[p], snap.facility_index[f])
+                .is_none(),
+            "dropped line gone from the snapshot"
+        );
+    }
     // Live: the snapshot has the lines of the first and the last chunk.
     let snap = run.state.snap().expect("snapshot");
     for (f, p, price) in [first[0], first[n - 1]] {
