@@ -16,13 +16,14 @@
 //! `FEED_ROWS=n` changes the timed pass size; `FEED_CRITERION=0` skips criterion.
 //! The 1M-row push over HTTP with the server's peak RSS is `benches/feed_push_rss.sh`.
 //!
-//! Measured 2026-11-26 on the shared 2-core machine (load average ≈ 4, so compare the
-//! ratios to the peers of the same run): parse+validate+index 515k rows/s whole,
-//! 527k streamed; SQLite first push 231k, replacing 189k rows/s (bare-table upsert
-//! peer 272k, ratio 0.69); PostgreSQL first push 127k, replacing 89k rows/s (plain
-//! COPY 237k, COPY+upsert peer 97k, ratio 0.92). Before the streamed apply, in runs
-//! on the same machine the same evening: SQLite 190-205k first / 125-143k replacing,
-//! PostgreSQL 61-68k first / 37-41k replacing.
+//! Measured 2026-11-26 (session 4) on the 2-core machine, load average ~1.5, ours /
+//! peer in the same run: parse+validate+index 950k rows/s whole, 1.58-1.68M streamed;
+//! SQLite first push 432-571k, replacing 366-454k rows/s (bare-table upsert peer
+//! 539-650k first, 566-591k replacing: ratios 0.80-0.88 and 0.65-0.77); PostgreSQL
+//! first push 287-353k, replacing 199-220k rows/s (COPY+upsert peer 264k first,
+//! 134-142k replacing: ratios 1.09-1.34 and 1.40-1.64; plain COPY 529-642k). The
+//! issue's floors (500k, 200k SQLite, 100k PostgreSQL) were measured on a slower
+//! machine: the ratios are what carries over.
 
 use std::collections::HashMap;
 use std::hint::black_box;
