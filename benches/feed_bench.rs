@@ -16,14 +16,12 @@
 //! `FEED_ROWS=n` changes the timed pass size; `FEED_CRITERION=0` skips criterion.
 //! The 1M-row push over HTTP with the server's peak RSS is `benches/feed_push_rss.sh`.
 //!
-//! Measured 2026-11-26 (session 4) on the 2-core machine, load average ~1.5, ours /
-//! peer in the same run: parse+validate+index 950k rows/s whole, 1.58-1.68M streamed;
-//! SQLite first push 432-571k, replacing 366-454k rows/s (bare-table upsert peer
-//! 539-650k first, 566-591k replacing: ratios 0.80-0.88 and 0.65-0.77); PostgreSQL
-//! first push 287-353k, replacing 199-220k rows/s (COPY+upsert peer 264k first,
-//! 134-142k replacing: ratios 1.09-1.34 and 1.40-1.64; plain COPY 529-642k). The
-//! issue's floors (500k, 200k SQLite, 100k PostgreSQL) were measured on a slower
-//! machine: the ratios are what carries over.
+//! Measured 2026-11-26 (session 4) on the 2-core machine, load average ~2, ours /
+//! peer in the same run: parse+validate+index ~1M rows/s whole, 1.38-1.66M streamed;
+//! SQLite first push 627-660k, replacing 521-575k rows/s (bare-table upsert peer
+//! 679-735k first, 682-691k replacing: ratios 0.90-0.92 and 0.75-0.84); PostgreSQL
+//! first push 336-399k, replacing 232-238k rows/s (COPY+upsert peer 280-283k first,
+//! 159-169k replacing: ratios 1.19-1.42 and 1.41-1.46; plain COPY 609-723k).
 
 use std::collections::HashMap;
 use std::hint::black_box;
