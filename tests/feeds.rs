@@ -219,6 +219,16 @@ async fn scenario(db: TestDb) {
             "{want:?} in {got:?}"
         );
     }
+    // A wrong year reads as days, with the time it named.
+    let future = v["rejected"]
+        .as_array()
+        .and_then(|a| a.iter().find(|r| r["line"] == 10))
+        .map(|r| r["message"].as_str().unwrap_or_default().to_string())
+        .unwrap_or_default();
+    assert!(
+        future.starts_with("checked_at 2099-01-01 00:00 UTC is ") && future.contains(" days ahead"),
+        "{future}"
+    );
     // A made-up name: no confident match, so rejected (with suggestions if any).
     assert!(
         got.iter()

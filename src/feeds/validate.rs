@@ -363,7 +363,12 @@ fn check(
             r.line,
             "checked_at",
             "future_timestamp",
-            format!("checked_at is {} s in the future", r.checked_at - rules.now),
+            format!(
+                "checked_at {} is {} ahead of the server clock (at most {} allowed): check the exporter's clock and time zone",
+                utc(r.checked_at),
+                span(r.checked_at - rules.now),
+                span(rules.max_future_secs)
+            ),
         ));
     }
     if r.checked_at < rules.now - rules.max_age_secs {
@@ -389,4 +394,22 @@ fn check(
         ));
     }
     Ok((fid, pid))
+}
+
+/// A unix time as the report shows it (UTC, to the minute).
+fn utc(t: i64) -> String {
+    chrono::DateTime::from_timestamp(t, 0)
+        .map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_else(|| t.to_string())
+}
+
+/// A duration in the unit a person reads at a glance: a time-zone slip shows as
+/// hours, a wrong year as days.
+fn span(secs: i64) -> String {
+    match secs {
+        s if s < 120 => format!("{s} s"),
+        s if s < 7_200 => format!("{} min", s / 60),
+        s if s < 172_800 => format!("{} h", s / 3_600),
+        s => format!("{} days", s / 86_400),
+    }
 }
