@@ -27,6 +27,18 @@ async fn priced_lines(store: &Store) -> Vec<(i64, i64, Option<i64>)> {
     v
 }
 
+/// `(facility, product)` of every line (any source) of `facilities`.
+async fn keys_of(store: &Store, facilities: &[i64]) -> Vec<(i64, i64)> {
+    store
+        .load_stock()
+        .await
+        .expect("stock")
+        .into_iter()
+        .map(|l| (l.facility_id, l.product_id))
+        .filter(|k| facilities.contains(&k.0))
+        .collect()
+}
+
 /// A CSV of every facility × product with price `base + row` kopiyky.
 fn grid(facilities: &[i64], products: &[i64], base: i64) -> (String, usize) {
     let mut s = String::from("facility,product_id,quantity,price\n");
@@ -63,14 +75,7 @@ async fn chunked(db: TestDb) {
         .iter()
         .flat_map(|f| products.iter().map(move |p| (*f, *p)))
         .collect();
-    let old: Vec<(i64, i64)> = store
-        .load_stock()
-        .await
-        .expect("stock")
-        .into_iter()
-        .map(|l| (l.facility_id, l.product_id))
-        .filter(|k| facilities.contains(&k.0))
-        .collect();
+    let old = keys_of(&store, &facilities).await;
     let dropped: Vec<(i64, i64)> = old
         .iter()
         .copied()
@@ -90,14 +95,7 @@ async fn chunked(db: TestDb) {
     assert_eq!(v["lines_removed"], dropped.len() as u64);
     let first = priced_lines(&store).await;
     assert_eq!(first.len(), n);
-    let now: HashSet<(i64, i64)> = store
-        .load_stock()
-        .await
-        .expect("stock")
-        .into_iter()
-        .map(|l| (l.facility_id, l.product_id))
-        .filter(|k| facilities.contains(&k.0))
-        .collect();
+    let now: HashSet<(i64, i64)> = keys_of(&store, &facilities).await.into_iter().collect();
     assert_eq!(now, written, "exactly the pushed lines");
     let snap = run.state.snap().expect("snapshot");
     for (f, p) in &dropped {

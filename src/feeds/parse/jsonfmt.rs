@@ -227,6 +227,19 @@ struct TabletkiRest {
     price_reserve: Option<Scalar>,
 }
 
+/// A seed that is its own visitor: `deserialize` hands the value to `self` as a map
+/// or a sequence.
+macro_rules! seed_is_visitor {
+    ($t:ident, $v:ty, $how:ident) => {
+        impl<'de> DeserializeSeed<'de> for $t<'_, '_> {
+            type Value = $v;
+            fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<$v, D::Error> {
+                d.$how(self)
+            }
+        }
+    };
+}
+
 /// Where the rows of a streamed aggregator document go: the sink and the running row
 /// number the report cites.
 struct Out<'s> {
@@ -303,12 +316,7 @@ fn is_key(k: &str, names: &[&str]) -> bool {
 /// The Tabletki document: `{"Branches": [...]}`, other keys ignored.
 struct TabletkiDoc<'o, 's>(&'o mut Out<'s>);
 
-impl<'de> DeserializeSeed<'de> for TabletkiDoc<'_, '_> {
-    type Value = bool;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
-        d.deserialize_map(self)
-    }
-}
+seed_is_visitor!(TabletkiDoc, bool, deserialize_map);
 
 impl<'de> Visitor<'de> for TabletkiDoc<'_, '_> {
     type Value = bool;
@@ -331,12 +339,7 @@ impl<'de> Visitor<'de> for TabletkiDoc<'_, '_> {
 
 struct Branches<'o, 's>(&'o mut Out<'s>);
 
-impl<'de> DeserializeSeed<'de> for Branches<'_, '_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
-}
+seed_is_visitor!(Branches, (), deserialize_seq);
 
 impl<'de> Visitor<'de> for Branches<'_, '_> {
     type Value = ();
@@ -354,12 +357,7 @@ impl<'de> Visitor<'de> for Branches<'_, '_> {
 /// object.
 struct Branch<'o, 's>(&'o mut Out<'s>);
 
-impl<'de> DeserializeSeed<'de> for Branch<'_, '_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_map(self)
-    }
-}
+seed_is_visitor!(Branch, (), deserialize_map);
 
 impl<'de> Visitor<'de> for Branch<'_, '_> {
     type Value = ();
@@ -444,12 +442,7 @@ struct MorionItem {
 /// `meta` came first (as exporters write it), else held until it arrives.
 struct MorionDoc<'o, 's>(&'o mut Out<'s>);
 
-impl<'de> DeserializeSeed<'de> for MorionDoc<'_, '_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_map(self)
-    }
-}
+seed_is_visitor!(MorionDoc, (), deserialize_map);
 
 impl<'de> Visitor<'de> for MorionDoc<'_, '_> {
     type Value = ();
