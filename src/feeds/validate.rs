@@ -377,9 +377,10 @@ fn check(
             "checked_at",
             "stale_timestamp",
             format!(
-                "checked_at is {} days old (limit {})",
-                (rules.now - r.checked_at) / 86_400,
-                rules.max_age_secs / 86_400
+                "checked_at {} is {} old (at most {} for this publisher)",
+                utc(r.checked_at),
+                span(rules.now - r.checked_at),
+                span(rules.max_age_secs)
             ),
         ));
     }
