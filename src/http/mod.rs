@@ -92,6 +92,24 @@ impl AppState {
     }
 }
 
+/// 503 is what `/readyz` and every reader answer while the first snapshot is being
+/// built: expected during a cold start, polled by orchestrators every second, so it is
+/// logged at debug. Any other server error is an error.
+fn log_failure(
+    class: tower_http::classify::ServerErrorsFailureClass,
+    latency: std::time::Duration,
+    _span: &tracing::Span,
+) {
+    use tower_http::classify::ServerErrorsFailureClass as Class;
+    let ms = latency.as_millis() as u64;
+    match class {
+        Class::StatusCode(axum::http::StatusCode::SERVICE_UNAVAILABLE) => {
+            tracing::debug!(latency_ms = ms, "503: not ready yet")
+        }
+        other => tracing::error!(latency_ms = ms, classification = %other, "response failed"),
+    }
+}
+
 pub fn router(state: AppState) -> Router {
     let max_body = state.settings.max_body_bytes;
     Router::new()
@@ -106,9 +124,13 @@ pub fn router(state: AppState) -> Router {
         .layer(RequestBodyLimitLayer::new(max_body))
         // Logs carry method, path and status, never the query string together with
         // a client address: medication queries are health data.
-        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
-            tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
-        }))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &axum::http::Request<_>| {
+                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+                })
+                .on_failure(log_failure),
+        )
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .layer(CatchPanicLayer::new())
