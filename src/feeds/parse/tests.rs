@@ -93,6 +93,24 @@ fn json_array_and_ndjson() {
     assert_eq!(p.rows[0].quantity, Some(2.5));
     assert_eq!(p.rejected.len(), 1);
     assert_eq!(p.rejected[0].line, 4);
+    // An element that is not an object, or an object of the wrong shape, is one
+    // rejected row; the elements around it still count.
+    let p = parse_bytes(
+        br#"[1, {"facility": "1001", "name": "N", "price": 2}, {"facility": ["x"]}, "s"]"#,
+        opts(None),
+    )
+    .expect("parses");
+    assert_eq!(p.rows.len(), 1);
+    assert_eq!(p.rows_read, 4);
+    let lines: Vec<(u64, &str)> = p
+        .rejected
+        .iter()
+        .map(|r| (r.line, r.reason.as_str()))
+        .collect();
+    assert_eq!(
+        lines,
+        vec![(1, "malformed"), (3, "malformed"), (4, "malformed")]
+    );
 }
 
 #[test]
