@@ -16,6 +16,37 @@ use crate::model::{
 /// Maps `(source, source_id)` to the store id, to link records to each other.
 pub type IdMap = HashMap<SourceRef, i64>;
 
+/// One multi-row INSERT per chunk of `$rows`, `$cols` binds a row so every statement
+/// stays under the backends' bind limit, each ending in `$tail` (its conflict clause).
+/// A macro, not a function, because the two backends' transactions share no executor
+/// type (it expands inside each arm of `dispatch!`).
+macro_rules! insert_chunks {
+    ($tx:ident, $head:expr, $tail:expr, $rows:expr, $cols:expr, |$b:ident, $row:pat_param| $bind:block) => {
+        for chunk in $rows.chunks(chunk_rows($cols)) {
+            let mut qb = QueryBuilder::new($head);
+            qb.push_values(chunk, |mut $b, $row| {
+                $bind;
+            });
+            qb.push($tail);
+            qb.build().execute(&mut *$tx).await?;
+        }
+    };
+}
+
+/// `(source, source_id) → id` of every row of `$table`, read inside the writing
+/// transaction so the new rows are there.
+macro_rules! id_map {
+    ($tx:ident, $table:literal) => {{
+        let rows: Vec<(i64, String, String)> =
+            sqlx::query_as(concat!("SELECT id, source, source_id FROM ", $table))
+                .fetch_all(&mut *$tx)
+                .await?;
+        rows.into_iter()
+            .map(|(id, s, sid)| (SourceRef::new(s, sid), id))
+            .collect::<IdMap>()
+    }};
+}
+
 /// Keeps the last record per key: PostgreSQL refuses an upsert that touches one row
 /// twice in a statement, and "last one wins" is what a re-import would do anyway.
 pub(crate) fn unique_by<T, K: std::hash::Hash + Eq>(items: &[T], key: impl Fn(&T) -> K) -> Vec<&T> {
@@ -43,18 +74,21 @@ impl Store {
         let subs = unique_by(subs, |s| s.key.clone());
         dispatch!(self, pool => {
             let mut tx = pool.begin().await?;
-            for chunk in subs.chunks(chunk_rows(5)) {
-                let mut qb = QueryBuilder::new("INSERT INTO substances (merge_key, name_en, name_uk, name_ru, atc) ");
-                qb.push_values(chunk, |mut b, s| {
-                    b.push_bind(s.key.clone())
+            insert_chunks!(
+                tx,
+                "INSERT INTO substances (merge_key, name_en, name_uk, name_ru, atc) ",
+                " ON CONFLICT (merge_key) DO UPDATE SET name_en = excluded.name_en, name_uk = excluded.name_uk, name_ru = excluded.name_ru, atc = excluded.atc",
+                subs,
+                5,
+                |b, s| {
+                    b
+                        .push_bind(s.key.clone())
                         .push_bind(s.name_en.clone())
                         .push_bind(s.name_uk.clone())
                         .push_bind(s.name_ru.clone())
-                        .push_bind(s.atc.clone());
-                });
-                qb.push(" ON CONFLICT (merge_key) DO UPDATE SET name_en = excluded.name_en, name_uk = excluded.name_uk, name_ru = excluded.name_ru, atc = excluded.atc");
-                qb.build().execute(&mut *tx).await?;
-            }
+                        .push_bind(s.atc.clone())
+                }
+            );
             let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, merge_key FROM substances")
                 .fetch_all(&mut *tx)
                 .await?;
@@ -64,18 +98,21 @@ impl Store {
                 .filter_map(|s| ids.get(&s.key).map(|id| (*id, s)))
                 .flat_map(|(id, s)| s.names.iter().map(move |n| (id, n)))
                 .collect();
-            for chunk in names.chunks(chunk_rows(5)) {
-                let mut qb = QueryBuilder::new("INSERT INTO names (concept_kind, concept_id, name, lang, source) ");
-                qb.push_values(chunk, |mut b, (id, n)| {
-                    b.push_bind("substance")
+            insert_chunks!(
+                tx,
+                "INSERT INTO names (concept_kind, concept_id, name, lang, source) ",
+                " ON CONFLICT DO NOTHING",
+                names,
+                5,
+                |b, (id, n)| {
+                    b
+                        .push_bind("substance")
                         .push_bind(*id)
                         .push_bind(n.text.clone())
                         .push_bind(n.lang.as_str())
-                        .push_bind(n.source.clone());
-                });
-                qb.push(" ON CONFLICT DO NOTHING");
-                qb.build().execute(&mut *tx).await?;
-            }
+                        .push_bind(n.source.clone())
+                }
+            );
             sqlx::query(super::META_UPSERT)
                 .bind(super::catalog_cache::VERSION_KEY)
                 .bind(super::catalog_cache::new_token())
@@ -96,10 +133,15 @@ impl Store {
         let products = unique_by(products, |p| p.src.clone());
         dispatch!(self, pool => {
             let mut tx = pool.begin().await?;
-            for chunk in products.chunks(chunk_rows(11)) {
-                let mut qb = QueryBuilder::new("INSERT INTO products (source, source_id, name, name_latin, lang, form, strength, atc, registration_numbers, otc) ");
-                qb.push_values(chunk, |mut b, p| {
-                    b.push_bind(p.src.source.clone())
+            insert_chunks!(
+                tx,
+                "INSERT INTO products (source, source_id, name, name_latin, lang, form, strength, atc, registration_numbers, otc) ",
+                " ON CONFLICT (source, source_id) DO UPDATE SET name = excluded.name, name_latin = excluded.name_latin, lang = excluded.lang, form = excluded.form, strength = excluded.strength, atc = excluded.atc, registration_numbers = excluded.registration_numbers, otc = excluded.otc",
+                products,
+                11,
+                |b, p| {
+                    b
+                        .push_bind(p.src.source.clone())
                         .push_bind(p.src.source_id.clone())
                         .push_bind(p.name.clone())
                         .push_bind(p.name_latin.clone())
@@ -108,15 +150,10 @@ impl Store {
                         .push_bind(p.strength.clone())
                         .push_bind(p.atc.clone())
                         .push_bind(p.registration_numbers.join(";"))
-                        .push_bind(p.otc.map(i64::from));
-                });
-                qb.push(" ON CONFLICT (source, source_id) DO UPDATE SET name = excluded.name, name_latin = excluded.name_latin, lang = excluded.lang, form = excluded.form, strength = excluded.strength, atc = excluded.atc, registration_numbers = excluded.registration_numbers, otc = excluded.otc");
-                qb.build().execute(&mut *tx).await?;
-            }
-            let rows: Vec<(i64, String, String)> = sqlx::query_as("SELECT id, source, source_id FROM products")
-                .fetch_all(&mut *tx)
-                .await?;
-            let ids: IdMap = rows.into_iter().map(|(id, s, sid)| (SourceRef::new(s, sid), id)).collect();
+                        .push_bind(p.otc.map(i64::from))
+                }
+            );
+            let ids = id_map!(tx, "products");
 
             let mut links = Vec::new();
             let mut names = Vec::new();
@@ -135,34 +172,46 @@ impl Store {
                     codes.push((format!("{}_register", p.src.source), r.clone(), pid));
                 }
             }
-            for chunk in links.chunks(chunk_rows(2)) {
-                let mut qb = QueryBuilder::new("INSERT INTO product_substances (product_id, substance_id) ");
-                qb.push_values(chunk, |mut b, (p, s)| {
-                    b.push_bind(*p).push_bind(*s);
-                });
-                qb.push(" ON CONFLICT DO NOTHING");
-                qb.build().execute(&mut *tx).await?;
-            }
-            for chunk in names.chunks(chunk_rows(5)) {
-                let mut qb = QueryBuilder::new("INSERT INTO names (concept_kind, concept_id, name, lang, source) ");
-                qb.push_values(chunk, |mut b, (id, n)| {
-                    b.push_bind("product")
+            insert_chunks!(
+                tx,
+                "INSERT INTO product_substances (product_id, substance_id) ",
+                " ON CONFLICT DO NOTHING",
+                links,
+                2,
+                |b, (p, s)| {
+                    b
+                        .push_bind(*p)
+                        .push_bind(*s)
+                }
+            );
+            insert_chunks!(
+                tx,
+                "INSERT INTO names (concept_kind, concept_id, name, lang, source) ",
+                " ON CONFLICT DO NOTHING",
+                names,
+                5,
+                |b, (id, n)| {
+                    b
+                        .push_bind("product")
                         .push_bind(*id)
                         .push_bind(n.text.clone())
                         .push_bind(n.lang.as_str())
-                        .push_bind(n.source.clone());
-                });
-                qb.push(" ON CONFLICT DO NOTHING");
-                qb.build().execute(&mut *tx).await?;
-            }
-            for chunk in codes.chunks(chunk_rows(3)) {
-                let mut qb = QueryBuilder::new("INSERT INTO product_codes (system, code, product_id) ");
-                qb.push_values(chunk, |mut b, (sys, code, pid)| {
-                    b.push_bind(sys.clone()).push_bind(code.clone()).push_bind(*pid);
-                });
-                qb.push(" ON CONFLICT DO NOTHING");
-                qb.build().execute(&mut *tx).await?;
-            }
+                        .push_bind(n.source.clone())
+                }
+            );
+            insert_chunks!(
+                tx,
+                "INSERT INTO product_codes (system, code, product_id) ",
+                " ON CONFLICT DO NOTHING",
+                codes,
+                3,
+                |b, (sys, code, pid)| {
+                    b
+                        .push_bind(sys.clone())
+                        .push_bind(code.clone())
+                        .push_bind(*pid)
+                }
+            );
             sqlx::query(super::META_UPSERT)
                 .bind(super::catalog_cache::VERSION_KEY)
                 .bind(super::catalog_cache::new_token())
@@ -177,26 +226,27 @@ impl Store {
         let orgs = unique_by(orgs, |o| o.src.clone());
         dispatch!(self, pool => {
             let mut tx = pool.begin().await?;
-            for chunk in orgs.chunks(chunk_rows(8)) {
-                let mut qb = QueryBuilder::new("INSERT INTO organizations (uuid, source, source_id, name, description, email, website, alternate_name) ");
-                qb.push_values(chunk, |mut b, o| {
-                    b.push_bind(o.src.uuid().to_string())
+            insert_chunks!(
+                tx,
+                "INSERT INTO organizations (uuid, source, source_id, name, description, email, website, alternate_name) ",
+                " ON CONFLICT (source, source_id) DO UPDATE SET name = excluded.name, description = excluded.description, email = excluded.email, website = excluded.website, alternate_name = excluded.alternate_name",
+                orgs,
+                8,
+                |b, o| {
+                    b
+                        .push_bind(o.src.uuid().to_string())
                         .push_bind(o.src.source.clone())
                         .push_bind(o.src.source_id.clone())
                         .push_bind(o.name.clone())
                         .push_bind(o.description.clone())
                         .push_bind(o.email.clone())
                         .push_bind(o.website.clone())
-                        .push_bind(o.alternate_name.clone());
-                });
-                qb.push(" ON CONFLICT (source, source_id) DO UPDATE SET name = excluded.name, description = excluded.description, email = excluded.email, website = excluded.website, alternate_name = excluded.alternate_name");
-                qb.build().execute(&mut *tx).await?;
-            }
-            let rows: Vec<(i64, String, String)> = sqlx::query_as("SELECT id, source, source_id FROM organizations")
-                .fetch_all(&mut *tx)
-                .await?;
+                        .push_bind(o.alternate_name.clone())
+                }
+            );
+            let ids = id_map!(tx, "organizations");
             tx.commit().await?;
-            Ok(rows.into_iter().map(|(id, s, sid)| (SourceRef::new(s, sid), id)).collect())
+            Ok(ids)
         })
     }
 
@@ -206,10 +256,15 @@ impl Store {
         let facilities = unique_by(facilities, |f| f.src.clone());
         dispatch!(self, pool => {
             let mut tx = pool.begin().await?;
-            for chunk in facilities.chunks(chunk_rows(20)) {
-                let mut qb = QueryBuilder::new("INSERT INTO facilities (uuid, source, source_id, kind, name, organization_id, address, city, postcode, country, lat, lon, opening_hours, timezone, phones, website, email, description, languages, region) ");
-                qb.push_values(chunk, |mut b, f| {
-                    b.push_bind(f.src.uuid().to_string())
+            insert_chunks!(
+                tx,
+                "INSERT INTO facilities (uuid, source, source_id, kind, name, organization_id, address, city, postcode, country, lat, lon, opening_hours, timezone, phones, website, email, description, languages, region) ",
+                " ON CONFLICT (source, source_id) DO UPDATE SET region = excluded.region, kind = excluded.kind, name = excluded.name, organization_id = excluded.organization_id, address = excluded.address, city = excluded.city, postcode = excluded.postcode, country = excluded.country, lat = excluded.lat, lon = excluded.lon, opening_hours = excluded.opening_hours, timezone = excluded.timezone, phones = excluded.phones, website = excluded.website, email = excluded.email, description = excluded.description, languages = excluded.languages",
+                facilities,
+                20,
+                |b, f| {
+                    b
+                        .push_bind(f.src.uuid().to_string())
                         .push_bind(f.src.source.clone())
                         .push_bind(f.src.source_id.clone())
                         .push_bind(f.kind.as_str())
@@ -228,28 +283,28 @@ impl Store {
                         .push_bind(f.email.clone())
                         .push_bind(f.description.clone())
                         .push_bind(json_list(&f.languages))
-                        .push_bind(f.region.clone());
-                });
-                qb.push(" ON CONFLICT (source, source_id) DO UPDATE SET region = excluded.region, kind = excluded.kind, name = excluded.name, organization_id = excluded.organization_id, address = excluded.address, city = excluded.city, postcode = excluded.postcode, country = excluded.country, lat = excluded.lat, lon = excluded.lon, opening_hours = excluded.opening_hours, timezone = excluded.timezone, phones = excluded.phones, website = excluded.website, email = excluded.email, description = excluded.description, languages = excluded.languages");
-                qb.build().execute(&mut *tx).await?;
-            }
-            let rows: Vec<(i64, String, String)> = sqlx::query_as("SELECT id, source, source_id FROM facilities")
-                .fetch_all(&mut *tx)
-                .await?;
-            let ids: IdMap = rows.into_iter().map(|(id, s, sid)| (SourceRef::new(s, sid), id)).collect();
+                        .push_bind(f.region.clone())
+                }
+            );
+            let ids = id_map!(tx, "facilities");
             let ext: Vec<(String, String, i64)> = facilities
                 .iter()
                 .filter_map(|f| ids.get(&f.src).map(|id| (f, *id)))
                 .flat_map(|(f, id)| f.external_ids.iter().map(move |(s, v)| (s.clone(), v.clone(), id)))
                 .collect();
-            for chunk in ext.chunks(chunk_rows(3)) {
-                let mut qb = QueryBuilder::new("INSERT INTO facility_ids (system, value, facility_id) ");
-                qb.push_values(chunk, |mut b, (s, v, id)| {
-                    b.push_bind(s.clone()).push_bind(v.clone()).push_bind(*id);
-                });
-                qb.push(" ON CONFLICT DO NOTHING");
-                qb.build().execute(&mut *tx).await?;
-            }
+            insert_chunks!(
+                tx,
+                "INSERT INTO facility_ids (system, value, facility_id) ",
+                " ON CONFLICT DO NOTHING",
+                ext,
+                3,
+                |b, (s, v, id)| {
+                    b
+                        .push_bind(s.clone())
+                        .push_bind(v.clone())
+                        .push_bind(*id)
+                }
+            );
             tx.commit().await?;
             Ok(ids)
         })
@@ -259,10 +314,15 @@ impl Store {
         let terms = unique_by(terms, |t| t.src.clone());
         dispatch!(self, pool => {
             let mut tx = pool.begin().await?;
-            for chunk in terms.chunks(chunk_rows(10)) {
-                let mut qb = QueryBuilder::new("INSERT INTO taxonomy_terms (uuid, source, source_id, code, name, parent, taxonomy, description, taxonomy_id, language) ");
-                qb.push_values(chunk, |mut b, t| {
-                    b.push_bind(t.src.uuid().to_string())
+            insert_chunks!(
+                tx,
+                "INSERT INTO taxonomy_terms (uuid, source, source_id, code, name, parent, taxonomy, description, taxonomy_id, language) ",
+                " ON CONFLICT (source, source_id) DO UPDATE SET code = excluded.code, name = excluded.name, parent = excluded.parent, taxonomy = excluded.taxonomy, description = excluded.description, taxonomy_id = excluded.taxonomy_id, language = excluded.language",
+                terms,
+                10,
+                |b, t| {
+                    b
+                        .push_bind(t.src.uuid().to_string())
                         .push_bind(t.src.source.clone())
                         .push_bind(t.src.source_id.clone())
                         .push_bind(t.code.clone())
@@ -271,16 +331,12 @@ impl Store {
                         .push_bind(t.taxonomy.clone())
                         .push_bind(t.description.clone())
                         .push_bind(t.taxonomy_id.clone())
-                        .push_bind(t.language.clone());
-                });
-                qb.push(" ON CONFLICT (source, source_id) DO UPDATE SET code = excluded.code, name = excluded.name, parent = excluded.parent, taxonomy = excluded.taxonomy, description = excluded.description, taxonomy_id = excluded.taxonomy_id, language = excluded.language");
-                qb.build().execute(&mut *tx).await?;
-            }
-            let rows: Vec<(i64, String, String)> = sqlx::query_as("SELECT id, source, source_id FROM taxonomy_terms")
-                .fetch_all(&mut *tx)
-                .await?;
+                        .push_bind(t.language.clone())
+                }
+            );
+            let ids = id_map!(tx, "taxonomy_terms");
             tx.commit().await?;
-            Ok(rows.into_iter().map(|(id, s, sid)| (SourceRef::new(s, sid), id)).collect())
+            Ok(ids)
         })
     }
 
@@ -293,10 +349,15 @@ impl Store {
         let services = unique_by(services, |s| s.src.clone());
         dispatch!(self, pool => {
             let mut tx = pool.begin().await?;
-            for chunk in services.chunks(chunk_rows(19)) {
-                let mut qb = QueryBuilder::new("INSERT INTO services (uuid, source, source_id, organization_id, name, description, status, email, url, eligibility, min_age, max_age, languages, fees, application_process, alternate_name, last_modified, phones, cost_options) ");
-                qb.push_values(chunk, |mut b, s| {
-                    b.push_bind(s.src.uuid().to_string())
+            insert_chunks!(
+                tx,
+                "INSERT INTO services (uuid, source, source_id, organization_id, name, description, status, email, url, eligibility, min_age, max_age, languages, fees, application_process, alternate_name, last_modified, phones, cost_options) ",
+                " ON CONFLICT (source, source_id) DO UPDATE SET alternate_name = excluded.alternate_name, last_modified = excluded.last_modified, phones = excluded.phones, cost_options = excluded.cost_options, organization_id = excluded.organization_id, name = excluded.name, description = excluded.description, status = excluded.status, email = excluded.email, url = excluded.url, eligibility = excluded.eligibility, min_age = excluded.min_age, max_age = excluded.max_age, languages = excluded.languages, fees = excluded.fees, application_process = excluded.application_process",
+                services,
+                19,
+                |b, s| {
+                    b
+                        .push_bind(s.src.uuid().to_string())
                         .push_bind(s.src.source.clone())
                         .push_bind(s.src.source_id.clone())
                         .push_bind(s.organization.as_ref().and_then(|o| orgs.get(o).copied()))
@@ -314,15 +375,10 @@ impl Store {
                         .push_bind(s.alternate_name.clone())
                         .push_bind(s.last_modified.clone())
                         .push_bind(json_list(&s.phones))
-                        .push_bind(serde_json::to_string(&s.cost_options).unwrap_or_else(|_| "[]".into()));
-                });
-                qb.push(" ON CONFLICT (source, source_id) DO UPDATE SET alternate_name = excluded.alternate_name, last_modified = excluded.last_modified, phones = excluded.phones, cost_options = excluded.cost_options, organization_id = excluded.organization_id, name = excluded.name, description = excluded.description, status = excluded.status, email = excluded.email, url = excluded.url, eligibility = excluded.eligibility, min_age = excluded.min_age, max_age = excluded.max_age, languages = excluded.languages, fees = excluded.fees, application_process = excluded.application_process");
-                qb.build().execute(&mut *tx).await?;
-            }
-            let rows: Vec<(i64, String, String)> = sqlx::query_as("SELECT id, source, source_id FROM services")
-                .fetch_all(&mut *tx)
-                .await?;
-            let ids: IdMap = rows.into_iter().map(|(id, s, sid)| (SourceRef::new(s, sid), id)).collect();
+                        .push_bind(serde_json::to_string(&s.cost_options).unwrap_or_else(|_| "[]".into()))
+                }
+            );
+            let ids = id_map!(tx, "services");
             let mut at = Vec::new();
             let mut tax = Vec::new();
             for s in services {
@@ -333,22 +389,31 @@ impl Store {
                 }));
                 tax.extend(s.taxonomy_terms.iter().filter_map(|t| terms.get(t)).map(|t| (sid, *t)));
             }
-            for chunk in at.chunks(chunk_rows(3)) {
-                let mut qb = QueryBuilder::new("INSERT INTO service_at_location (service_id, facility_id, uuid) ");
-                qb.push_values(chunk, |mut b, (s, f, link)| {
-                    b.push_bind(*s).push_bind(*f).push_bind(link.clone());
-                });
-                qb.push(" ON CONFLICT (service_id, facility_id) DO UPDATE SET uuid = excluded.uuid");
-                qb.build().execute(&mut *tx).await?;
-            }
-            for chunk in tax.chunks(chunk_rows(2)) {
-                let mut qb = QueryBuilder::new("INSERT INTO service_taxonomy (service_id, term_id) ");
-                qb.push_values(chunk, |mut b, (s, t)| {
-                    b.push_bind(*s).push_bind(*t);
-                });
-                qb.push(" ON CONFLICT DO NOTHING");
-                qb.build().execute(&mut *tx).await?;
-            }
+            insert_chunks!(
+                tx,
+                "INSERT INTO service_at_location (service_id, facility_id, uuid) ",
+                " ON CONFLICT (service_id, facility_id) DO UPDATE SET uuid = excluded.uuid",
+                at,
+                3,
+                |b, (s, f, link)| {
+                    b
+                        .push_bind(*s)
+                        .push_bind(*f)
+                        .push_bind(link.clone())
+                }
+            );
+            insert_chunks!(
+                tx,
+                "INSERT INTO service_taxonomy (service_id, term_id) ",
+                " ON CONFLICT DO NOTHING",
+                tax,
+                2,
+                |b, (s, t)| {
+                    b
+                        .push_bind(*s)
+                        .push_bind(*t)
+                }
+            );
             tx.commit().await?;
             Ok(ids)
         })
@@ -360,21 +425,24 @@ impl Store {
         let schedules = unique_by(schedules, |s| s.src.clone());
         dispatch!(self, pool => {
             let mut tx = pool.begin().await?;
-            for chunk in schedules.chunks(chunk_rows(8)) {
-                let mut qb = QueryBuilder::new("INSERT INTO schedules (source, source_id, service_id, facility_id, weekday, opens_at, closes_at, description) ");
-                qb.push_values(chunk, |mut b, s| {
-                    b.push_bind(s.src.source.clone())
+            insert_chunks!(
+                tx,
+                "INSERT INTO schedules (source, source_id, service_id, facility_id, weekday, opens_at, closes_at, description) ",
+                " ON CONFLICT (source, source_id) DO UPDATE SET service_id = excluded.service_id, facility_id = excluded.facility_id, weekday = excluded.weekday, opens_at = excluded.opens_at, closes_at = excluded.closes_at, description = excluded.description",
+                schedules,
+                8,
+                |b, s| {
+                    b
+                        .push_bind(s.src.source.clone())
                         .push_bind(s.src.source_id.clone())
                         .push_bind(s.service.as_ref().and_then(|x| services.get(x).copied()))
                         .push_bind(s.facility.as_ref().and_then(|x| facs.get(x).copied()))
                         .push_bind(s.weekday.map(i64::from))
                         .push_bind(s.opens_at.clone())
                         .push_bind(s.closes_at.clone())
-                        .push_bind(s.description.clone());
-                });
-                qb.push(" ON CONFLICT (source, source_id) DO UPDATE SET service_id = excluded.service_id, facility_id = excluded.facility_id, weekday = excluded.weekday, opens_at = excluded.opens_at, closes_at = excluded.closes_at, description = excluded.description");
-                qb.build().execute(&mut *tx).await?;
-            }
+                        .push_bind(s.description.clone())
+                }
+            );
             tx.commit().await?;
             Ok(schedules.len())
         })
@@ -387,21 +455,24 @@ impl Store {
             let mut tx = pool.begin().await?;
             let lines = unique_by(lines, |l| (l.facility_id, l.product_id));
             sqlx::query("DELETE FROM stock WHERE source = $1").bind(source).execute(&mut *tx).await?;
-            for chunk in lines.chunks(chunk_rows(8)) {
-                let mut qb = QueryBuilder::new("INSERT INTO stock (facility_id, product_id, status, quantity, price_minor, currency, checked_at, source) ");
-                qb.push_values(chunk, |mut b, l| {
-                    b.push_bind(l.facility_id)
+            insert_chunks!(
+                tx,
+                "INSERT INTO stock (facility_id, product_id, status, quantity, price_minor, currency, checked_at, source) ",
+                " ON CONFLICT (facility_id, product_id) DO UPDATE SET status = excluded.status, quantity = excluded.quantity, price_minor = excluded.price_minor, currency = excluded.currency, checked_at = excluded.checked_at, source = excluded.source",
+                lines,
+                8,
+                |b, l| {
+                    b
+                        .push_bind(l.facility_id)
                         .push_bind(l.product_id)
                         .push_bind(l.status.as_str())
                         .push_bind(l.quantity)
                         .push_bind(l.price_minor)
                         .push_bind(l.currency.clone())
                         .push_bind(l.checked_at)
-                        .push_bind(l.source.clone());
-                });
-                qb.push(" ON CONFLICT (facility_id, product_id) DO UPDATE SET status = excluded.status, quantity = excluded.quantity, price_minor = excluded.price_minor, currency = excluded.currency, checked_at = excluded.checked_at, source = excluded.source");
-                qb.build().execute(&mut *tx).await?;
-            }
+                        .push_bind(l.source.clone())
+                }
+            );
             tx.commit().await?;
             Ok(lines.len())
         })
