@@ -11,6 +11,9 @@
 //! Russian ([`super::words`]); words then match exactly, by prefix, or within one or
 //! two typos. The pages call [`search`] directly; the HSDS API pages its results.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use medmap_indexers::hours::Hours;
 use medmap_indexers::names::{is_cyrillic, normalize, switch_layout_all, to_latin};
@@ -196,34 +199,63 @@ fn expand(word: &str) -> Vec<(String, f32)> {
     out
 }
 
-fn field_score(forms: &[(String, f32)], words: &[String]) -> f32 {
-    let mut best = 0.0f32;
-    for (f, w) in forms {
-        for d in words {
-            let m = word_match(f, d) * w;
-            if m > best {
-                best = m;
-                if best >= 1.0 {
-                    return best;
-                }
-            }
-        }
-    }
-    best
+/// A query word's forms, with each data word's best weighted match remembered: the
+/// services share most of their words, so each distinct word is compared with the
+/// forms (the typo distance is most of a search's time) once per query, not once
+/// per service that contains it.
+struct Forms {
+    forms: Vec<(String, f32)>,
+    memo: RefCell<HashMap<String, f32>>,
 }
 
-fn word_score(forms: &[(String, f32)], t: &ServiceText) -> f32 {
-    (field_score(forms, &t.name) * NAME_WEIGHT)
-        .max(field_score(forms, &t.terms) * TERM_WEIGHT)
-        .max(field_score(forms, &t.description) * DESCRIPTION_WEIGHT)
+impl Forms {
+    fn new(forms: Vec<(String, f32)>) -> Forms {
+        Forms {
+            forms,
+            memo: RefCell::new(HashMap::new()),
+        }
+    }
+
+    /// The best match of any form with data word `d`, weighted.
+    fn word(&self, d: &str) -> f32 {
+        if let Some(&m) = self.memo.borrow().get(d) {
+            return m;
+        }
+        let m = self
+            .forms
+            .iter()
+            .map(|(f, w)| word_match(f, d) * w)
+            .fold(0.0f32, f32::max);
+        self.memo.borrow_mut().insert(d.to_string(), m);
+        m
+    }
+
+    /// The best match in one field's words.
+    fn field(&self, words: &[String]) -> f32 {
+        let mut best = 0.0f32;
+        for d in words {
+            best = best.max(self.word(d));
+            if best >= 1.0 {
+                break;
+            }
+        }
+        best
+    }
+
+    /// The word's score in a service: its best field match, weighted by field.
+    fn score(&self, t: &ServiceText) -> f32 {
+        (self.field(&t.name) * NAME_WEIGHT)
+            .max(self.field(&t.terms) * TERM_WEIGHT)
+            .max(self.field(&t.description) * DESCRIPTION_WEIGHT)
+    }
 }
 
 /// One content word of a query with the forms it is matched by, and the forms of
 /// the word retyped in the other keyboard layout(s) (`tlf` for `еда`), expanded
 /// once per query rather than once per service.
 struct QueryWord {
-    forms: Vec<(String, f32)>,
-    layout_forms: Vec<Vec<(String, f32)>>,
+    forms: Forms,
+    layout_forms: Vec<Forms>,
 }
 
 /// The query's content words with their forms (stop words dropped).
@@ -232,8 +264,11 @@ fn query_words(text: &str) -> Vec<QueryWord> {
         .split_whitespace()
         .filter(|w| !STOPWORDS.contains(w))
         .map(|w| QueryWord {
-            forms: expand(w),
-            layout_forms: switch_layout_all(w).iter().map(|x| expand(x)).collect(),
+            forms: Forms::new(expand(w)),
+            layout_forms: switch_layout_all(w)
+                .iter()
+                .map(|x| Forms::new(expand(x)))
+                .collect(),
         })
         .collect()
 }
@@ -243,13 +278,13 @@ fn query_words(text: &str) -> Vec<QueryWord> {
 fn text_score(words: &[QueryWord], t: &ServiceText) -> f32 {
     let mut total = 0.0;
     for w in words {
-        let mut s = word_score(&w.forms, t);
+        let mut s = w.forms.score(t);
         if s == 0.0 {
             // Typed in the wrong keyboard layout.
             s = w
                 .layout_forms
                 .iter()
-                .map(|forms| word_score(forms, t) * 0.9)
+                .map(|forms| forms.score(t) * 0.9)
                 .fold(0.0, f32::max);
         }
         if s == 0.0 {
