@@ -85,3 +85,8 @@ print(f"{rnd} push: HTTP {code}, status {r.get('status')}, accepted {acc}, remov
       f"{t1 - t0:.1f} s wall = {acc / (t1 - t0):.0f} rows/s; server RSS {rss} MB, peak {hwm} MB")
 EOF
 done
+# The public freshness page over a million feed lines (it counts lines and stale
+# facilities per publisher).
+for i in 1 2 3; do
+  curl -s -o /dev/null -w "publishers/status: HTTP %{http_code} in %{time_total} s\n" "$BASE/api/v1/publishers/status"
+done

@@ -99,6 +99,7 @@ pub async fn start(
         snapshot: Arc::new(ArcSwapOption::empty()),
         metrics: metrics_handle(),
         stock_writer: Arc::default(),
+        publisher_status: Arc::default(),
         search_cache: Arc::new(crate::http::cache::ResponseCache::new(
             settings.search_cache_bytes,
         )),

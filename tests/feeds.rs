@@ -395,6 +395,32 @@ async fn scenario(db: TestDb) {
     assert_eq!(me["facilities"], 2);
     assert!(me["last_push_at"].as_i64().is_some());
     assert_eq!(me["stale_facilities"], 0);
+    // The status is cached (it counts every line) but a push shows at once.
+    let lines_before = me["stock_lines"].as_i64().expect("lines");
+    let (code, v) = push(
+        &base,
+        &key,
+        "?mode=delta",
+        format!("facility,product_id,action\n{f2},{p3},remove\n"),
+        &[],
+    )
+    .await;
+    assert_eq!(code, 200, "{v:#}");
+    assert_eq!(v["lines_removed"], 1, "{v:#}");
+    let s: Value = client
+        .get(format!("{base}/api/v1/publishers/status"))
+        .send()
+        .await
+        .expect("status")
+        .json()
+        .await
+        .expect("json");
+    let me = s["publishers"]
+        .as_array()
+        .and_then(|a| a.iter().find(|p| p["publisher"] == "Аптека Добра"))
+        .cloned()
+        .expect("listed");
+    assert_eq!(me["stock_lines"], lines_before - 1, "{me:#}");
 
     // Revoked keys are refused.
     let n = store.revoke_key(&key[..16]).await.expect("revoke");

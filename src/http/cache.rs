@@ -141,3 +141,48 @@ mod tests {
         assert_eq!(off.get(&key(1, "ibuprofen")), None);
     }
 }
+
+/// How long a computed publishers' status is served before it is worked out again,
+/// even without a push here: what other servers (PostgreSQL) or the `keys` CLI
+/// changed, and facilities going stale with the clock, show within this long.
+pub const STATUS_TTL: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The publishers' freshness (`/api/v1/publishers/status`, `/status`), computed at most
+/// once per [`STATUS_TTL`] and again after every push this server takes. Working it
+/// out counts every stock line (about half a second over a million lines), and both
+/// pages are public: without this, a few clients refreshing them would keep the
+/// database busy. One computation at a time; concurrent requests wait for it and share
+/// its answer.
+#[derive(Default)]
+pub struct StatusCache {
+    slot: tokio::sync::Mutex<Option<(std::time::Instant, u64, StatusRows)>>,
+    pushes: std::sync::atomic::AtomicU64,
+}
+
+/// Shared answer of [`StatusCache::get`].
+pub type StatusRows = std::sync::Arc<Vec<crate::store::PublisherStatus>>;
+
+impl StatusCache {
+    /// A push ended (applied or not: the last push's status shows too).
+    pub fn invalidate(&self) {
+        self.pushes
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    pub async fn get(
+        &self,
+        store: &crate::store::Store,
+        fresh_secs: i64,
+    ) -> crate::store::Result<StatusRows> {
+        let mut slot = self.slot.lock().await;
+        let pushes = self.pushes.load(std::sync::atomic::Ordering::SeqCst);
+        if let Some((at, seen, rows)) = slot.as_ref() {
+            if *seen == pushes && at.elapsed() < STATUS_TTL {
+                return Ok(rows.clone());
+            }
+        }
+        let rows: StatusRows = std::sync::Arc::new(store.publishers_status(fresh_secs).await?);
+        *slot = Some((std::time::Instant::now(), pushes, rows.clone()));
+        Ok(rows)
+    }
+}

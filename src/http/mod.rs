@@ -65,6 +65,8 @@ pub struct AppState {
     pub search_cache: Arc<cache::ResponseCache>,
     /// Memoised free-text → medication resolutions (availability), same keying.
     pub resolve_memo: Arc<cache::ResolveMemo>,
+    /// The publishers' freshness, recomputed after pushes and every 30 s.
+    pub publisher_status: Arc<cache::StatusCache>,
 }
 
 impl AppState {

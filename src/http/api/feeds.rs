@@ -199,7 +199,9 @@ pub async fn push(
             tz: chrono_tz::Europe::Kyiv,
         },
     };
-    let (code, report) = run_push(&st, req, file).await?;
+    let outcome = run_push(&st, req, file).await;
+    st.publisher_status.invalidate();
+    let (code, report) = outcome?;
     metrics::counter!("medmap_feed_pushes_total", "status" => report["status"].as_str().unwrap_or("unknown").to_string()).increment(1);
     if code == StatusCode::OK {
         return Ok((code, Json(report)).into_response());
@@ -242,10 +244,13 @@ pub async fn report(
 
 /// `GET /api/v1/publishers/status`: public freshness of every publisher.
 pub async fn status(State(st): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
-    let rows = st.store.publishers_status(st.settings.fresh_secs).await?;
+    let rows = st
+        .publisher_status
+        .get(&st.store, st.settings.fresh_secs)
+        .await?;
     Ok(Json(json!({
         "fresh_secs": st.settings.fresh_secs,
         "now": chrono::Utc::now().timestamp(),
-        "publishers": rows,
+        "publishers": &*rows,
     })))
 }

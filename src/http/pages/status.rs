@@ -38,20 +38,23 @@ pub async fn page(State(st): State<AppState>, ctx: Ctx) -> Response {
     let r = async {
         let t = ctx.tr();
         let snap = st.snap()?;
-        let rows = st.store.publishers_status(st.settings.fresh_secs).await?;
+        let rows = st
+            .publisher_status
+            .get(&st.store, st.settings.fresh_secs)
+            .await?;
         let now = Utc::now();
         let when = |ts: Option<i64>| {
             ts.and_then(|s| DateTime::from_timestamp(s, 0))
                 .map_or_else(|| t.t("never"), |d| t.ago(d, now))
         };
         let publishers = rows
-            .into_iter()
+            .iter()
             .map(|r| PublisherRow {
-                name: r.publisher,
+                name: r.publisher.clone(),
                 facilities: t.int(r.facilities),
                 lines: t.int(r.stock_lines),
                 last_push: when(r.last_push_at),
-                last_status: r.last_push_status.unwrap_or_default(),
+                last_status: r.last_push_status.clone().unwrap_or_default(),
                 stale: t.int(r.stale_facilities),
                 all_fresh: r.stale_facilities == 0,
             })
