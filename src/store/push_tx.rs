@@ -68,6 +68,7 @@ struct PgPush {
     cleared: Vec<(i64, i64)>,
     staged: bool,
 }
+
 /// An open push transaction. Dropping it without [`PushTx::finish`] rolls back.
 pub struct PushTx {
     tx: Tx,
