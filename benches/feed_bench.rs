@@ -32,11 +32,13 @@ use criterion::{Criterion, Throughput};
 use medmap::feeds::parse::{
     parse_bytes, parse_file_chunked, Chunk, ParseOptions, Parsed, ProductRef,
 };
-use medmap::feeds::validate::{validate, FacilityRes, ProductRes, Resolved, Rules, Validator};
+use medmap::feeds::validate::{
+    validate, FacilityRes, ProductRes, Resolved, Rules, ValidLine, Validator,
+};
 use medmap::model::{Facility, FacilityKind, Lang, Product, SourceRef};
 use medmap::store::{LineRef, PushHeader, PushSummary, PushWrite, Store};
 use medmap_indexers::names::{ConceptInput, ConceptKind, Lang as IxLang, NameIndex, NameInput};
-use medmap_indexers::stock::{StockIndex, StockLine as IxLine, StockStatus as IxStatus};
+use medmap_indexers::stock::{StockIndex, StockLine as IxLine};
 
 const STEMS: [&str; 20] = [
     "Парацетамол",
@@ -106,6 +108,21 @@ fn csv(n: usize, n_fac: usize, n_prod: usize, now: i64) -> Vec<u8> {
 }
 
 /// Parse + resolve distinct references in memory + validate + index apply.
+/// A validated line as the stock index holds it, mapped the way the server maps it
+/// ([`medmap::snapshot::ix_line`]); the bench's ids are already dense indexes.
+fn index_line(l: &ValidLine) -> (u32, IxLine) {
+    (
+        l.product_id as u32,
+        medmap::snapshot::ix_line(
+            l.facility_id as u32,
+            l.status,
+            l.quantity,
+            l.price_minor,
+            l.checked_at,
+        ),
+    )
+}
+
 fn pipeline(body: &[u8], names: &NameIndex, base: &StockIndex, now: i64) -> (usize, StockIndex) {
     let parsed: Parsed = parse_bytes(body, ParseOptions::default()).expect("parses");
     let facilities = parsed
@@ -133,22 +150,7 @@ fn pipeline(body: &[u8], names: &NameIndex, base: &StockIndex, now: i64) -> (usi
         products,
     };
     let v = validate(&parsed, &res, &Rules::new(now));
-    let ups: Vec<(u32, IxLine)> = v
-        .lines
-        .iter()
-        .map(|l| {
-            (
-                l.product_id as u32,
-                IxLine {
-                    facility: l.facility_id as u32,
-                    status: IxStatus::InStock,
-                    quantity: l.quantity.map(|q| q as u32),
-                    price_minor: l.price_minor.map(|p| p as u32),
-                    checked_at: l.checked_at,
-                },
-            )
-        })
-        .collect();
+    let ups: Vec<(u32, IxLine)> = v.lines.iter().map(index_line).collect();
     let idx = base.apply(&ups, &[]);
     (v.lines.len(), idx)
 }
@@ -203,18 +205,7 @@ fn streamed(body: &[u8], names: &NameIndex, base: &StockIndex, now: i64) -> (usi
             &mut lines,
             &mut removals,
         );
-        ups.extend(lines.iter().map(|l| {
-            (
-                l.product_id as u32,
-                IxLine {
-                    facility: l.facility_id as u32,
-                    status: IxStatus::InStock,
-                    quantity: l.quantity.map(|q| q as u32),
-                    price_minor: l.price_minor.map(|p| p as u32),
-                    checked_at: l.checked_at,
-                },
-            )
-        }));
+        ups.extend(lines.iter().map(index_line));
     }
     parser.join().expect("parser thread").expect("parses");
     let idx = base.apply(&ups, &[]);

@@ -379,19 +379,7 @@ async fn scenario(db: TestDb) {
     }
 
     // Freshness status is public.
-    let s: Value = client
-        .get(format!("{base}/api/v1/publishers/status"))
-        .send()
-        .await
-        .expect("status")
-        .json()
-        .await
-        .expect("json");
-    let me = s["publishers"]
-        .as_array()
-        .and_then(|a| a.iter().find(|p| p["publisher"] == "Аптека Добра"))
-        .cloned()
-        .expect("listed");
+    let me = publisher_status(&client, &base, "Аптека Добра").await;
     assert_eq!(me["facilities"], 2);
     assert!(me["last_push_at"].as_i64().is_some());
     assert_eq!(me["stale_facilities"], 0);
@@ -407,19 +395,7 @@ async fn scenario(db: TestDb) {
     .await;
     assert_eq!(code, 200, "{v:#}");
     assert_eq!(v["lines_removed"], 1, "{v:#}");
-    let s: Value = client
-        .get(format!("{base}/api/v1/publishers/status"))
-        .send()
-        .await
-        .expect("status")
-        .json()
-        .await
-        .expect("json");
-    let me = s["publishers"]
-        .as_array()
-        .and_then(|a| a.iter().find(|p| p["publisher"] == "Аптека Добра"))
-        .cloned()
-        .expect("listed");
+    let me = publisher_status(&client, &base, "Аптека Добра").await;
     assert_eq!(me["stock_lines"], lines_before - 1, "{me:#}");
 
     // Revoked keys are refused.
@@ -433,6 +409,23 @@ async fn scenario(db: TestDb) {
 }
 
 /// Sends only the request head of a push with `Content-Length: len`; returns the status.
+/// One publisher's row of the public `/api/v1/publishers/status`.
+async fn publisher_status(client: &reqwest::Client, base: &str, publisher: &str) -> Value {
+    let s: Value = client
+        .get(format!("{base}/api/v1/publishers/status"))
+        .send()
+        .await
+        .expect("status")
+        .json()
+        .await
+        .expect("json");
+    s["publishers"]
+        .as_array()
+        .and_then(|a| a.iter().find(|p| p["publisher"] == publisher))
+        .cloned()
+        .expect("listed")
+}
+
 async fn raw_413(base: &str, key: &str, len: usize) -> u16 {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let addr = base.trim_start_matches("http://");
