@@ -404,8 +404,8 @@ fn upsert_query<'q>(
     q
 }
 
-/// Upserts the lines, [`SQLITE_CHUNK`] a statement. Each SQL text is built once (one
-/// for full chunks, one for the tail), so sqlx reuses its prepared statement. The
+/// Upserts the lines, [`SQLITE_CHUNK`] a statement. The full chunks share one SQL text,
+/// built once per process, so sqlx reuses its prepared statement. The
 /// arguments of the next statement are encoded on this thread while SQLite's worker
 /// thread runs the current one: with the two overlapped, encoding (about a third of
 /// the time) is off the critical path.
@@ -416,13 +416,16 @@ async fn sqlite_upsert<'q>(
     publisher_id: i64,
     push_id: i64,
 ) -> Result<()> {
-    let full = sqlite_upsert_sql(SQLITE_CHUNK.min(lines.len()));
+    // The SQL of a full chunk is the same for every push, built once; the tail
+    // chunk's per call.
+    static FULL: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| sqlite_upsert_sql(SQLITE_CHUNK));
     let tail = sqlite_upsert_sql(lines.len() % SQLITE_CHUNK);
     let bind = |chunk: &[&LineRef<'q>]| {
         let sql = if chunk.len() == SQLITE_CHUNK {
-            &full
+            FULL.as_str()
         } else {
-            &tail
+            tail.as_str()
         };
         upsert_query(sql, chunk, source, publisher_id, push_id)
     };
