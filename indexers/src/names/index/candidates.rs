@@ -20,15 +20,18 @@ use super::rank::Cands;
 use super::search::Variant;
 use super::NameIndex;
 
-/// Longest text given to a Levenshtein automaton: its construction grows with
-/// the text (hundreds of microseconds for a long phrase at distance 2), and
-/// long phrases are matched better by trigrams and by their words one by one.
+/// Longest text the fuzzy fst walk runs on. Long phrases are matched better by
+/// trigrams and by their words one by one, and the walk costs more per key
+/// character on a longer text (each scans the edit-table column for its
+/// minimum, one step per query character). The limit dates from per-query
+/// Levenshtein DFAs, whose construction grew with the text; kept so results
+/// stay the same.
 const LEV_MAX_CHARS: usize = 20;
 /// Keys read from one prefix range.
 pub(super) const PREFIX_SCAN: usize = 48;
-/// Keys read from one Levenshtein automaton stream.
+/// Keys read from one fuzzy fst walk (a quarter of that for a fuzzy prefix).
 const LEV_SCAN: usize = 256;
-/// Keys kept from one automaton stream (closest, then most popular), re-ranked.
+/// Keys kept from one fuzzy walk (closest, then most popular), re-ranked.
 const LEV_KEEP: usize = 32;
 /// Keys taken from one phonetic posting list.
 const PHONETIC_TAKE: usize = 16;
@@ -36,14 +39,14 @@ const PHONETIC_TAKE: usize = 16;
 const BM25_TOP: usize = 32;
 /// Postings visited by the trigram scorer per query (rarest trigrams first).
 const BM25_BUDGET: usize = 6_000;
-/// A candidate this good stops the more expensive sources (two-edit
-/// automaton, trigrams) from running.
+/// A candidate this good stops the more expensive sources (trigrams, the
+/// two-edit walk) from running.
 pub(super) const GOOD_ENOUGH: f32 = 0.9;
 /// After the trigram stage, a candidate this good (about two edits on a long
-/// name) makes the two-edit automaton redundant.
+/// name) makes the two-edit walk redundant.
 const GOOD_ENOUGH_TWO: f32 = 0.84;
 
-/// Edit budget of the Levenshtein automaton by query length.
+/// Edit budget of the fuzzy fst walk by query length.
 pub(super) fn budget(chars: usize) -> u8 {
     match chars {
         0..=3 => 0,
@@ -77,11 +80,15 @@ impl NameIndex {
         }
     }
 
-    /// Keys within `dist` edits (Damerau) of the variant. The automaton only
-    /// walks the subtree of keys sharing the query's first letter: walking the
-    /// whole fst at distance 2 costs milliseconds, and a wrong first letter is
-    /// rare in real misspellings (the phonetic and trigram sources still catch
-    /// those).
+    /// Keys within `dist` edits of the variant (optimal string alignment: a
+    /// swap of two neighbouring letters is one edit), with their distances,
+    /// found by walking the fst with the variant's automaton from `names/edit.rs`
+    /// (its state is a column of the bit-parallel edit table; `prefix`: some
+    /// prefix of the key is within `dist`). The walk only covers the subtree of
+    /// keys sharing the query's first letter (first two for two edits on 8+
+    /// characters): walking the whole fst at distance 2 costs milliseconds, and a
+    /// wrong first letter is rare in real misspellings (the phonetic and trigram
+    /// sources still catch those).
     pub(super) fn lev_keys(&self, v: &Variant, dist: u8, prefix: bool, out: &mut Vec<(u32, u8)>) {
         let n = v.chars.len();
         if n > LEV_MAX_CHARS || dist == 0 {
@@ -244,7 +251,7 @@ impl NameIndex {
 
     /// Staged fuzzy sources: one edit, then trigrams, then two edits, each only
     /// when what was found so far is not already a convincing match (the
-    /// two-edit automaton is the most expensive step by far).
+    /// two-edit walk is the most expensive step by far).
     pub(super) fn deepen(&self, v: &Variant, ks: &mut Vec<u32>, cands: &mut Cands, penalty: f32) {
         if v.text.is_empty() {
             return;

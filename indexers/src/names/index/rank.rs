@@ -16,7 +16,9 @@ use crate::names::model::{ConceptKind, Hit, MatchKind};
 use crate::names::normalize::normalize;
 use crate::names::translit::skeleton;
 
-/// Longest phrase given to the Levenshtein automaton and to the similarity scorers.
+/// Bound of the fuzzy comparison: a query form keeps at most twice this many
+/// characters, and edit distance (the query's masks) and Jaro-Winkler compare
+/// the first `MAX_FUZZY_CHARS + 8` characters of query and key.
 pub(super) const MAX_FUZZY_CHARS: usize = 48;
 /// Weight of the popularity prior (prior is in 0..=1).
 pub(super) const PRIOR_WEIGHT: f32 = 0.12;

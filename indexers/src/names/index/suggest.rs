@@ -3,7 +3,7 @@
 //! Apart from search because a prefix is not a misspelling: completions are
 //! ordered by popularity (and shortness), not by similarity, and the fallbacks
 //! (other script, other keyboard layout, a one-edit fuzzy prefix walk) run only
-//! while the prefix itself completes fewer keys than asked for.
+//! while fewer keys than asked for have been found.
 
 use super::candidates::PREFIX_SCAN;
 use super::search::{Variant, Via};
@@ -16,7 +16,8 @@ use crate::names::translit::{is_cyrillic, to_cyrillic, to_latin};
 impl NameIndex {
     /// Autocomplete: concepts whose names start with `prefix`, most popular
     /// first, falling back to the other script, the other keyboard layout and a
-    /// one-edit prefix automaton when the prefix itself completes nothing.
+    /// one-edit fuzzy prefix walk (4+ characters), each only while fewer than
+    /// `limit` keys have been found.
     pub fn suggest(&self, prefix: &str, limit: usize) -> Vec<Hit> {
         let limit = limit.min(100);
         if limit == 0 {
