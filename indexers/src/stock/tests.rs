@@ -1,5 +1,5 @@
 use super::*;
-use crate::places::haversine_m;
+use crate::places::{haversine_m, PlaceIndex, MAX_FACILITY};
 
 fn line(facility: u32, status: StockStatus, price: Option<u32>, checked_at: i64) -> StockLine {
     StockLine {
