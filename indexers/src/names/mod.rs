@@ -6,9 +6,12 @@
 //! strength and a form (`paracetamol 500 mg`). This module turns all of that into
 //! ranked medication concepts (substances and products), in memory, with no I/O.
 //!
-//! Layers: [`normalize`] (one normaliser for names and queries), [`translit`]
-//! (Cyrillic ↔ Latin and the cross-script [`skeleton`] key), [`layout`] (ЙЦУКЕН ↔
-//! QWERTY), then the index itself.
+//! Layers: [`normalize`](mod@normalize) (one normaliser for names and queries),
+//! [`translit`] (Cyrillic ↔ Latin and the cross-script [`skeleton`] key),
+//! [`layout`] (ЙЦУКЕН ↔ QWERTY), the edit distance shared by the fuzzy fst walk
+//! and the re-ranker (`edit.rs`), the query parser (`query.rs`: which words of a
+//! query name the medication), then the index itself ([`NameIndex`], one file
+//! per stage under `index/`). [`eval`] measures its recall.
 
 mod edit;
 pub mod eval;
