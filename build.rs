@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 const INPUTS: &[&str] = &[
     "indexers/src",
     "src/snapshot",
+    "src/catalog",
     "src/model.rs",
     "src/store/load.rs",
     "Cargo.lock",

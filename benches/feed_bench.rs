@@ -12,6 +12,10 @@
 //!    a chunk), first into an empty stock and then replacing it; beside peers on a
 //!    bare table in the same run (SQLite one-transaction multi-row upsert; PostgreSQL
 //!    plain COPY and COPY into staging + `INSERT … ON CONFLICT`), with ratios.
+//! 3. The server's own path on both databases: `feeds::push::run_push`, the function
+//!    the HTTP handler calls, over a spooled 1M-row CSV (parse on its own thread,
+//!    resolve, validate, chunked writes in one transaction, commit, snapshot swap),
+//!    first push and replacing push.
 //!
 //! `FEED_ROWS=n` changes the timed pass size; `FEED_CRITERION=0` skips criterion.
 //! The 1M-row push over HTTP with the server's peak RSS is `benches/feed_push_rss.sh`.
@@ -263,9 +267,14 @@ fn product(i: usize) -> Product {
     }
 }
 
-/// One-transaction apply of `n_fac × n_prod` lines; returns rows/s of the first push
-/// and of a second one replacing it.
-async fn durable(store: &Store, n_fac: usize, n_prod: usize) -> (f64, f64) {
+/// The bench's pharmacies, products and publisher, written into a store.
+struct Setup {
+    fac_ids: Vec<i64>,
+    prod_ids: Vec<i64>,
+    publisher_id: i64,
+}
+
+async fn setup(store: &Store, n_fac: usize, n_prod: usize) -> Setup {
     let facs = store
         .upsert_facilities(&(0..n_fac).map(facility).collect::<Vec<_>>())
         .await
@@ -285,13 +294,86 @@ async fn durable(store: &Store, n_fac: usize, n_prod: usize) -> (f64, f64) {
         .collect();
     let scope: Vec<(i64, Option<String>)> = fac_ids.iter().map(|f| (*f, None)).collect();
     let k = medmap::feeds::keys::generate();
-    let (pid, _) = store
+    let (publisher_id, _) = store
         .create_key("bench", Some("UAH"), &scope, &k.hash, &k.prefix)
         .await
         .expect("key");
+    Setup {
+        fac_ids,
+        prod_ids,
+        publisher_id,
+    }
+}
+
+/// The server's own path, end to end: `feeds::push::run_push` (the function the HTTP
+/// handler calls after spooling the body) over a spooled CSV naming facilities and
+/// products by medmap id: parse on its own thread, resolve, validate, chunked writes
+/// in one transaction, commit, and the copy-on-write swap of a live snapshot.
+/// Returns rows/s of a first push and of a second one replacing it.
+async fn server_path(store: &Store, s: &Setup, now: i64) -> (f64, f64) {
+    use medmap::feeds::push::{run_push, PushContext, PushRequest, Verdict};
+    let snapshot = medmap::snapshot::SnapshotCell::new();
+    snapshot.set(
+        medmap::snapshot::Snapshot::load(store)
+            .await
+            .expect("snapshot"),
+    );
+    let mut body = String::with_capacity(s.fac_ids.len() * s.prod_ids.len() * 40);
+    body.push_str("facility,product_id,quantity,price,checked_at\n");
+    for f in &s.fac_ids {
+        for (j, p) in s.prod_ids.iter().enumerate() {
+            body.push_str(&format!(
+                "{f},{p},3,{}.{:02},{now}\n",
+                10 + j % 300,
+                j % 100
+            ));
+        }
+    }
+    let n = s.fac_ids.len() * s.prod_ids.len();
+    let cx = PushContext {
+        store,
+        snapshot: &snapshot,
+        chunk_rows: medmap::feeds::push::CHUNK_ROWS,
+    };
+    let mut rates = [0.0; 2];
+    for rate in &mut rates {
+        let mut file = tempfile::tempfile().expect("spool");
+        std::io::Write::write_all(&mut file, body.as_bytes()).expect("spool");
+        std::io::Seek::rewind(&mut file).expect("rewind");
+        let req = PushRequest {
+            publisher_id: s.publisher_id,
+            mode: None,
+            strict: false,
+            idempotency_key: None,
+            opts: ParseOptions {
+                received_at: now,
+                ..ParseOptions::default()
+            },
+        };
+        let t = Instant::now();
+        let out = run_push(cx, req, file).await.expect("push");
+        *rate = n as f64 / t.elapsed().as_secs_f64();
+        assert_eq!(out.verdict, Verdict::Accepted, "{}", out.report);
+        assert_eq!(out.report["rows_accepted"], n as u64, "{}", out.report);
+    }
+    let lines = snapshot.get().map_or(0, |s| s.stock.len());
+    assert!(lines >= n, "the snapshot holds the pushed lines ({lines})");
+    println!(
+        "  server path (run_push: parse + resolve + validate + write + snapshot swap): first push {:.0} rows/s, replacing push {:.0} rows/s ({n} lines, {} MB CSV)",
+        rates[0],
+        rates[1],
+        body.len() / 1_000_000
+    );
+    (rates[0], rates[1])
+}
+
+/// One-transaction apply of `n_fac × n_prod` lines through the store alone (what the
+/// peers do); returns rows/s of the first push and of a second one replacing it.
+async fn durable(store: &Store, s: &Setup) -> (f64, f64) {
+    let (fac_ids, prod_ids, pid) = (&s.fac_ids, &s.prod_ids, s.publisher_id);
     let now = chrono::Utc::now().timestamp();
-    let mut lines = Vec::with_capacity(n_fac * n_prod);
-    for f in &fac_ids {
+    let mut lines = Vec::with_capacity(fac_ids.len() * prod_ids.len());
+    for f in fac_ids {
         for (j, p) in prod_ids.iter().enumerate() {
             lines.push(LineRef {
                 facility_id: *f,
@@ -318,7 +400,7 @@ async fn durable(store: &Store, n_fac: usize, n_prod: usize) -> (f64, f64) {
         removals: &[],
         summary: PushSummary {
             snapshot_mode: true,
-            facilities: &fac_ids,
+            facilities: fac_ids,
             new_codes: &[],
             format: "medmap_csv",
             status: "applied",
@@ -530,7 +612,12 @@ fn main() {
             .await
             .expect("sqlite");
         println!("durable apply, SQLite (WAL, synchronous=NORMAL), 2000 × 500 lines:");
-        let (first, second) = durable(&store, 2_000, 500).await;
+        let (first, second) = durable(&store, &setup(&store, 2_000, 500).await).await;
+        store.close().await;
+        let store = Store::connect_sqlite(dir.path().join("server.db").to_str().expect("path"))
+            .await
+            .expect("sqlite");
+        server_path(&store, &setup(&store, 2_000, 500).await, now).await;
         store.close().await;
         let (peer1, peer2) =
             sqlite_peer(&dir.path().join("peer.db"), &peer_rows(2_000, 500, now)).await;
@@ -552,8 +639,24 @@ fn main() {
                     .options([("search_path", schema.as_str())]);
                 let store = Store::connect_postgres(opts).await.expect("pg store");
                 println!("durable apply, PostgreSQL (first push COPY straight into stock; replacing: COPY into staging + INSERT … ON CONFLICT, HOT updates), 2000 × 500 lines:");
-                let (first, second) = durable(&store, 2_000, 500).await;
+                let (first, second) = durable(&store, &setup(&store, 2_000, 500).await).await;
                 store.close().await;
+                let server_schema = format!("{schema}_server");
+                let _ = sqlx::query(&format!("CREATE SCHEMA {server_schema}"))
+                    .execute(&mut conn)
+                    .await;
+                let server_store = Store::connect_postgres(
+                    sqlx::postgres::PgConnectOptions::from_str(&url)
+                        .expect("pg url")
+                        .options([("search_path", server_schema.as_str())]),
+                )
+                .await
+                .expect("pg store");
+                server_path(&server_store, &setup(&server_store, 2_000, 500).await, now).await;
+                server_store.close().await;
+                let _ = sqlx::query(&format!("DROP SCHEMA {server_schema} CASCADE"))
+                    .execute(&mut conn)
+                    .await;
                 let mut peer = sqlx::PgConnection::connect_with(
                     &sqlx::postgres::PgConnectOptions::from_str(&url)
                         .expect("pg url")

@@ -1,10 +1,45 @@
-//! Configuration: every flag also reads an environment variable, so the same binary
-//! runs from a terminal, a systemd unit or a container without wrapper scripts.
+//! Configuration in one place: the `serve` flags (each also read from an environment
+//! variable, so the same binary runs from a terminal, a systemd unit or a container
+//! without wrapper scripts), their defaults, and the [`Settings`] the server runs
+//! with. Flags become settings through one `From`, so a setting cannot be added to
+//! the command line and forgotten on the way in, and tests build `Settings` directly.
 
 use std::net::SocketAddr;
+use std::num::NonZeroU32;
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
+
+/// Every default, once: the flags, `Settings::default()` and README's table read these.
+pub mod defaults {
+    use std::num::NonZeroU32;
+
+    /// Where `serve` listens.
+    pub const ADDR: &str = "127.0.0.1:8080";
+    /// The bundled data folder imported into an empty database.
+    pub const DATA_DIR: &str = "data";
+    /// Stock lines checked within this many hours are "fresh".
+    pub const FRESH_HOURS: i64 = 24;
+    /// Stock lines older than this are hidden ("call to confirm" in between).
+    pub const CUTOFF_HOURS: i64 = 72;
+    /// Largest request body (a feed push): 50 MiB.
+    pub const MAX_BODY_BYTES: usize = 50 * 1024 * 1024;
+    /// Memory for memoised search/suggest answers, MiB.
+    pub const SEARCH_CACHE_MB: u64 = 32;
+    /// Memoised free-text → medication resolutions (availability's `q`).
+    pub const LOOKUP_CACHE_ENTRIES: usize = 20_000;
+    /// Feed pushes a minute per key: Tabletki chains send one file per branch.
+    pub const FEED_RATE_PER_MIN: NonZeroU32 = NonZeroU32::new(600).unwrap();
+    /// Feed pushes a key may send at once before the rate applies.
+    pub const FEED_BURST: NonZeroU32 = NonZeroU32::new(100).unwrap();
+    /// Time zone of feed timestamps written without one (`dd.mm.yyyy hh:mm:ss`), when
+    /// the publisher has none of its own: the chains' exports are Ukrainian.
+    pub const FEED_TIMEZONE: &str = "Europe/Kyiv";
+    /// Rows a feed push is parsed, validated and written in at a time: large enough
+    /// that per-chunk statements and look-ups are noise, small enough that a chunk is
+    /// a few MB.
+    pub const FEED_CHUNK_ROWS: usize = 50_000;
+}
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum LogFormat {
@@ -12,30 +47,125 @@ pub enum LogFormat {
     Json,
 }
 
+/// `medmap serve` flags, as typed; [`Settings`] is what the server runs with.
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
     /// Address to listen on.
-    #[arg(long, env = "MEDMAP_ADDR", default_value = "127.0.0.1:8080")]
+    #[arg(long, env = "MEDMAP_ADDR", default_value = defaults::ADDR)]
     pub addr: SocketAddr,
     /// Folder of bundled data imported into an empty database.
-    #[arg(long, env = "MEDMAP_DATA_DIR", default_value = "data")]
+    #[arg(long, env = "MEDMAP_DATA_DIR", default_value = defaults::DATA_DIR)]
     pub data_dir: PathBuf,
     /// Stock lines checked within this many hours are "fresh".
-    #[arg(long, env = "MEDMAP_FRESH_HOURS", default_value_t = 24)]
+    #[arg(long, env = "MEDMAP_FRESH_HOURS", default_value_t = defaults::FRESH_HOURS)]
     pub fresh_hours: i64,
     /// Stock lines older than this many hours are hidden ("call to confirm" in between).
-    #[arg(long, env = "MEDMAP_STALE_CUTOFF_HOURS", default_value_t = 72)]
+    #[arg(
+        long = "stale-cutoff-hours",
+        alias = "cutoff-hours",
+        env = "MEDMAP_STALE_CUTOFF_HOURS",
+        default_value_t = defaults::CUTOFF_HOURS
+    )]
     pub cutoff_hours: i64,
     /// Largest accepted request body in bytes (feeds).
-    #[arg(long, env = "MEDMAP_MAX_BODY_BYTES", default_value_t = 50 * 1024 * 1024)]
+    #[arg(long, env = "MEDMAP_MAX_BODY_BYTES", default_value_t = defaults::MAX_BODY_BYTES)]
     pub max_body_bytes: usize,
     /// Memory for memoised medication search/suggest answers, in MiB (0: off).
-    #[arg(long, env = "MEDMAP_SEARCH_CACHE_MB", default_value_t = 32)]
+    #[arg(long, env = "MEDMAP_SEARCH_CACHE_MB", default_value_t = defaults::SEARCH_CACHE_MB)]
     pub search_cache_mb: u64,
+    /// Free-text medication names remembered with the medication they resolved to
+    /// (availability's `q`), per catalog generation (0: off).
+    #[arg(long, env = "MEDMAP_LOOKUP_CACHE_ENTRIES", default_value_t = defaults::LOOKUP_CACHE_ENTRIES)]
+    pub lookup_cache_entries: usize,
+    /// Feed pushes a minute per key (429 with Retry-After past it).
+    #[arg(long, env = "MEDMAP_FEED_RATE_PER_MIN", default_value_t = defaults::FEED_RATE_PER_MIN)]
+    pub feed_rate_per_min: NonZeroU32,
+    /// Feed pushes a key may send in a burst before the per-minute rate applies.
+    #[arg(long, env = "MEDMAP_FEED_BURST", default_value_t = defaults::FEED_BURST)]
+    pub feed_burst: NonZeroU32,
+    /// Time zone of feed timestamps without one, for publishers without a zone of their own.
+    #[arg(long, env = "MEDMAP_FEED_TIMEZONE", default_value = defaults::FEED_TIMEZONE)]
+    pub feed_timezone: chrono_tz::Tz,
     /// Map tile URL template for the pages' map, e.g. `https://tile.example.org/{z}/{x}/{y}.png`.
     /// Unset: the map shows markers without tiles and the pages contact no other host.
     #[arg(long, env = "MEDMAP_TILE_URL")]
     pub tile_url: Option<String>,
+}
+
+/// What the server runs with: built from [`ServeArgs`] by `From`, or directly by
+/// tests (`Settings { max_body_bytes: 4 << 20, ..Settings::default() }`).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Where to listen (port 0: any free port, as tests do).
+    pub addr: SocketAddr,
+    /// Bundled data imported into an empty database before the first snapshot;
+    /// `None` serves whatever the database holds.
+    pub data_dir: Option<PathBuf>,
+    pub fresh_secs: i64,
+    pub cutoff_secs: i64,
+    pub max_body_bytes: usize,
+    /// Rows a feed push is parsed, validated and written in at a time: what bounds a
+    /// push's memory (tests lower it to cross chunk borders with small bodies).
+    pub feed_chunk_rows: usize,
+    /// Byte budget of the search/suggest answer memo (0 turns it off).
+    pub search_cache_bytes: u64,
+    /// Entries of the free-text → medication memo (0 turns it off).
+    pub lookup_cache_entries: usize,
+    pub feed_rate_per_min: NonZeroU32,
+    pub feed_burst: NonZeroU32,
+    /// Zone of feed timestamps without one, unless the publisher has its own.
+    pub feed_timezone: chrono_tz::Tz,
+    /// Map tile URL template (`https://…/{z}/{x}/{y}.png`); `None` draws markers on a
+    /// blank map, so no page ever asks a third party for anything by default.
+    pub tile_url: Option<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: None,
+            fresh_secs: defaults::FRESH_HOURS * 3600,
+            cutoff_secs: defaults::CUTOFF_HOURS * 3600,
+            max_body_bytes: defaults::MAX_BODY_BYTES,
+            feed_chunk_rows: defaults::FEED_CHUNK_ROWS,
+            search_cache_bytes: defaults::SEARCH_CACHE_MB * 1024 * 1024,
+            lookup_cache_entries: defaults::LOOKUP_CACHE_ENTRIES,
+            feed_rate_per_min: defaults::FEED_RATE_PER_MIN,
+            feed_burst: defaults::FEED_BURST,
+            feed_timezone: chrono_tz::Europe::Kyiv,
+            tile_url: None,
+        }
+    }
+}
+
+impl Settings {
+    /// The freshness rules availability applies.
+    pub fn stock_ages(&self) -> crate::availability::StockAges {
+        crate::availability::StockAges {
+            fresh_secs: self.fresh_secs,
+            cutoff_secs: self.cutoff_secs,
+        }
+    }
+}
+
+impl From<ServeArgs> for Settings {
+    fn from(a: ServeArgs) -> Self {
+        Settings {
+            addr: a.addr,
+            data_dir: Some(a.data_dir),
+            fresh_secs: a.fresh_hours.saturating_mul(3600),
+            cutoff_secs: a.cutoff_hours.saturating_mul(3600),
+            max_body_bytes: a.max_body_bytes,
+            feed_chunk_rows: defaults::FEED_CHUNK_ROWS,
+            search_cache_bytes: a.search_cache_mb.saturating_mul(1024 * 1024),
+            lookup_cache_entries: a.lookup_cache_entries,
+            feed_rate_per_min: a.feed_rate_per_min,
+            feed_burst: a.feed_burst,
+            feed_timezone: a.feed_timezone,
+            tile_url: a.tile_url.filter(|u| !u.trim().is_empty()),
+        }
+    }
 }
 
 /// Logs go to stderr; never with query text and client address together (health

@@ -41,7 +41,7 @@ pub struct EvalArgs {
 /// Resolves the truth file's expected English INNs to substance ids.
 pub fn truth_queries(snap: &Snapshot, tsv: &str) -> (Vec<EvalQuery>, Vec<String>) {
     let mut by_name: HashMap<String, i64> = HashMap::new();
-    for s in snap.substances.values() {
+    for s in snap.catalog.substances.values() {
         for n in s.row.name_en.iter().chain(s.names.iter().map(|(t, _)| t)) {
             by_name.entry(normalize(n)).or_insert(s.row.id);
         }
@@ -77,11 +77,11 @@ pub fn run_on(
     per_category: usize,
     baseline: bool,
 ) -> (EvalReport, Option<EvalReport>, Vec<String>) {
-    let mut queries = synthetic_queries(&snap.names, seed, per_category);
+    let mut queries = synthetic_queries(&snap.catalog.names, seed, per_category);
     let (truth, unresolved) = truth_queries(snap, truth_tsv);
     queries.extend(truth);
-    let ours = evaluate(&snap.names, &queries);
-    let base = baseline.then(|| evaluate_baseline_dl(&snap.names, &queries));
+    let ours = evaluate(&snap.catalog.names, &queries);
+    let base = baseline.then(|| evaluate_baseline_dl(&snap.catalog.names, &queries));
     (ours, base, unresolved)
 }
 

@@ -4,6 +4,8 @@
 //! and the HTTP layer. The search core lives in `medmap-indexers` and knows nothing of
 //! these, so it can be tested and benchmarked alone.
 
+pub mod availability;
+pub mod catalog;
 pub mod config;
 pub mod eval;
 pub mod feeds;

@@ -38,52 +38,9 @@ impl SourceRef {
     }
 }
 
-/// The language or script a name is written in. Search shows the name in the
-/// requested language where one is known, and transliterates the rest.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Lang {
-    En,
-    Uk,
-    Ru,
-    Latin,
-    Other,
-}
-
-impl Lang {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Lang::En => "en",
-            Lang::Uk => "uk",
-            Lang::Ru => "ru",
-            Lang::Latin => "latin",
-            Lang::Other => "other",
-        }
-    }
-
-    pub fn parse(s: &str) -> Lang {
-        match s {
-            "en" => Lang::En,
-            "uk" => Lang::Uk,
-            "ru" => Lang::Ru,
-            "latin" => Lang::Latin,
-            _ => Lang::Other,
-        }
-    }
-}
-
-/// The languages names are shown in. Every concept's display name in each is worked
-/// out once per snapshot, so a request picks a string instead of scanning names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DisplayLang {
-    En = 0,
-    Uk = 1,
-    Ru = 2,
-}
-
-impl DisplayLang {
-    pub const ALL: [DisplayLang; 3] = [DisplayLang::En, DisplayLang::Uk, DisplayLang::Ru];
-}
+/// The language or script a name is written in: the name engine's own type, so a
+/// name's language reaches the index without a mapping.
+pub use medmap_indexers::names::Lang;
 
 /// One spelling of a medication name with its language and the register it came from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -295,41 +252,15 @@ pub struct TaxonomyTerm {
     pub language: Option<String>,
 }
 
-/// Availability of a product at a facility, as a publisher reported it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum StockStatus {
-    InStock,
-    Low,
-    Out,
-    Unknown,
-}
+/// Availability of a product at a facility, as a publisher reported it: the search
+/// core's own type, which packs it into two bits of a stock line.
+pub use medmap_indexers::stock::StockStatus;
 
-impl StockStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            StockStatus::InStock => "in_stock",
-            StockStatus::Low => "low",
-            StockStatus::Out => "out",
-            StockStatus::Unknown => "unknown",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<StockStatus> {
-        Some(match s {
-            "in_stock" => StockStatus::InStock,
-            "low" => StockStatus::Low,
-            "out" => StockStatus::Out,
-            "unknown" => StockStatus::Unknown,
-            _ => return None,
-        })
-    }
-}
-
-/// One stock line keyed by store ids. Prices are integers in minor units (kopecks,
+/// One stock line as stored, keyed by store ids (the search index packs its own
+/// `medmap_indexers::stock::StockLine` from it). Prices are integers in minor units (kopecks,
 /// pence, cents) so sums and comparisons never meet floating-point rounding.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct StockLine {
+pub struct StockRow {
     pub facility_id: i64,
     pub product_id: i64,
     pub status: StockStatus,

@@ -5,18 +5,17 @@
 use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 use std::time::Instant;
 
 use anyhow::Context;
-use arc_swap::ArcSwapOption;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use tokio::net::TcpListener;
 
-use crate::config::ServeArgs;
-use crate::http::{router, AppState, Settings};
+use crate::config::{ServeArgs, Settings};
+use crate::http::{router, AppState};
 use crate::import::{self, Progress};
-use crate::snapshot::Snapshot;
+use crate::snapshot::{Seed, Snapshot};
 use crate::store::Store;
 
 /// The process-wide Prometheus recorder (installed once, shared by every server in
@@ -48,10 +47,7 @@ impl Progress for Bar {
 
 /// Imports `data_dir` if the database has never been filled; returns the rows it
 /// wrote when the first snapshot can be built from them.
-pub async fn prepare_data(
-    store: &Store,
-    data_dir: &Path,
-) -> anyhow::Result<Option<crate::import::seed::Seed>> {
+pub async fn prepare_data(store: &Store, data_dir: &Path) -> anyhow::Result<Option<Seed>> {
     if store.meta_get("bundled_import").await?.is_some() {
         return Ok(None);
     }
@@ -87,31 +83,12 @@ pub struct Running {
     pub task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
-/// Binds, spawns the server, and spawns the data preparation + snapshot build.
-pub async fn start(
-    store: Store,
-    settings: Settings,
-    addr: SocketAddr,
-    data_dir: Option<std::path::PathBuf>,
-) -> anyhow::Result<Running> {
-    let state = AppState {
-        store,
-        snapshot: Arc::new(ArcSwapOption::empty()),
-        metrics: metrics_handle(),
-        stock_writer: Arc::default(),
-        publisher_status: Arc::default(),
-        search_cache: Arc::new(crate::http::cache::ResponseCache::new(
-            settings.search_cache_bytes,
-        )),
-        resolve_memo: Arc::new(crate::http::cache::ResolveMemo::new(
-            if settings.search_cache_bytes > 0 {
-                20_000
-            } else {
-                0
-            },
-        )),
-        settings: Arc::new(settings),
-    };
+/// Binds `settings.addr`, spawns the server, and spawns the data preparation (when
+/// `settings.data_dir` is set) and the first snapshot build.
+pub async fn start(store: Store, settings: Settings) -> anyhow::Result<Running> {
+    let addr = settings.addr;
+    let data_dir = settings.data_dir.clone();
+    let state = AppState::new(store, settings);
     let listener = TcpListener::bind(addr)
         .await
         .with_context(|| format!("binding {addr}"))?;
@@ -139,12 +116,12 @@ pub async fn start(
             Ok(s) => {
                 tracing::info!(
                     facilities = s.facilities.len(),
-                    name_keys = s.names.key_count(),
+                    name_keys = s.catalog.names.key_count(),
                     stock_lines = s.stock.len(),
                     elapsed_ms = started.elapsed().as_millis() as u64,
                     "snapshot ready"
                 );
-                st.snapshot.store(Some(Arc::new(s)));
+                st.snapshot.set(s);
                 refresh_open_hours(st.snapshot.clone());
             }
             Err(e) => tracing::error!(error = %e, "cannot build snapshot"),
@@ -160,7 +137,7 @@ fn refresh_open_hours(snapshot: crate::snapshot::SharedSnapshot) {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(30));
         loop {
             tick.tick().await;
-            if let Some(s) = snapshot.load_full() {
+            if let Some(s) = snapshot.get() {
                 let _ =
                     tokio::task::spawn_blocking(move || s.refresh_open(chrono::Utc::now())).await;
             }
@@ -172,18 +149,10 @@ pub async fn run(db: &str, args: ServeArgs) -> anyhow::Result<()> {
     let store = Store::connect(db)
         .await
         .with_context(|| format!("opening database {db}"))?;
-    let settings = Settings {
-        fresh_secs: args.fresh_hours * 3600,
-        cutoff_secs: args.cutoff_hours * 3600,
-        max_body_bytes: args.max_body_bytes,
-        feed_chunk_rows: crate::feeds::push::CHUNK_ROWS,
-        search_cache_bytes: args.search_cache_mb * 1024 * 1024,
-        tile_url: args.tile_url.filter(|u| !u.trim().is_empty()),
-    };
-    let running = start(store.clone(), settings, args.addr, Some(args.data_dir)).await?;
+    let running = start(store.clone(), Settings::from(args)).await?;
     tracing::info!(addr = %running.addr, backend = store.backend(), "listening");
     running.task.await??;
-    crate::snapshot::flush_catalog_writes(std::time::Duration::from_secs(30)).await;
+    crate::catalog::persist::flush(std::time::Duration::from_secs(30)).await;
     store.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -30,14 +30,14 @@ async fn start(store: Store, data: PathBuf) -> (Running, String) {
 }
 
 async fn start_with(store: Store, data: PathBuf, settings: Settings) -> (Running, String) {
-    let running = medmap::serve::start(
-        store,
-        settings,
-        "127.0.0.1:0".parse().expect("addr"),
-        Some(data),
-    )
-    .await
-    .expect("server starts");
+    let settings = Settings {
+        addr: "127.0.0.1:0".parse().expect("addr"),
+        data_dir: Some(data),
+        ..settings
+    };
+    let running = medmap::serve::start(store, settings)
+        .await
+        .expect("server starts");
     let base = format!("http://{}", running.addr);
     let client = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(180);
@@ -79,7 +79,7 @@ fn fixture(run: &Running) -> Fixture {
         .filter_map(|f| Some((f.id, f.lat?, f.lon?)))
         .take(40)
         .collect();
-    let mut groups: Vec<&medmap::snapshot::ProductInfo> = snap.products.values().collect();
+    let mut groups: Vec<&medmap::catalog::ProductInfo> = snap.catalog.products.values().collect();
     groups.sort_by_key(|g| g.id);
     // Register numbers carried by exactly one single-member group, so the code
     // resolves to that very product.

@@ -17,7 +17,7 @@ async fn import_is_idempotent_and_complete(db: TestDb) {
     // what the tables hold.
     let seed = seed.expect("an empty database gives a seed");
     let sqlite = matches!(db.store, medmap::store::Store::Sqlite(_));
-    let mut stored = medmap::snapshot::CatalogRows {
+    let mut stored = medmap::catalog::CatalogRows {
         substances: db.store.load_substances().await.expect("subs"),
         products: db.store.load_products().await.expect("products"),
         links: db.store.load_product_substances().await.expect("links"),
@@ -33,7 +33,7 @@ async fn import_is_idempotent_and_complete(db: TestDb) {
         stored.names.sort();
     }
     assert_eq!(seeded.names, stored.names);
-    let key = |l: &medmap::model::StockLine| {
+    let key = |l: &medmap::model::StockRow| {
         (
             l.facility_id,
             l.product_id,

@@ -4,114 +4,43 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use medmap_indexers::names::{normalize, skeleton, ConceptKind, Hit, MatchKind};
+use medmap_indexers::names::ConceptKind;
 
 use super::parse::ProductRef;
 use super::report::Suggestion;
 use super::validate::{FacilityRes, ProductRes, Resolved};
 use super::CodeSystem;
-use crate::http::api::medications::{brands, product_name, substance_name, DisplayLang};
+use crate::availability::{confident_match, NameMatch};
 use crate::snapshot::Snapshot;
 use crate::store::{PublisherContext, Store};
 
-/// Top hits listed for a row whose name did not resolve.
-const SUGGESTIONS: usize = 3;
-
-/// Resolves a product name with the name engine: a confident top hit (exact, or a
-/// clear score margin over the next different concept) or suggestions.
+/// Resolves a product name with the name engine's confident-match rule
+/// ([`crate::availability::confident_match`]), as the report states it.
 pub fn resolve_name(snap: &Snapshot, name: &str) -> ProductRes {
-    let hits = snap.names.search(name, 5);
-    let suggestions = || -> Vec<Suggestion> {
-        hits.iter()
-            .take(SUGGESTIONS)
-            .map(|h| suggestion(snap, h))
-            .collect()
-    };
-    let Some(top) = hits.first() else {
-        return ProductRes::Unresolved {
-            message: "no medication matches this name".into(),
-            suggestions: Vec::new(),
-        };
-    };
-    // Among hits that tie with the top, a product beats a substance: a stock line
-    // needs a product.
-    let best = hits
-        .iter()
-        .take_while(|h| (h.score - top.score).abs() < 1e-6)
-        .find(|h| h.kind == ConceptKind::Product)
-        .unwrap_or(top);
-    let next = hits
-        .iter()
-        .find(|h| !(h.kind == best.kind && h.id == best.id) && h.score < best.score - 1e-6);
-    let tied_other = hits
-        .iter()
-        .any(|h| (h.score - best.score).abs() < 1e-6 && h.kind == best.kind && h.id != best.id);
-    let confident = !tied_other
-        && (best.match_kind == MatchKind::Exact
-            || match next {
-                None => {
-                    hits.len() == 1 || hits.iter().all(|h| h.kind == best.kind && h.id == best.id)
-                }
-                Some(n) => best.score - n.score >= 0.15 * best.score.abs().max(1e-3),
-            });
-    if !confident {
-        return ProductRes::Unresolved {
-            message: "the name matches several medications; use a code or one of the suggestions"
-                .into(),
-            suggestions: suggestions(),
-        };
-    }
-    match best.kind {
-        ConceptKind::Product => ProductRes::Ok {
-            product_id: best.id,
+    match confident_match(snap, name) {
+        NameMatch::Product(product_id) => ProductRes::Ok {
+            product_id,
             new_codes: Vec::new(),
         },
-        ConceptKind::Substance => {
-            // A generic named after its substance ("Парацетамол"): the product group
-            // with the substance's own name.
-            let groups: Vec<i64> = brands(snap, best.id).collect();
-            // Compared by the cross-script skeleton, so the Ukrainian "Ібупрофен" finds
-            // the Russian-register "Ибупрофен" product.
-            let key = |t: &str| skeleton(&normalize(t));
-            let wanted = key(&best.matched);
-            let generic = groups.iter().find(|g| {
-                snap.products.get(g).is_some_and(|p| {
-                    key(&p.name) == wanted || p.names.iter().any(|(n, _)| key(n) == wanted)
+        NameMatch::Unresolved {
+            message,
+            candidates,
+        } => ProductRes::Unresolved {
+            message: message.into(),
+            suggestions: candidates
+                .into_iter()
+                .map(|c| Suggestion {
+                    kind: match c.kind {
+                        ConceptKind::Product => "product",
+                        ConceptKind::Substance => "substance",
+                    }
+                    .into(),
+                    id: c.id,
+                    name: c.name.to_string(),
+                    score: c.score,
                 })
-            });
-            match generic {
-                Some(g) => ProductRes::Ok {
-                    product_id: *g,
-                    new_codes: Vec::new(),
-                },
-                None => ProductRes::Unresolved {
-                    message: "the name is a substance with several products; name the product or give a code".into(),
-                    suggestions: groups
-                        .iter()
-                        .take(SUGGESTIONS)
-                        .map(|g| Suggestion {
-                            kind: "product".into(),
-                            id: *g,
-                            name: product_name(snap, *g, DisplayLang::Uk).to_string(),
-                            score: best.score,
-                        })
-                        .collect(),
-                },
-            }
-        }
-    }
-}
-
-fn suggestion(snap: &Snapshot, h: &Hit) -> Suggestion {
-    let (kind, name) = match h.kind {
-        ConceptKind::Product => ("product", product_name(snap, h.id, DisplayLang::Uk)),
-        ConceptKind::Substance => ("substance", substance_name(snap, h.id, DisplayLang::Uk)),
-    };
-    Suggestion {
-        kind: kind.into(),
-        id: h.id,
-        name: name.to_string(),
-        score: h.score,
+                .collect(),
+        },
     }
 }
 

@@ -4,18 +4,22 @@
 //! the end the snapshot removals, the report and the commit, then the copy-on-write
 //! snapshot update makes the rows live.
 //!
+//! The push knows nothing of HTTP: it takes what it needs ([`PushContext`]: the
+//! store, the snapshot handle with its one writer lock, the chunk size) and answers a
+//! [`PushOutcome`] or a [`PushError`], which the HTTP layer maps to statuses; the feed
+//! benchmark runs this same path.
+//!
 //! Memory holds a chunk or two, the duplicate set, the capped rejections and the
 //! compact accepted lines the snapshot update needs (≈ 40 bytes a line), never the
 //! push's rows whole. A strict push stops writing at its first error and rolls back;
 //! a push that fails or is killed anywhere before the commit leaves the previous
 //! state.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::http::StatusCode;
 use medmap_indexers::stock::StockLine as IxLine;
 
 use super::apply::Resolver;
@@ -23,15 +27,57 @@ use super::parse::{parse_file_chunked, Chunk, ParseError, ParseOptions, ProductR
 use super::report::{PushStatus, Report};
 use super::validate::{Rules, ValidLine, Validated, Validator};
 use super::Mode;
-use crate::http::error::ApiError;
-use crate::http::AppState;
-use crate::snapshot::{ix_line, Snapshot, StockMeta};
-use crate::store::{LineRef, PushHeader, PushOutcome, PushSummary, PushTx, PushWrite, Store};
+use crate::snapshot::{ix_line, SharedSnapshot, Snapshot, SnapshotWriter, StockDelta};
+use crate::store::{LineRef, PushHeader, PushSummary, PushTx, PushWrite, Store, StoreError};
 
-/// Default rows per chunk ([`crate::http::Settings::feed_chunk_rows`]): large enough
-/// that per-chunk statements and look-ups are noise, small enough that a chunk is a
-/// few MB.
-pub const CHUNK_ROWS: usize = 50_000;
+/// Default rows per chunk ([`crate::config::Settings::feed_chunk_rows`]).
+pub const CHUNK_ROWS: usize = crate::config::defaults::FEED_CHUNK_ROWS;
+
+/// What a push needs from the server, and nothing else of it.
+#[derive(Clone, Copy)]
+pub struct PushContext<'a> {
+    pub store: &'a Store,
+    /// The snapshot the push maps its lines with and updates; its writer lock orders
+    /// pushes.
+    pub snapshot: &'a SharedSnapshot,
+    /// Rows parsed, validated and written at a time.
+    pub chunk_rows: usize,
+}
+
+/// How a push ended, for whoever answers the publisher.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Applied whole, or the valid rows applied (partial).
+    Accepted,
+    /// Nothing applied: every row failed, or a strict push had an error.
+    Rejected,
+    /// Nothing applied because the push names facilities outside the key's scope.
+    Forbidden,
+}
+
+/// The verdict and the report (JSON, as stored and as `GET /feeds/{id}` returns it).
+#[derive(Debug)]
+pub struct PushOutcome {
+    pub verdict: Verdict,
+    pub report: serde_json::Value,
+}
+
+/// A push that could not be judged: the body itself is unreadable (the client's
+/// fault), or something of ours failed (never the client's: a 500, logged).
+#[derive(Debug, thiserror::Error)]
+pub enum PushError {
+    /// The first snapshot is still being built.
+    #[error("medmap is starting up; try again in a few seconds")]
+    NotReady,
+    /// The body cannot be read as any supported format (truncated JSON, a broken zip).
+    #[error("{0}")]
+    Body(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A fault of ours: the parser thread panicked, the snapshot swap failed.
+    #[error("{0}")]
+    Internal(String),
+}
 
 /// What the HTTP layer hands over.
 #[derive(Debug, Clone)]
@@ -42,10 +88,6 @@ pub struct PushRequest {
     pub idempotency_key: Option<String>,
     pub opts: ParseOptions,
 }
-
-/// Serializes apply + snapshot swap per process, so the snapshot sees pushes in the
-/// order the database committed them.
-static APPLY_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// The push's references so far (a chunk's rows index the concatenation).
 #[derive(Default)]
@@ -60,9 +102,9 @@ struct Refs {
 #[derive(Default)]
 struct Live {
     ups: Vec<(u32, IxLine)>,
-    /// Facility index → the currency (index into the push's currencies) of its last
-    /// line.
-    currency: HashMap<u32, Option<u16>>,
+    /// Per line of `ups`: its currency, 0 for the publisher's default, else 1 + the
+    /// index into the push's currencies.
+    currency: Vec<u32>,
 }
 
 impl Live {
@@ -79,59 +121,63 @@ impl Live {
                 p,
                 ix_line(f, l.status, l.quantity, l.price_minor, l.checked_at),
             ));
-            self.currency.insert(f, l.currency);
+            self.currency
+                .push(l.currency.map_or(0, |c| u32::from(c) + 1));
         }
     }
 }
 
-/// The open transaction and the lock that orders it, taken with the first write.
+/// The open transaction and the snapshot writer lock that orders it, taken with the
+/// first write.
 struct Writing {
     tx: PushTx,
-    _guard: tokio::sync::MutexGuard<'static, ()>,
+    writer: SnapshotWriter,
 }
 
-fn status_code(v: &Validated, status: PushStatus, strict: bool) -> StatusCode {
+fn verdict(v: &Validated, status: PushStatus, strict: bool) -> Verdict {
     match status {
-        PushStatus::Applied | PushStatus::Partial => StatusCode::OK,
+        PushStatus::Applied | PushStatus::Partial => Verdict::Accepted,
         PushStatus::Rejected => {
             let all_forbidden = v.forbidden_count > 0 && v.forbidden_count == v.rejected_count;
             if v.forbidden_count > 0 && (strict || all_forbidden) {
-                StatusCode::FORBIDDEN
+                Verdict::Forbidden
             } else {
-                StatusCode::UNPROCESSABLE_ENTITY
+                Verdict::Rejected
             }
         }
     }
 }
 
-fn parse_failed(e: ParseError) -> ApiError {
+fn parse_failed(e: ParseError) -> PushError {
     match e {
-        ParseError::Io(e) => ApiError::bad("body", format!("cannot read the body: {e}")),
-        ParseError::Format(m) => ApiError::bad("body", m),
+        ParseError::Io(e) => PushError::Body(format!("cannot read the body: {e}")),
+        ParseError::Format(m) => PushError::Body(m),
     }
 }
 
 /// The first report of an Idempotency-Key, marked as a replay.
-fn replay(mut first: serde_json::Value) -> (StatusCode, serde_json::Value) {
+fn replay(mut first: serde_json::Value) -> PushOutcome {
     first["idempotent_replay"] = true.into();
-    let code = replay_code(&first);
-    (code, first)
+    PushOutcome {
+        verdict: replay_verdict(&first),
+        report: first,
+    }
 }
 
-/// Runs one push over a spooled body; returns the HTTP status and the report.
+/// Runs one push over a spooled body.
 pub async fn run_push(
-    state: &AppState,
+    cx: PushContext<'_>,
     req: PushRequest,
     body: File,
-) -> Result<(StatusCode, serde_json::Value), ApiError> {
+) -> Result<PushOutcome, PushError> {
     let started = Instant::now();
-    let store = &state.store;
+    let store = cx.store;
     if let Some(k) = &req.idempotency_key {
         if let Some(first) = store.idempotent_report(req.publisher_id, k).await? {
             return Ok(replay(first));
         }
     }
-    let snap = state.snap()?;
+    let snap = cx.snapshot.get().ok_or(PushError::NotReady)?;
     let ctx = store.publisher_context(req.publisher_id).await?;
     let mut opts = req.opts.clone();
     if let Ok(tz) = ctx.timezone.parse::<chrono_tz::Tz>() {
@@ -151,7 +197,7 @@ pub async fn run_push(
     // The parser runs on a blocking thread and hands chunks over a one-slot channel:
     // it stays at most a chunk ahead of the writes, and stops if this side gives up.
     let (chunk_tx, mut chunk_rx) = tokio::sync::mpsc::channel::<Chunk>(1);
-    let chunk_rows = state.settings.feed_chunk_rows;
+    let chunk_rows = cx.chunk_rows;
     let parser = tokio::task::spawn_blocking(move || {
         parse_file_chunked(
             body,
@@ -209,10 +255,10 @@ pub async fn run_push(
             continue;
         }
         if writing.is_none() {
-            let guard = APPLY_LOCK.lock().await;
+            let writer = cx.snapshot.writer().await;
             tracing::info!(publisher = ctx.id, "applying push");
             match store.begin_push(&header).await? {
-                Some(tx) => writing = Some(Writing { tx, _guard: guard }),
+                Some(tx) => writing = Some(Writing { tx, writer }),
                 None => return replay_of(store, &header).await,
             }
         }
@@ -244,7 +290,7 @@ pub async fn run_push(
     // whole push: returning drops the open transaction, which rolls back.
     let parsed = parser
         .await
-        .map_err(|e| ApiError::bad("body", format!("parser failed: {e}")))?
+        .map_err(|e| PushError::Internal(format!("the feed parser failed: {e}")))?
         .map_err(parse_failed)?;
 
     let validated = val.finish(&resolver.res);
@@ -301,9 +347,9 @@ pub async fn run_push(
         idempotent_replay: false,
         elapsed_ms: 0,
     };
-    let code = status_code(&validated, status, req.strict);
-    let mut report_json =
-        serde_json::to_value(&report).map_err(|e| ApiError::bad("report", e.to_string()))?;
+    let verdict = verdict(&validated, status, req.strict);
+    let mut report_json = serde_json::to_value(&report)
+        .map_err(|e| PushError::Internal(format!("cannot serialize the report: {e}")))?;
     report_json["elapsed_ms"] = (started.elapsed().as_millis() as u64).into();
     let status_str = match status {
         PushStatus::Applied => "applied",
@@ -336,10 +382,10 @@ pub async fn run_push(
             summary,
         };
         return match store.apply_push(write).await? {
-            PushOutcome::Replay(first) => Ok(replay(first)),
-            PushOutcome::Applied { mut report, .. } => {
+            crate::store::PushOutcome::Replay(first) => Ok(replay(first)),
+            crate::store::PushOutcome::Applied { mut report, .. } => {
                 report["elapsed_ms"] = (started.elapsed().as_millis() as u64).into();
-                Ok((code, report))
+                Ok(PushOutcome { verdict, report })
             }
         };
     }
@@ -349,9 +395,9 @@ pub async fn run_push(
         // Accepted rows were all written on the way, so this is only reached when
         // there was nothing to write; the push row is still recorded.
         None => {
-            let guard = APPLY_LOCK.lock().await;
+            let writer = cx.snapshot.writer().await;
             match store.begin_push(&header).await? {
-                Some(tx) => Writing { tx, _guard: guard },
+                Some(tx) => Writing { tx, writer },
                 None => return replay_of(store, &header).await,
             }
         }
@@ -362,59 +408,59 @@ pub async fn run_push(
         removals = delta_removals,
         "committing push"
     );
-    let Writing { tx, _guard: guard } = w;
+    let Writing { tx, writer } = w;
     let (_, removed, mut report) = tx.finish(summary).await?;
-    let meta: Vec<(u32, StockMeta)> = live
-        .currency
-        .iter()
-        .map(|(f, c)| {
-            let currency = c
-                .and_then(|i| refs.currencies.get(usize::from(i)))
-                .cloned()
-                .unwrap_or_else(|| ctx.default_currency.clone());
-            (
-                *f,
-                StockMeta {
-                    source: source.clone(),
-                    currency: Some(currency),
-                },
-            )
-        })
+    // The push's currency table as `Live::currency` indexes it.
+    let currencies: Vec<Option<String>> = std::iter::once(Some(ctx.default_currency.clone()))
+        .chain(refs.currencies.iter().cloned().map(Some))
         .collect();
-    let st = state.clone();
-    let ups = std::mem::take(&mut live.ups);
+    let replaces = mode == Mode::Snapshot;
+    let Live { ups, currency } = live;
     let base = Arc::clone(&snap);
-    tokio::task::spawn_blocking(move || st.apply_stock_delta(&base, &ups, &removed, &meta))
-        .await
-        .map_err(|e| ApiError::bad("snapshot", format!("snapshot update failed: {e}")))?;
-    drop(guard);
+    let swapped = tokio::task::spawn_blocking(move || {
+        writer.apply_stock_delta(
+            &base,
+            &StockDelta {
+                ups: &ups,
+                up_currency: &currency,
+                currencies: &currencies,
+                removals: &removed,
+                source: &source,
+                replaces,
+            },
+        )
+    })
+    .await
+    .map_err(|e| PushError::Internal(format!("the snapshot update failed: {e}")))?;
+    if !swapped {
+        return Err(PushError::Internal(
+            "the push was committed but there is no snapshot to update".into(),
+        ));
+    }
     report["elapsed_ms"] = (started.elapsed().as_millis() as u64).into();
-    Ok((code, report))
+    Ok(PushOutcome { verdict, report })
 }
 
 /// The first report of a push whose Idempotency-Key another push claimed meanwhile.
-async fn replay_of(
-    store: &Store,
-    h: &PushHeader<'_>,
-) -> Result<(StatusCode, serde_json::Value), ApiError> {
+async fn replay_of(store: &Store, h: &PushHeader<'_>) -> Result<PushOutcome, PushError> {
     let key = h.idempotency_key.unwrap_or_default();
     let first = store.idempotent_report(h.publisher_id, key).await?;
     Ok(replay(first.unwrap_or(serde_json::Value::Null)))
 }
 
-/// The status a stored report was first answered with.
-fn replay_code(report: &serde_json::Value) -> StatusCode {
+/// The verdict a stored report was first answered with.
+fn replay_verdict(report: &serde_json::Value) -> Verdict {
     match report["status"].as_str() {
         Some("rejected") => {
             let forbidden = report["rejected"]
                 .as_array()
                 .is_some_and(|a| a.iter().any(|r| r["reason"] == "forbidden_facility"));
             if forbidden && report["strict"] == true {
-                StatusCode::FORBIDDEN
+                Verdict::Forbidden
             } else {
-                StatusCode::UNPROCESSABLE_ENTITY
+                Verdict::Rejected
             }
         }
-        _ => StatusCode::OK,
+        _ => Verdict::Accepted,
     }
 }

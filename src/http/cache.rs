@@ -9,7 +9,6 @@
 //! the clock and are never memoised.
 
 use axum::body::Bytes;
-use medmap_indexers::names::Hit;
 use quick_cache::sync::Cache;
 use quick_cache::Weighter;
 
@@ -62,49 +61,6 @@ impl ResponseCache {
         if let Some(c) = &self.inner {
             c.insert(key, body);
         }
-    }
-}
-
-/// The best concept for a free-text medication name, per catalog generation:
-/// availability resolves `q` on every request, and the name search is most of its
-/// cost, while its stock part must stay live and is never memoised.
-pub struct ResolveMemo {
-    inner: Option<Cache<(u64, String), Option<Hit>>>,
-}
-
-impl ResolveMemo {
-    /// `entries` = 0 turns the memo off.
-    pub fn new(entries: usize) -> ResolveMemo {
-        ResolveMemo {
-            inner: (entries > 0).then(|| Cache::new(entries)),
-        }
-    }
-
-    /// The memoised best hit for `q`, or `search(q)` kept for next time.
-    pub fn best(
-        &self,
-        generation: u64,
-        q: &str,
-        search: impl FnOnce(&str) -> Option<Hit>,
-    ) -> Option<Hit> {
-        let Some(c) = &self.inner else {
-            return search(q);
-        };
-        let key = (generation, q.to_string());
-        if let Some(hit) = c.get(&key) {
-            return hit;
-        }
-        let hit = search(q);
-        c.insert(key, hit.clone());
-        hit
-    }
-}
-
-impl std::fmt::Debug for ResolveMemo {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ResolveMemo")
-            .field("enabled", &self.inner.is_some())
-            .finish()
     }
 }
 

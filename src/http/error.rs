@@ -1,5 +1,7 @@
 //! The one error type of the HTTP layer and its mapping to status codes: every
-//! handler returns `Result<_, ApiError>`, so no handler decides statuses on its own.
+//! handler returns `Result<_, ApiError>`, so no handler decides statuses on its own,
+//! and the domain layers' errors (`CatalogError`, `PushError`, `StoreError`) become
+//! statuses here and nowhere else.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -44,6 +46,34 @@ impl ApiError {
         ApiError::BadRequest {
             param: Some(param.to_string()),
             message: message.into(),
+        }
+    }
+}
+
+/// The catalog's (and availability's) failures, as statuses.
+impl From<crate::catalog::CatalogError> for ApiError {
+    fn from(e: crate::catalog::CatalogError) -> Self {
+        use crate::catalog::CatalogError as E;
+        match e {
+            E::BadId { param, .. } => ApiError::bad(param, e.to_string()),
+            E::UnknownId(id) => ApiError::NotFound(format!("medication {id}")),
+            E::NoMatch(q) => ApiError::NotFound(format!("medication matching {q:?}")),
+            E::NoQuery => ApiError::bad("q", e.to_string()),
+            E::UnknownLang(_) => ApiError::bad("lang", e.to_string()),
+        }
+    }
+}
+
+/// A feed push that could not be judged: a body that is not a feed is the client's
+/// fault (400); anything else is ours (500, logged).
+impl From<crate::feeds::push::PushError> for ApiError {
+    fn from(e: crate::feeds::push::PushError) -> Self {
+        use crate::feeds::push::PushError as E;
+        match e {
+            E::NotReady => ApiError::NotReady,
+            E::Body(m) => ApiError::bad("body", m),
+            E::Store(e) => ApiError::Store(e),
+            E::Internal(m) => ApiError::Internal(m),
         }
     }
 }
@@ -115,5 +145,40 @@ impl IntoResponse for ApiError {
             );
         }
         resp
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::CatalogError;
+    use crate::feeds::push::PushError;
+
+    #[test]
+    fn domain_errors_map_to_statuses_here() {
+        let status = |e: ApiError| e.status().as_u16();
+        assert_eq!(status(CatalogError::NoQuery.into()), 400);
+        assert_eq!(status(CatalogError::UnknownLang("de".into()).into()), 400);
+        assert_eq!(
+            status(
+                CatalogError::BadId {
+                    param: "medication_id",
+                    value: "x".into()
+                }
+                .into()
+            ),
+            400
+        );
+        assert_eq!(status(CatalogError::UnknownId("p9".into()).into()), 404);
+        assert_eq!(status(CatalogError::NoMatch("zz".into()).into()), 404);
+        // A body that is not a feed is the client's fault; our faults are never 400.
+        assert_eq!(status(PushError::Body("truncated".into()).into()), 400);
+        assert_eq!(
+            status(PushError::Internal("parser panicked".into()).into()),
+            500
+        );
+        assert_eq!(status(PushError::NotReady.into()), 503);
+        let e: ApiError = CatalogError::UnknownId("p9".into()).into();
+        assert_eq!(e.to_string(), "medication p9 not found");
     }
 }

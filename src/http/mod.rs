@@ -20,38 +20,11 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
-use crate::snapshot::{SharedSnapshot, Snapshot};
+use crate::availability::ResolveMemo;
+pub use crate::config::Settings;
+use crate::snapshot::{SharedSnapshot, Snapshot, SnapshotCell};
 use crate::store::Store;
 use error::ApiError;
-
-/// Settings handlers need at request time.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    pub fresh_secs: i64,
-    pub cutoff_secs: i64,
-    pub max_body_bytes: usize,
-    /// Rows a feed push is parsed, validated and written in at a time: what bounds a
-    /// push's memory (tests lower it to cross chunk borders with small bodies).
-    pub feed_chunk_rows: usize,
-    /// Byte budget of the search/suggest answer memo (0 turns it off).
-    pub search_cache_bytes: u64,
-    /// Map tile URL template (`https://…/{z}/{x}/{y}.png`); `None` draws markers on a
-    /// blank map, so no page ever asks a third party for anything by default.
-    pub tile_url: Option<String>,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            fresh_secs: 24 * 3600,
-            cutoff_secs: 72 * 3600,
-            max_body_bytes: 50 * 1024 * 1024,
-            feed_chunk_rows: crate::feeds::push::CHUNK_ROWS,
-            search_cache_bytes: 32 * 1024 * 1024,
-            tile_url: None,
-        }
-    }
-}
 
 #[derive(Clone)]
 pub struct AppState {
@@ -59,38 +32,42 @@ pub struct AppState {
     pub snapshot: SharedSnapshot,
     pub settings: Arc<Settings>,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
-    /// Serializes snapshot writers (feeds); readers never take it.
-    pub stock_writer: Arc<std::sync::Mutex<()>>,
     /// Memoised search/suggest answers, keyed by the snapshot's catalog generation.
     pub search_cache: Arc<cache::ResponseCache>,
     /// Memoised free-text → medication resolutions (availability), same keying.
-    pub resolve_memo: Arc<cache::ResolveMemo>,
+    pub resolve_memo: Arc<ResolveMemo>,
     /// The publishers' freshness, recomputed after pushes and every 30 s.
     pub publisher_status: Arc<cache::StatusCache>,
+    /// Feed pushes per key (`--feed-rate-per-min`, `--feed-burst`).
+    pub feed_limiter: Arc<api::feeds::FeedLimiter>,
 }
 
 impl AppState {
-    /// Makes a committed push visible: a new snapshot with the stock index updated
-    /// copy-on-write ([`Snapshot::with_stock_delta`]; `base` is the snapshot the push
-    /// mapped its lines with), swapped in whole. Writers serialize on a lock so two
-    /// feeds cannot lose each other's changes; readers never wait.
-    pub fn apply_stock_delta(
-        &self,
-        base: &Snapshot,
-        ups: &[(u32, medmap_indexers::stock::StockLine)],
-        removals: &[(i64, i64)],
-        meta: &[(u32, crate::snapshot::StockMeta)],
-    ) {
-        let _guard = self.stock_writer.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(cur) = self.snapshot.load_full() {
-            let next = cur.with_stock_delta(base, ups, removals, meta);
-            self.snapshot.store(Some(Arc::new(next)));
+    /// The state of a server about to start: no snapshot yet (`/readyz` says 503
+    /// until the first one is built), memos sized by `settings`.
+    pub fn new(store: Store, settings: Settings) -> AppState {
+        AppState {
+            store,
+            snapshot: SnapshotCell::new(),
+            metrics: crate::serve::metrics_handle(),
+            search_cache: Arc::new(cache::ResponseCache::new(settings.search_cache_bytes)),
+            resolve_memo: Arc::new(ResolveMemo::new(if settings.search_cache_bytes > 0 {
+                settings.lookup_cache_entries
+            } else {
+                0
+            })),
+            publisher_status: Arc::default(),
+            feed_limiter: Arc::new(api::feeds::FeedLimiter::new(
+                settings.feed_rate_per_min,
+                settings.feed_burst,
+            )),
+            settings: Arc::new(settings),
         }
     }
 
     /// The current snapshot, or 503 while the first one is being built.
     pub fn snap(&self) -> Result<Arc<Snapshot>, ApiError> {
-        self.snapshot.load_full().ok_or(ApiError::NotReady)
+        self.snapshot.get().ok_or(ApiError::NotReady)
     }
 }
 

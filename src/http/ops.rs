@@ -16,7 +16,7 @@ pub async fn healthz() -> impl IntoResponse {
 /// Ready only once the snapshot is built: a load balancer must not send searches to a
 /// replica that would answer 503.
 pub async fn readyz(State(st): State<AppState>) -> impl IntoResponse {
-    match st.snapshot.load_full() {
+    match st.snapshot.get() {
         Some(s) => (
             StatusCode::OK,
             Json(json!({ "status": "ready", "snapshot_built_at": s.built_at })),
@@ -29,12 +29,12 @@ pub async fn readyz(State(st): State<AppState>) -> impl IntoResponse {
 }
 
 pub async fn metrics(State(st): State<AppState>) -> impl IntoResponse {
-    if let Some(s) = st.snapshot.load_full() {
+    if let Some(s) = st.snapshot.get() {
         let age = (chrono::Utc::now() - s.built_at).num_milliseconds() as f64 / 1000.0;
         metrics::gauge!("medmap_snapshot_age_seconds").set(age);
         metrics::gauge!("medmap_snapshot_facilities").set(s.facilities.len() as f64);
         metrics::gauge!("medmap_snapshot_stock_lines").set(s.stock.len() as f64);
-        metrics::gauge!("medmap_snapshot_name_keys").set(s.names.key_count() as f64);
+        metrics::gauge!("medmap_snapshot_name_keys").set(s.catalog.names.key_count() as f64);
     }
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],

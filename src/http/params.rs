@@ -9,9 +9,13 @@ use axum::http::request::Parts;
 
 use super::error::ApiError;
 
-/// Longest accepted free-text query, in characters: medication names are short, and
-/// the cap bounds the work any single query can cause.
-pub const MAX_QUERY_CHARS: usize = 200;
+/// Longest accepted free-text query, in characters: the name engine's own cap, so a
+/// query the API accepts is never cut by the engine.
+pub use medmap_indexers::names::MAX_QUERY_CHARS;
+
+/// Largest search radius: beyond it "near me" stops meaning anything and the work per
+/// query grows without bound.
+pub const MAX_RADIUS_KM: f64 = 200.0;
 
 /// Decoded query parameters (first value wins for repeated names; [`Params::all`]
 /// gives every value, for checkbox lists).
@@ -68,6 +72,11 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
 }
 
 impl Params {
+    /// `lang=` for medication names: en (default), uk or ru.
+    pub fn display_lang(&self) -> Result<crate::catalog::DisplayLang, ApiError> {
+        Ok(crate::catalog::DisplayLang::parse_param(self.raw("lang"))?)
+    }
+
     pub fn raw(&self, name: &str) -> Option<&str> {
         self.0.get(name).and_then(|v| v.first()).map(String::as_str)
     }

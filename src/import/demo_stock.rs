@@ -6,7 +6,7 @@ use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::model::{StockLine, StockStatus};
+use crate::model::{StockRow, StockStatus};
 
 pub const DEMO_SOURCE: &str = "demo";
 
@@ -56,7 +56,7 @@ pub fn generate(
     pharmacies: &[DemoPharmacy],
     products: &[DemoProduct],
     per_pharmacy: usize,
-) -> Vec<StockLine> {
+) -> Vec<StockRow> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     if products.is_empty() {
         return Vec::new();
@@ -96,7 +96,7 @@ pub fn generate(
             } else {
                 rng.random_range(24 * 3600..60 * 3600)
             };
-            out.push(StockLine {
+            out.push(StockRow {
                 facility_id: ph.id,
                 product_id: products[i].id,
                 status,

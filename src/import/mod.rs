@@ -71,7 +71,7 @@ async fn write_medications(
     store: &Store,
     dir: &Path,
     registers: &[Register],
-) -> Result<(Vec<ImportReport>, MergeStats, crate::snapshot::CatalogRows), ImportError> {
+) -> Result<(Vec<ImportReport>, MergeStats, crate::catalog::CatalogRows), ImportError> {
     let dir = dir.to_path_buf();
     let regs = registers.to_vec();
     tracing::debug!("reading medication registers");
@@ -162,7 +162,7 @@ async fn write_demo_stock(
     store: &Store,
     seed: u64,
     now: i64,
-) -> Result<(ImportReport, Vec<crate::model::StockLine>), ImportError> {
+) -> Result<(ImportReport, Vec<crate::model::StockRow>), ImportError> {
     let (pharmacies, links) = store.demo_stock_inputs().await?;
     let pharmacies: Vec<DemoPharmacy> = pharmacies
         .into_iter()

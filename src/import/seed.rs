@@ -12,15 +12,10 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::model::{Product, StockLine, Substance};
-use crate::snapshot::CatalogRows;
+use crate::catalog::CatalogRows;
+use crate::model::{Product, StockRow, Substance};
+pub use crate::snapshot::Seed;
 use crate::store::{unique_by, IdMap, ProductRow, SubstanceRow};
-
-/// The first snapshot's rows, from the import that wrote them.
-pub struct Seed {
-    pub catalog: CatalogRows,
-    pub stock: Vec<StockLine>,
-}
 
 /// Catalog rows as `upsert_substances` then `upsert_products` leave them in an
 /// empty database.
@@ -98,7 +93,7 @@ pub(crate) fn catalog_rows(
 }
 
 /// Stock lines as `replace_stock_source` leaves them in an empty stock table.
-pub(crate) fn stock_rows(lines: &[StockLine]) -> Vec<StockLine> {
+pub(crate) fn stock_rows(lines: &[StockRow]) -> Vec<StockRow> {
     unique_by(lines, |l| (l.facility_id, l.product_id))
         .into_iter()
         .cloned()

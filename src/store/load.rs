@@ -6,7 +6,7 @@ use serde::Serialize;
 use sqlx::FromRow;
 
 use super::{dispatch, Result, Store, StoreError};
-use crate::model::{FacilityKind, StockLine, StockStatus};
+use crate::model::{FacilityKind, StockRow, StockStatus};
 
 #[derive(Debug, Clone, PartialEq, FromRow, Serialize, serde::Deserialize)]
 pub struct SubstanceRow {
@@ -159,7 +159,7 @@ impl Store {
     /// Every stock line, in key order. Read as [`STOCK_LOAD_PARTS`] facility-id
     /// ranges on as many connections at once: decoding rows is most of a restart's
     /// critical path, and one query decodes on one core.
-    pub async fn load_stock(&self) -> Result<Vec<StockLine>> {
+    pub async fn load_stock(&self) -> Result<Vec<StockRow>> {
         let (lo, hi): (Option<i64>, Option<i64>) = dispatch!(self, pool => sqlx::query_as("SELECT MIN(facility_id), MAX(facility_id) FROM stock").fetch_one(pool).await?);
         let (Some(lo), Some(hi)) = (lo, hi) else {
             return Ok(Vec::new());
@@ -183,7 +183,7 @@ impl Store {
     }
 
     /// Stock lines of facilities with ids in `from..to`, in key order.
-    async fn load_stock_range(&self, from: i64, to: i64) -> Result<Vec<StockLine>> {
+    async fn load_stock_range(&self, from: i64, to: i64) -> Result<Vec<StockRow>> {
         type Row = (
             i64,
             i64,
@@ -197,7 +197,7 @@ impl Store {
         let rows: Vec<Row> = dispatch!(self, pool => sqlx::query_as("SELECT facility_id, product_id, status, quantity, price_minor, currency, checked_at, source FROM stock WHERE facility_id >= $1 AND facility_id < $2 ORDER BY facility_id, product_id").bind(from).bind(to).fetch_all(pool).await?);
         Ok(rows
             .into_iter()
-            .map(|(f, p, st, q, pr, cur, at, src)| StockLine {
+            .map(|(f, p, st, q, pr, cur, at, src)| StockRow {
                 facility_id: f,
                 product_id: p,
                 status: StockStatus::parse(&st).unwrap_or(StockStatus::Unknown),

@@ -9,7 +9,7 @@ use sqlx::QueryBuilder;
 
 use super::{chunk_rows, dispatch, Result, Store};
 use crate::model::{
-    Facility, Organization, Product, Schedule, Service, SourceRef, StockLine, Substance,
+    Facility, Organization, Product, Schedule, Service, SourceRef, StockRow, Substance,
     TaxonomyTerm,
 };
 
@@ -450,7 +450,7 @@ impl Store {
 
     /// Replaces every stock line of one source (e.g. `demo`) in one transaction:
     /// readers see the old set or the new one, never a mix.
-    pub async fn replace_stock_source(&self, source: &str, lines: &[StockLine]) -> Result<usize> {
+    pub async fn replace_stock_source(&self, source: &str, lines: &[StockRow]) -> Result<usize> {
         dispatch!(self, pool => {
             let mut tx = pool.begin().await?;
             let lines = unique_by(lines, |l| (l.facility_id, l.product_id));

@@ -168,14 +168,14 @@ pub fn small_data_dir() -> tempfile::TempDir {
 /// A real server on a random port over `store`, importing `data` first if given;
 /// returns once `/readyz` answers 200.
 pub async fn spawn_app(store: Store, data: Option<PathBuf>) -> (Running, String) {
-    let running = medmap::serve::start(
-        store,
-        Settings::default(),
-        "127.0.0.1:0".parse().expect("addr"),
-        data,
-    )
-    .await
-    .expect("server starts");
+    let settings = Settings {
+        addr: "127.0.0.1:0".parse().expect("addr"),
+        data_dir: data,
+        ..Settings::default()
+    };
+    let running = medmap::serve::start(store, settings)
+        .await
+        .expect("server starts");
     let base = format!("http://{}", running.addr);
     let client = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(120);

@@ -24,6 +24,30 @@ pub enum Lang {
     Other,
 }
 
+impl Lang {
+    /// The code stored with a name (`names.lang`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Uk => "uk",
+            Lang::Ru => "ru",
+            Lang::Latin => "latin",
+            Lang::Other => "other",
+        }
+    }
+
+    /// A stored code; anything unknown is `Other` (a name is never dropped for it).
+    pub fn parse(s: &str) -> Lang {
+        match s {
+            "en" => Lang::En,
+            "uk" => Lang::Uk,
+            "ru" => Lang::Ru,
+            "latin" => Lang::Latin,
+            _ => Lang::Other,
+        }
+    }
+}
+
 /// One spelling of a concept's name, raw (the index normalises).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NameInput {

@@ -27,6 +27,27 @@ pub enum StockStatus {
 }
 
 impl StockStatus {
+    /// The code stored and sent (`stock.status`, feeds' `status` column).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StockStatus::InStock => "in_stock",
+            StockStatus::Low => "low",
+            StockStatus::Out => "out",
+            StockStatus::Unknown => "unknown",
+        }
+    }
+
+    /// A stored code, or `None`.
+    pub fn parse(s: &str) -> Option<StockStatus> {
+        Some(match s {
+            "in_stock" => StockStatus::InStock,
+            "low" => StockStatus::Low,
+            "out" => StockStatus::Out,
+            "unknown" => StockStatus::Unknown,
+            _ => return None,
+        })
+    }
+
     fn from_bits(b: u32) -> StockStatus {
         match b & 3 {
             0 => StockStatus::InStock,

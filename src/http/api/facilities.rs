@@ -8,59 +8,13 @@ use medmap_indexers::names::normalize;
 use medmap_indexers::stock::FacilitySummary;
 use serde::Serialize;
 
-use super::medications::DisplayLang;
+use crate::catalog::{DisplayLang, Ref};
 use crate::http::error::ApiError;
-use crate::http::params::Params;
+use crate::http::params::{Params, MAX_RADIUS_KM};
 use crate::http::{AppState, Settings};
 use crate::model::FacilityKind;
-use crate::snapshot::Snapshot;
+use crate::snapshot::{HoursView, Snapshot};
 use crate::store::FacilityRow;
-
-/// Largest search radius: beyond it "near me" stops meaning anything and the work per
-/// query grows without bound.
-pub const MAX_RADIUS_KM: f64 = 200.0;
-
-/// Opening hours as answers show them.
-#[derive(Serialize)]
-pub struct HoursView {
-    /// `true`/`false`, or `null` when the hours are unknown.
-    pub open_now: Option<bool>,
-    /// When it next opens or closes (UTC), if known.
-    pub next_change: Option<DateTime<Utc>>,
-    /// Today's intervals in the facility's local time, `["09:00", "18:00"]`.
-    pub today: Vec<[String; 2]>,
-    /// The source's text (OSM `opening_hours`), kept even when it could not be parsed.
-    pub raw: Option<String>,
-    pub timezone: Option<String>,
-    /// Whether public holidays are known for the facility's country.
-    pub holidays_known: bool,
-}
-
-pub fn hours_view(snap: &Snapshot, facility: u32, now: DateTime<Utc>) -> HoursView {
-    let Some(h) = snap.hours.get(facility as usize) else {
-        return HoursView {
-            open_now: None,
-            next_change: None,
-            today: Vec::new(),
-            raw: None,
-            timezone: None,
-            holidays_known: false,
-        };
-    };
-    let state = h.state_at(now);
-    HoursView {
-        open_now: state.open,
-        next_change: state.next_change,
-        today: h
-            .today(now)
-            .into_iter()
-            .map(|(a, b)| [a.format("%H:%M").to_string(), b.format("%H:%M").to_string()])
-            .collect(),
-        raw: h.raw().filter(|r| !r.is_empty()).map(String::from),
-        timezone: h.tz().map(|t| t.name().to_string()),
-        holidays_known: h.holidays_known(),
-    }
-}
 
 #[derive(Serialize)]
 pub struct FacilityItem<'a> {
@@ -125,14 +79,14 @@ pub async fn list(
                     id: f.id,
                     facility: f,
                     distance_m,
-                    hours: hours_view(&snap, i, now),
+                    hours: snap.hours_view(i, now),
                 });
             }
         }
     }
     serde_json::to_value(FacilityList { total, items })
         .map(Json)
-        .map_err(|e| ApiError::bad("response", e.to_string()))
+        .map_err(|e| ApiError::Internal(format!("cannot serialize the answer: {e}")))
 }
 
 #[derive(Serialize)]
@@ -141,6 +95,8 @@ pub struct StockSummary {
     pub counts: FacilitySummary,
     /// `demo` for generated demo stock, else the publisher's feed.
     pub source: Option<String>,
+    /// The currency every line is priced in; `null` when they differ (each line says
+    /// its own).
     pub currency: Option<String>,
     /// The lines not past the cut-off, freshest first (at most 100).
     pub lines: Vec<LineView>,
@@ -148,10 +104,12 @@ pub struct StockSummary {
 
 #[derive(Serialize)]
 pub struct LineView {
-    pub product: super::medications::Ref,
+    pub product: Ref,
     pub status: medmap_indexers::stock::StockStatus,
     pub quantity: Option<u32>,
     pub price_minor: Option<u32>,
+    /// The currency of `price_minor`: every price carries its own.
+    pub currency: Option<String>,
     pub checked_at: DateTime<Utc>,
     pub freshness: medmap_indexers::stock::Freshness,
 }
@@ -162,7 +120,7 @@ fn lines_view(
     now: DateTime<Utc>,
     fresh: i64,
     cutoff: i64,
-    lang: super::medications::DisplayLang,
+    lang: DisplayLang,
 ) -> Vec<LineView> {
     use medmap_indexers::stock::Freshness;
     let t = now.timestamp();
@@ -178,18 +136,21 @@ fn lines_view(
         .take(100)
         .filter_map(|(p, l)| {
             let pid = *snap.product_ids.get(p as usize)?;
-            let group = snap.product_group.get(&pid).copied().unwrap_or(pid);
+            let group = snap.catalog.group_of(pid);
             Some(LineView {
-                product: super::medications::Ref {
-                    id: super::medications::public_id(
-                        medmap_indexers::names::ConceptKind::Product,
-                        group,
-                    ),
-                    name: super::medications::product_name(snap, group, lang),
-                },
+                product: Ref::of(
+                    &snap.catalog,
+                    medmap_indexers::names::ConceptKind::Product,
+                    group,
+                    lang,
+                ),
                 status: l.status,
                 quantity: l.quantity,
                 price_minor: l.price_minor,
+                currency: l
+                    .price_minor
+                    .and(snap.line_currency(facility, p))
+                    .map(str::to_string),
                 checked_at: DateTime::from_timestamp(l.checked_at, 0).unwrap_or(now),
                 freshness: if t - l.checked_at <= fresh {
                     Freshness::Fresh
@@ -237,7 +198,7 @@ pub fn detail_of<'a>(
             settings.cutoff_secs,
         ),
         source: meta.map(|m| m.source.clone()),
-        currency: meta.and_then(|m| m.currency.clone()),
+        currency: meta.and_then(|m| m.common_currency()).map(str::to_string),
         lines: lines_view(
             snap,
             i,
@@ -252,7 +213,7 @@ pub fn detail_of<'a>(
             id: f.id,
             facility: f,
             distance_m: None,
-            hours: hours_view(snap, i, now),
+            hours: snap.hours_view(i, now),
         },
         stock,
     })
@@ -267,5 +228,5 @@ pub async fn detail(
     let d = detail_of(&snap, &st.settings, &id, DisplayLang::En, Utc::now())?;
     serde_json::to_value(d)
         .map(Json)
-        .map_err(|e| ApiError::bad("response", e.to_string()))
+        .map_err(|e| ApiError::Internal(format!("cannot serialize the answer: {e}")))
 }

@@ -8,7 +8,6 @@
 //! body is in.
 
 use std::num::NonZeroU32;
-use std::sync::OnceLock;
 
 use axum::body::Body;
 use axum::extract::{Path, State};
@@ -23,7 +22,7 @@ use tokio::io::AsyncWriteExt;
 
 use crate::feeds::keys;
 use crate::feeds::parse::ParseOptions;
-use crate::feeds::push::{run_push, PushRequest};
+use crate::feeds::push::{run_push, PushContext, PushRequest, Verdict};
 use crate::feeds::Mode;
 use crate::http::error::ApiError;
 use crate::http::params::Params;
@@ -33,24 +32,41 @@ use crate::store::KeyCandidate;
 /// Longest Idempotency-Key accepted.
 const MAX_IDEMPOTENCY_KEY: usize = 200;
 
-/// Per-key push limiter: `MEDMAP_FEED_RATE_PER_MIN` pushes a minute (default 600:
-/// Tabletki chains send one file per branch) with bursts of `MEDMAP_FEED_BURST`
-/// (default 100). Keyed by the key's hash so it
-/// needs no database and distinct keys never share a bucket.
-fn limiter() -> &'static DefaultKeyedRateLimiter<String> {
-    static L: OnceLock<DefaultKeyedRateLimiter<String>> = OnceLock::new();
-    L.get_or_init(|| {
-        let env = |k: &str, d: u32| {
-            std::env::var(k)
-                .ok()
-                .and_then(|v| v.parse::<u32>().ok())
-                .and_then(NonZeroU32::new)
-                .unwrap_or(NonZeroU32::new(d).unwrap_or(NonZeroU32::MIN))
-        };
-        let quota = Quota::per_minute(env("MEDMAP_FEED_RATE_PER_MIN", 600))
-            .allow_burst(env("MEDMAP_FEED_BURST", 100));
-        RateLimiter::keyed(quota)
-    })
+/// Per-key push limiter: `--feed-rate-per-min` pushes a minute (default 600:
+/// Tabletki chains send one file per branch) with bursts of `--feed-burst`
+/// (default 100). Keyed by the key's hash so it needs no database and distinct keys
+/// never share a bucket.
+pub struct FeedLimiter(DefaultKeyedRateLimiter<String>);
+
+impl FeedLimiter {
+    pub fn new(per_minute: NonZeroU32, burst: NonZeroU32) -> FeedLimiter {
+        FeedLimiter(RateLimiter::keyed(
+            Quota::per_minute(per_minute).allow_burst(burst),
+        ))
+    }
+
+    /// `Err(seconds to wait)` past the limit.
+    fn check(&self, key_hash: &str) -> Result<(), u64> {
+        self.0
+            .check_key(&key_hash.to_string())
+            .map_err(|not_until| {
+                let wait = not_until.wait_time_from(DefaultClock::default().now());
+                wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
+            })
+    }
+}
+
+/// Whether a body error is the body-size cap of [`tower_http::limit`] (413), as
+/// opposed to a client that went away (400).
+fn is_length_limit(e: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(s) = source {
+        if s.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        source = s.source();
+    }
+    false
 }
 
 /// The publisher behind the request's Bearer key, or 401.
@@ -121,11 +137,8 @@ pub async fn push(
     body: Body,
 ) -> Result<Response, ApiError> {
     let key = authenticate(&st, &headers).await?;
-    if let Err(not_until) = limiter().check_key(&key.key_hash) {
-        let wait = not_until.wait_time_from(DefaultClock::default().now());
-        return Err(ApiError::TooManyRequests {
-            retry_after: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
-        });
+    if let Err(retry_after) = st.feed_limiter.check(&key.key_hash) {
+        return Err(ApiError::TooManyRequests { retry_after });
     }
     let mode = match p.raw("mode") {
         None | Some("") => None,
@@ -159,15 +172,17 @@ pub async fn push(
             return Err(too_large());
         }
     }
-    let spool = tempfile::tempfile()
-        .map_err(|e| ApiError::bad("body", format!("cannot spool the body: {e}")))?;
+    // A spool that cannot be written is our fault (disk full, no temp dir): 500.
+    let spool_failed =
+        |e: std::io::Error| ApiError::Internal(format!("cannot spool the body: {e}"));
+    let spool = tempfile::tempfile().map_err(spool_failed)?;
     let mut out = tokio::fs::File::from_std(spool);
     let mut body = body;
     let mut total = 0usize;
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(|e| {
             // A client that went away or a body over the layer's limit: nothing applied.
-            if e.to_string().contains("length limit") {
+            if is_length_limit(&e) {
                 too_large()
             } else {
                 ApiError::bad("body", format!("the body was cut off: {e}"))
@@ -178,14 +193,10 @@ pub async fn push(
             if total > cap {
                 return Err(too_large());
             }
-            out.write_all(&data)
-                .await
-                .map_err(|e| ApiError::bad("body", format!("cannot spool the body: {e}")))?;
+            out.write_all(&data).await.map_err(spool_failed)?;
         }
     }
-    out.flush()
-        .await
-        .map_err(|e| ApiError::bad("body", format!("cannot spool the body: {e}")))?;
+    out.flush().await.map_err(spool_failed)?;
     let file = out.into_std().await;
     let req = PushRequest {
         publisher_id: key.publisher_id,
@@ -196,26 +207,31 @@ pub async fn push(
             charset: charset(&headers),
             file_name: file_name(&p, &headers),
             received_at: chrono::Utc::now().timestamp(),
-            tz: chrono_tz::Europe::Kyiv,
+            tz: st.settings.feed_timezone,
         },
     };
-    let outcome = run_push(&st, req, file).await;
+    let cx = PushContext {
+        store: &st.store,
+        snapshot: &st.snapshot,
+        chunk_rows: st.settings.feed_chunk_rows,
+    };
+    let outcome = run_push(cx, req, file).await;
     st.publisher_status.invalidate();
-    let (code, report) = outcome?;
+    let outcome = outcome?;
+    let report = outcome.report;
     metrics::counter!("medmap_feed_pushes_total", "status" => report["status"].as_str().unwrap_or("unknown").to_string()).increment(1);
-    if code == StatusCode::OK {
-        return Ok((code, Json(report)).into_response());
-    }
-    let (ecode, message) = if code == StatusCode::FORBIDDEN {
-        (
+    let (code, ecode, message) = match outcome.verdict {
+        Verdict::Accepted => return Ok((StatusCode::OK, Json(report)).into_response()),
+        Verdict::Forbidden => (
+            StatusCode::FORBIDDEN,
             "forbidden",
             "the push names facilities outside this key's scope; nothing was applied",
-        )
-    } else {
-        (
+        ),
+        Verdict::Rejected => (
+            StatusCode::UNPROCESSABLE_ENTITY,
             "rejected",
             "the push was rejected; nothing was applied (see details.report)",
-        )
+        ),
     };
     Ok((
         code,

@@ -29,7 +29,7 @@ use crate::snapshot::Snapshot;
 const MAX_PER_PAGE: usize = 1000;
 const DEFAULT_PER_PAGE: usize = 50;
 /// Largest `radius_km` (as for facilities) and `proximity` (m).
-const MAX_RADIUS_KM: f64 = super::facilities::MAX_RADIUS_KM;
+use crate::http::params::MAX_RADIUS_KM;
 
 /// The official HSDS 3.0 OpenAPI description (CC BY-SA 4.0, Open Referral),
 /// served with our title, server and extension parameters filled in.

@@ -13,11 +13,12 @@ use medmap_indexers::stock::{Freshness, Sort, StockStatus};
 use super::i18n::Tr;
 use super::medications::match_label;
 use super::{enc, Chrome, Ctx, Opt};
-use crate::http::api::availability::{find, AvailabilityQuery};
-use crate::http::api::facilities::HoursView;
+use crate::availability::find;
+use crate::http::api::availability::query_from_params;
 use crate::http::error::ApiError;
 use crate::http::params::Params;
 use crate::http::AppState;
+use crate::snapshot::HoursView;
 
 /// Pharmacies listed: a phone screen's worth of choices, and a page under budget.
 const LISTED: usize = 25;
@@ -118,7 +119,7 @@ pub async fn page(State(st): State<AppState>, ctx: Ctx, p: Result<Params, ApiErr
         };
         // The form's other fields parse before anything is searched, so a bad radius
         // is a 400 whatever else is missing.
-        let mut aq = AvailabilityQuery::from_params(&p, 0.0, 0.0, LISTED)?;
+        let mut aq = query_from_params(&p, 0.0, 0.0, LISTED)?;
         aq.limit = LISTED;
         let q = aq.q.clone().unwrap_or_default();
         let medication_id = aq.medication_id.clone().unwrap_or_default();
@@ -137,10 +138,10 @@ pub async fn page(State(st): State<AppState>, ctx: Ctx, p: Result<Params, ApiErr
             aq.lon = lon;
             let found = find(
                 &snap,
-                &st.settings,
+                st.settings.stock_ages(),
                 &st.resolve_memo,
                 &aq,
-                ctx.lang.display(),
+                ctx.lang,
                 now,
             )?;
             let m = &found.medication;

@@ -58,11 +58,10 @@ pub async fn detail(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>
         let t = ctx.tr();
         let snap = st.snap()?;
         let now = Utc::now();
-        let d = detail_of(&snap, &st.settings, &id, ctx.lang.display(), now)?;
+        let d = detail_of(&snap, &st.settings, &id, ctx.lang, now)?;
         let f = d.item.facility;
         let h = &d.item.hours;
         let s = &d.stock;
-        let cur = s.currency.as_deref();
         let summary = (s.counts.lines > 0).then(|| {
             t.args(
                 "stock-summary",
@@ -80,7 +79,7 @@ pub async fn detail(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>
                 href: format!("/medications/{}", enc(&l.product.id)),
                 name: l.product.name.to_string(),
                 status: status_text(&t, l.status, l.quantity),
-                price: l.price_minor.map(|m| t.price(m, cur)),
+                price: l.price_minor.map(|m| t.price(m, l.currency.as_deref())),
                 fresh: l.freshness == medmap_indexers::stock::Freshness::Fresh,
                 freshness: freshness_text(&t, l.freshness, l.checked_at, now),
             })

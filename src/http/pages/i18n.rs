@@ -13,8 +13,6 @@ use chrono::{DateTime, Datelike, Timelike, Utc};
 use fluent_templates::fluent_bundle::FluentValue;
 use fluent_templates::{langid, LanguageIdentifier, Loader};
 
-use crate::http::api::medications::DisplayLang;
-
 fluent_templates::static_loader! {
     static LOCALES = {
         locales: "./web/i18n",
@@ -29,25 +27,13 @@ static EN: LanguageIdentifier = langid!("en");
 static UK: LanguageIdentifier = langid!("uk");
 static RU: LanguageIdentifier = langid!("ru");
 
-/// A language the pages are written in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    En,
-    Uk,
-    Ru,
-}
+/// The pages are written in the languages medication names are shown in: one type,
+/// so a page's language is the names' language without a mapping.
+pub use crate::catalog::DisplayLang as Lang;
 
+/// What only the pages need of a language: its own name for the switcher, the
+/// browser's preference, and Fluent's identifier.
 impl Lang {
-    pub const ALL: [Lang; 3] = [Lang::En, Lang::Uk, Lang::Ru];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::En => "en",
-            Lang::Uk => "uk",
-            Lang::Ru => "ru",
-        }
-    }
-
     /// The language's own name, for the switcher (a reader who does not know the
     /// current language must still find theirs).
     pub fn native_name(self) -> &'static str {
@@ -59,12 +45,7 @@ impl Lang {
     }
 
     pub fn parse(s: &str) -> Option<Lang> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "en" => Some(Lang::En),
-            "uk" => Some(Lang::Uk),
-            "ru" => Some(Lang::Ru),
-            _ => None,
-        }
+        Lang::from_code(s)
     }
 
     /// The best supported language in an `Accept-Language` header (RFC 9110 weights;
@@ -102,14 +83,6 @@ impl Lang {
             Lang::En => &EN,
             Lang::Uk => &UK,
             Lang::Ru => &RU,
-        }
-    }
-
-    pub fn display(self) -> DisplayLang {
-        match self {
-            Lang::En => DisplayLang::En,
-            Lang::Uk => DisplayLang::Uk,
-            Lang::Ru => DisplayLang::Ru,
         }
     }
 }

@@ -10,7 +10,7 @@ use medmap_indexers::names::{ConceptKind, MatchKind};
 
 use super::i18n::Tr;
 use super::{enc, Chrome, Ctx};
-use crate::http::api::medications::{detail_of, search_items, Detail, Item, Ref};
+use crate::catalog::{Detail, Item, Ref};
 use crate::http::error::ApiError;
 use crate::http::params::Params;
 use crate::http::AppState;
@@ -101,7 +101,7 @@ pub async fn results(
         let snap = if q.is_empty() { None } else { Some(st.snap()?) };
         let items = match &snap {
             None => Vec::new(),
-            Some(snap) => search_items(snap, &q, RESULTS, ctx.lang.display()),
+            Some(snap) => snap.catalog.search(&q, RESULTS, ctx.lang),
         };
         let did_you_mean = items
             .first()
@@ -147,7 +147,7 @@ pub async fn detail(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>
     let r = (|| -> Result<Response, ApiError> {
         let t = ctx.tr();
         let snap = st.snap()?;
-        let mut d = detail_of(&snap, &id, ctx.lang.display())?;
+        let mut d = snap.catalog.detail(&id, ctx.lang)?;
         let (related_label, mut related) = match d.kind {
             ConceptKind::Substance => (t.t("brands"), std::mem::take(&mut d.brands)),
             ConceptKind::Product => (t.t("analogs"), std::mem::take(&mut d.analogs)),

@@ -23,9 +23,9 @@ use super::facilities::kind_label;
 use super::i18n::Tr;
 use super::{Chrome, Ctx, Opt};
 use crate::hsds::search::{search, ServiceHit, ServiceQuery};
-use crate::http::api::facilities::{hours_view, MAX_RADIUS_KM};
 use crate::http::error::ApiError;
 use crate::http::params::Params;
+use crate::http::params::MAX_RADIUS_KM;
 use crate::http::AppState;
 use crate::snapshot::Snapshot;
 
@@ -366,7 +366,7 @@ pub struct PlaceRow {
 
 fn place_row(snap: &Snapshot, t: &Tr, i: u32, now: DateTime<Utc>) -> Option<PlaceRow> {
     let f = snap.facilities.get(i as usize)?;
-    let hv = hours_view(snap, i, now);
+    let hv = snap.hours_view(i, now);
     Some(PlaceRow {
         id: f.id,
         name: f.name.clone(),

@@ -1,76 +1,17 @@
-//! The medication catalog: substances, product groups and the name index over
-//! both. It depends only on the catalog tables (and, for the popularity prior, on
-//! how widely products were stocked when it was built), so it is built once and
-//! persisted (`super::cache`), while stock and facilities are read fresh.
+//! Building the catalog from its rows: products grouped by name skeleton and
+//! ingredient set, display names per language worked out once, analogs ordered once,
+//! and the name index over every spelling. CPU-bound and a few seconds at national
+//! scale, which is why the result is persisted ([`super::persist`]).
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use super::{Catalog, CatalogRows, DisplayLang, ProductInfo, SubstanceInfo};
+use crate::model::{Lang, StockRow};
+use crate::store::SubstanceRow;
 use medmap_indexers::names::{
-    normalize, skeleton, ConceptInput, ConceptKind, Lang as IxLang, NameIndex, NameInput,
+    normalize, skeleton, ConceptInput, ConceptKind, NameIndex, NameInput,
 };
-use serde::{Deserialize, Serialize};
-
-use crate::model::{DisplayLang, Lang, StockLine};
-use crate::store::{ProductRow, SubstanceRow};
-
-/// What an API answer says about a substance.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct SubstanceInfo {
-    pub row: SubstanceRow,
-    pub names: Vec<(String, Lang)>,
-    /// Product groups (representative ids) that contain this substance.
-    pub products: Vec<i64>,
-    /// Display name per [`DisplayLang`] (index by `lang as usize`).
-    pub display: [Arc<str>; 3],
-}
-
-/// One product group: register entries with the same name and ingredients (the same
-/// brand in several packs or registers) shown as one result.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ProductInfo {
-    /// The representative (lowest) product id; the group's public id.
-    pub id: i64,
-    pub name: String,
-    pub names: Vec<(String, Lang)>,
-    pub ingredients: Vec<i64>,
-    pub forms: Vec<String>,
-    pub atc: Option<String>,
-    pub registration_numbers: Vec<String>,
-    pub sources: Vec<String>,
-    /// Every product id in the group (stock lines point at these).
-    pub members: Vec<i64>,
-    pub otc: Option<bool>,
-    /// Display name per [`DisplayLang`] (index by `lang as usize`).
-    pub display: [Arc<str>; 3],
-}
-
-/// Everything derived from the catalog tables, as one unit: built together,
-/// persisted together, shared by every snapshot until the catalog changes.
-/// Each part is an `Arc` so snapshots share it and a built catalog can be
-/// persisted after the snapshot holding it is already serving.
-#[derive(Clone, Serialize, Deserialize)]
-pub struct Catalog {
-    pub names: Arc<NameIndex>,
-    pub substances: Arc<HashMap<i64, SubstanceInfo>>,
-    /// Product groups by representative id.
-    pub products: Arc<HashMap<i64, ProductInfo>>,
-    /// Any product id → its group's representative id.
-    pub product_group: Arc<HashMap<i64, i64>>,
-    /// Product groups by ingredient set, most widely registered first: analogs.
-    pub by_ingredients: Arc<HashMap<Vec<i64>, Vec<i64>>>,
-}
-
-/// Catalog rows as the store returns them.
-#[derive(Debug, Default, PartialEq)]
-pub struct CatalogRows {
-    pub substances: Vec<SubstanceRow>,
-    pub products: Vec<ProductRow>,
-    /// `(product_id, substance_id)`.
-    pub links: Vec<(i64, i64)>,
-    /// `(concept_kind, concept_id, name, lang)`.
-    pub names: Vec<(String, i64, String, String)>,
-}
 
 /// Register names in capitals (`NUROFEN`, `ІБУПРОФЕН`) read as shouting; show them in
 /// title case. Mixed-case names are kept as the register wrote them.
@@ -123,20 +64,10 @@ fn product_display(g: &ProductInfo) -> [Arc<str>; 3] {
     })
 }
 
-fn to_ix_lang(l: Lang) -> IxLang {
-    match l {
-        Lang::En => IxLang::En,
-        Lang::Uk => IxLang::Uk,
-        Lang::Ru => IxLang::Ru,
-        Lang::Latin => IxLang::Latin,
-        Lang::Other => IxLang::Other,
-    }
-}
-
 impl Catalog {
     /// Groups products, attaches names and builds the name index (CPU-bound: run
     /// it off the async reactor). `stock` feeds the popularity prior only.
-    pub fn build(rows: CatalogRows, stock: &[StockLine]) -> Catalog {
+    pub fn build(rows: CatalogRows, stock: &[StockRow]) -> Catalog {
         let CatalogRows {
             substances,
             products,
@@ -269,19 +200,15 @@ impl Catalog {
         for s in subs.values() {
             let mut names: Vec<NameInput> = Vec::new();
             for (t, l) in [
-                (&s.row.name_en, IxLang::En),
-                (&s.row.name_uk, IxLang::Uk),
-                (&s.row.name_ru, IxLang::Ru),
+                (&s.row.name_en, Lang::En),
+                (&s.row.name_uk, Lang::Uk),
+                (&s.row.name_ru, Lang::Ru),
             ] {
                 if let Some(t) = t {
                     names.push(NameInput::new(t.clone(), l));
                 }
             }
-            names.extend(
-                s.names
-                    .iter()
-                    .map(|(t, l)| NameInput::new(t.clone(), to_ix_lang(*l))),
-            );
+            names.extend(s.names.iter().map(|(t, l)| NameInput::new(t.clone(), *l)));
             concepts.push(ConceptInput {
                 id: s.row.id,
                 kind: ConceptKind::Substance,
@@ -297,7 +224,7 @@ impl Catalog {
                 names: g
                     .names
                     .iter()
-                    .map(|(t, l)| NameInput::new(t.clone(), to_ix_lang(*l)))
+                    .map(|(t, l)| NameInput::new(t.clone(), *l))
                     .collect(),
                 ingredients: g.ingredients.clone(),
                 popularity: g.members.len() as f32 + stocked.get(&g.id).copied().unwrap_or(0.0),

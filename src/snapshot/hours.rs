@@ -1,0 +1,131 @@
+//! Opening hours per facility and the "open now" table kept current as time passes.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use medmap_indexers::hours::{Hours, OpenTable, WeeklySlot};
+
+use serde::Serialize;
+
+use super::Snapshot;
+use crate::store::FacilityRow;
+
+/// Opening hours as answers show them.
+#[derive(Debug, Serialize)]
+pub struct HoursView {
+    /// `true`/`false`, or `null` when the hours are unknown.
+    pub open_now: Option<bool>,
+    /// When it next opens or closes (UTC), if known.
+    pub next_change: Option<DateTime<Utc>>,
+    /// Today's intervals in the facility's local time, `["09:00", "18:00"]`.
+    pub today: Vec<[String; 2]>,
+    /// The source's text (OSM `opening_hours`), kept even when it could not be parsed.
+    pub raw: Option<String>,
+    pub timezone: Option<String>,
+    /// Whether public holidays are known for the facility's country.
+    pub holidays_known: bool,
+}
+
+/// A facility's weekly schedule slot as stored (`weekday` ISO 1-7, times `HH:MM[:SS]`).
+pub type ScheduleRow = (i64, i64, String, String);
+
+impl Snapshot {
+    /// A facility's hours at `now` (by facility index).
+    pub fn hours_view(&self, facility: u32, now: DateTime<Utc>) -> HoursView {
+        let Some(h) = self.hours.get(facility as usize) else {
+            return HoursView {
+                open_now: None,
+                next_change: None,
+                today: Vec::new(),
+                raw: None,
+                timezone: None,
+                holidays_known: false,
+            };
+        };
+        let state = h.state_at(now);
+        HoursView {
+            open_now: state.open,
+            next_change: state.next_change,
+            today: h
+                .today(now)
+                .into_iter()
+                .map(|(a, b)| [a.format("%H:%M").to_string(), b.format("%H:%M").to_string()])
+                .collect(),
+            raw: h.raw().filter(|r| !r.is_empty()).map(String::from),
+            timezone: h.tz().map(|t| t.name().to_string()),
+            holidays_known: h.holidays_known(),
+        }
+    }
+
+    /// Whether a facility is open at `now`: the cached table while it is valid,
+    /// else the hours themselves.
+    pub fn is_open(&self, facility: u32, now: DateTime<Utc>) -> Option<bool> {
+        match self.open.load().get_at(facility, now.timestamp()) {
+            Some(cached) => cached,
+            None => self
+                .hours
+                .get(facility as usize)
+                .and_then(|h| h.is_open_at(now)),
+        }
+    }
+
+    /// Recomputes the open-now cache (called periodically by the server).
+    pub fn refresh_open(&self, now: DateTime<Utc>) {
+        let mut t = OpenTable::clone(&self.open.load());
+        t.refresh(now, |i| self.hours.get(i as usize));
+        self.open.store(Arc::new(t));
+    }
+}
+
+fn parse_time(s: &str) -> Option<chrono::NaiveTime> {
+    chrono::NaiveTime::parse_from_str(s, "%H:%M:%S")
+        .or_else(|_| chrono::NaiveTime::parse_from_str(s, "%H:%M"))
+        .ok()
+}
+
+/// Hours per facility: OSM `opening_hours` where the source has it, else the weekly
+/// schedule rows (HSDS / Ohana), else unknown. A string that does not parse keeps its
+/// raw text and reads "hours unknown"; it never fails the facility.
+pub(super) fn build_hours(
+    facilities: &[FacilityRow],
+    index: &HashMap<i64, u32>,
+    schedules: Vec<ScheduleRow>,
+) -> Vec<Hours> {
+    let mut slots: HashMap<u32, Vec<WeeklySlot>> = HashMap::new();
+    for (fid, wd, opens, closes) in schedules {
+        let (Some(&i), Some(o), Some(c)) =
+            (index.get(&fid), parse_time(&opens), parse_time(&closes))
+        else {
+            continue;
+        };
+        let Some(weekday) = u8::try_from(wd)
+            .ok()
+            .filter(|d| (1..=7).contains(d))
+            .and_then(|d| chrono::Weekday::try_from(d - 1).ok())
+        else {
+            continue;
+        };
+        slots.entry(i).or_default().push(WeeklySlot {
+            weekday,
+            opens: o,
+            closes: c,
+        });
+    }
+    facilities
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let tz: chrono_tz::Tz = f
+                .timezone
+                .as_deref()
+                .and_then(|t| t.parse().ok())
+                .unwrap_or(chrono_tz::UTC);
+            match (&f.opening_hours, slots.remove(&(i as u32))) {
+                (Some(raw), _) => Hours::parse_osm(raw, tz, f.country.as_deref()),
+                (None, Some(s)) => Hours::from_weekly(s, tz),
+                (None, None) => Hours::Unknown { raw: String::new() },
+            }
+        })
+        .collect()
+}
