@@ -61,12 +61,12 @@ pub struct ServeArgs {
     pub fresh_hours: i64,
     /// Stock lines older than this many hours are hidden ("call to confirm" in between).
     #[arg(
-        long = "stale-cutoff-hours",
+        long,
         alias = "cutoff-hours",
         env = "MEDMAP_STALE_CUTOFF_HOURS",
         default_value_t = defaults::CUTOFF_HOURS
     )]
-    pub cutoff_hours: i64,
+    pub stale_cutoff_hours: i64,
     /// Largest accepted request body in bytes (feeds).
     #[arg(long, env = "MEDMAP_MAX_BODY_BYTES", default_value_t = defaults::MAX_BODY_BYTES)]
     pub max_body_bytes: usize,
@@ -155,7 +155,7 @@ impl From<ServeArgs> for Settings {
             addr: a.addr,
             data_dir: Some(a.data_dir),
             fresh_secs: a.fresh_hours.saturating_mul(3600),
-            cutoff_secs: a.cutoff_hours.saturating_mul(3600),
+            cutoff_secs: a.stale_cutoff_hours.saturating_mul(3600),
             max_body_bytes: a.max_body_bytes,
             feed_chunk_rows: defaults::FEED_CHUNK_ROWS,
             search_cache_bytes: a.search_cache_mb.saturating_mul(1024 * 1024),
