@@ -1,0 +1,194 @@
+//! The query's filters besides the text: the standard's (taxonomy term, taxonomy,
+//! organization, modified after), the person's (age, language), place (point and
+//! radius, postcode or proximity to it) and time (open at). Resolved once per query
+//! into [`Filters`] (UUIDs looked up, the postcode's centroid found) and then asked
+//! of each service and each of its places, in the order the search always applied
+//! them; kept apart from the search loop so every rule that drops a result reads in
+//! one place.
+
+use chrono::DateTime;
+use medmap_indexers::hours::Hours;
+use medmap_indexers::places::haversine_m;
+
+use super::ServiceQuery;
+use crate::hsds::directory::ServiceDirectory;
+use crate::hsds::words::language_code;
+use crate::snapshot::Snapshot;
+use crate::store::{FacilityRow, ServiceRow};
+
+/// What the service-level filters say of one service.
+pub(super) enum Verdict {
+    /// It passes; its places are checked next.
+    Keep,
+    /// It does not.
+    Skip,
+    /// A filter names a UUID the directory does not know: no service can match.
+    NoMatch,
+}
+
+/// The query's filters, resolved once per query.
+pub(super) struct Filters<'a> {
+    q: &'a ServiceQuery,
+    /// `Some(None)`: the UUID names nothing of that kind.
+    term_filter: Option<Option<usize>>,
+    taxonomy_filter: Option<Option<usize>>,
+    org_filter: Option<Option<usize>>,
+    /// The postcode (compacted), and its locations' centroid for a proximity search.
+    postcode: Option<String>,
+    centroid: Option<(f64, f64)>,
+}
+
+impl<'a> Filters<'a> {
+    pub(super) fn new(snap: &Snapshot, q: &'a ServiceQuery) -> Filters<'a> {
+        let dir: &ServiceDirectory = &snap.directory;
+        let term_filter = q.taxonomy_term_id.as_deref().map(|u| dir.term(u));
+        let taxonomy_filter = q.taxonomy_id.as_deref().map(|u| dir.taxonomy(u));
+        let org_filter = q.organization_id.as_deref().map(|u| dir.organization(u));
+        // The postcode's locations, and their centroid for a proximity search.
+        let postcode = q.postcode.as_deref().map(compact);
+        let centroid = postcode.as_ref().and_then(|pc| {
+            let pts: Vec<(f64, f64)> = snap
+                .facilities
+                .iter()
+                .filter(|f| f.postcode.as_deref().map(compact).as_ref() == Some(pc))
+                .filter_map(|f| Some((f.lat?, f.lon?)))
+                .collect();
+            (!pts.is_empty()).then(|| {
+                let n = pts.len() as f64;
+                (
+                    pts.iter().map(|p| p.0).sum::<f64>() / n,
+                    pts.iter().map(|p| p.1).sum::<f64>() / n,
+                )
+            })
+        });
+        Filters {
+            q,
+            term_filter,
+            taxonomy_filter,
+            org_filter,
+            postcode,
+            centroid,
+        }
+    }
+
+    /// The filters on the service itself: taxonomy term, taxonomy, organization,
+    /// modified after, age.
+    pub(super) fn service(&self, dir: &ServiceDirectory, si: usize, s: &ServiceRow) -> Verdict {
+        let q = self.q;
+        let terms = &dir.service_terms[si];
+        match self.term_filter {
+            Some(Some(t)) if !terms.contains(&t) => return Verdict::Skip,
+            Some(None) => return Verdict::NoMatch,
+            _ => {}
+        }
+        match self.taxonomy_filter {
+            Some(Some(x)) if !terms.iter().any(|&t| dir.term_taxonomy[t] == x) => {
+                return Verdict::Skip
+            }
+            Some(None) => return Verdict::NoMatch,
+            _ => {}
+        }
+        match self.org_filter {
+            Some(Some(o)) if dir.service_org[si] != Some(o) => return Verdict::Skip,
+            Some(None) => return Verdict::NoMatch,
+            _ => {}
+        }
+        if let Some(after) = q.modified_after {
+            let modified = s
+                .last_modified
+                .as_deref()
+                .and_then(|m| DateTime::parse_from_rfc3339(m).ok());
+            if modified.is_none_or(|m| m < after) {
+                return Verdict::Skip;
+            }
+        }
+        if let Some(age) = q.age {
+            if s.min_age.is_some_and(|m| age < m) || s.max_age.is_some_and(|m| age > m) {
+                return Verdict::Skip;
+            }
+        }
+        Verdict::Keep
+    }
+
+    /// The filters on one place of a service: radius, postcode (or proximity to it),
+    /// language (the service's or the place's). `ll` is the place's coordinates and
+    /// `distance_km` its distance from the query's point.
+    pub(super) fn location(
+        &self,
+        s: &ServiceRow,
+        fac: Option<&FacilityRow>,
+        ll: Option<(f64, f64)>,
+        distance_km: Option<f64>,
+    ) -> bool {
+        let q = self.q;
+        if q.point.is_some() {
+            match (distance_km, q.radius_km) {
+                (None, _) => return false,
+                (Some(d), Some(r)) if d > r => return false,
+                _ => {}
+            }
+        }
+        if let Some(pc) = &self.postcode {
+            match (q.proximity_m, self.centroid, ll) {
+                (Some(m), Some((a, b)), Some((c, d))) => {
+                    if haversine_m(a, b, c, d) > m {
+                        return false;
+                    }
+                }
+                (Some(_), _, _) => return false,
+                (None, _, _) => {
+                    if fac
+                        .and_then(|x| x.postcode.as_deref())
+                        .map(compact)
+                        .as_ref()
+                        != Some(pc)
+                    {
+                        return false;
+                    }
+                }
+            }
+        }
+        if let Some(lang) = &q.language {
+            let at_location = fac.map(|x| x.languages.as_slice()).unwrap_or(&[]);
+            if !speaks(&s.languages, lang) && !speaks(at_location, lang) {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// The open-at filter, on the hours the place keeps (see [`hours_at`]).
+    pub(super) fn open(&self, hours: &Hours) -> bool {
+        if let Some(at) = self.q.open_at {
+            if hours.is_open_at(at) != Some(true) {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+fn compact(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+fn speaks(langs: &[String], wanted: &str) -> bool {
+    let code = language_code(wanted);
+    langs
+        .iter()
+        .any(|l| l.eq_ignore_ascii_case(wanted) || (code.is_some() && language_code(l) == code))
+}
+
+/// The hours a service keeps at a place: the location's where known, else the
+/// service's own schedule. One rule for the search's `open_at` and for callers that
+/// check a hit at other times (the pages' "open on Monday at 10:00", read in each
+/// place's own time zone).
+pub(super) fn hours_at(snap: &Snapshot, service_ix: usize, facility: Option<u32>) -> &Hours {
+    facility
+        .and_then(|f| snap.hours.get(f as usize))
+        .filter(|h| h.is_known())
+        .unwrap_or(&snap.directory.service_hours[service_ix])
+}
