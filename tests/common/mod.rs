@@ -202,11 +202,6 @@ impl TestDb {
         self.dir.as_ref().map(|d| d.path())
     }
 
-    /// Closes the pool, then drops (and so removes) the database.
-    pub async fn drop_db(self) {
-        self.store.close().await;
-    }
-
     /// Keeps the schema or directory until the process exits (shared apps).
     fn keep_until_exit(&mut self) {
         if let Some(s) = self.schema.take() {
