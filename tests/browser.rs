@@ -10,7 +10,7 @@ mod common;
 #[path = "browser/harness.rs"]
 mod harness;
 
-use common::{small_data_dir, spawn_app, TestDb};
+use common::{spawn_app, TestApp};
 use fantoccini::key::Key;
 use fantoccini::Locator;
 use harness::Browser;
@@ -18,17 +18,17 @@ use harness::Browser;
 /// Chromium is heavy on a 2-core machine: one browser test at a time.
 static ONE_AT_A_TIME: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
 
-async fn app() -> (TestDb, medmap::serve::Running, String, tempfile::TempDir) {
-    let db = TestDb::sqlite().await;
-    let data = small_data_dir();
-    let (running, base) = spawn_app(db.store.clone(), Some(data.path().to_path_buf())).await;
-    (db, running, base, data)
+/// A SQLite app with the small data set, and its base URL.
+async fn app() -> (TestApp, String) {
+    let app = spawn_app().await;
+    let base = app.base.clone();
+    (app, base)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn misspelt_medication_to_pharmacies_with_prices() {
     let _turn = ONE_AT_A_TIME.acquire().await.expect("semaphore");
-    let (_db, _app, base, _data) = app().await;
+    let (_app, base) = app().await;
     let b = Browser::start("en-GB").await;
 
     b.goto(&format!("{base}/where?near=London&radius_km=50"))
@@ -110,7 +110,7 @@ async fn misspelt_medication_to_pharmacies_with_prices() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn language_follows_the_browser_switches_and_sticks() {
     let _turn = ONE_AT_A_TIME.acquire().await.expect("semaphore");
-    let (_db, _app, base, _data) = app().await;
+    let (_app, base) = app().await;
     // A Russian-speaking browser gets Russian without asking.
     let b = Browser::start("ru").await;
     b.goto(&format!("{base}/")).await;
@@ -148,7 +148,7 @@ async fn language_follows_the_browser_switches_and_sticks() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn services_search_with_filters_makes_a_printable_list() {
     let _turn = ONE_AT_A_TIME.acquire().await.expect("semaphore");
-    let (_db, _app, base, _data) = app().await;
+    let (_app, base) = app().await;
     let b = Browser::start("en-GB").await;
     b.goto(&format!("{base}/services")).await;
     // Near the Ohana sample (San Mateo County), a Spanish speaker aged 30.
@@ -310,7 +310,7 @@ async fn pages(base: &str) -> Vec<(&'static str, String)> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_page_passes_axe_fits_a_phone_and_keeps_its_weight() {
     let _turn = ONE_AT_A_TIME.acquire().await.expect("semaphore");
-    let (_db, _app, base, _data) = app().await;
+    let (_app, base) = app().await;
     let pages = pages(&base).await;
     let b = Browser::start("en-GB").await;
     b.client.set_window_size(360, 740).await.expect("resize");

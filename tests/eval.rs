@@ -55,5 +55,4 @@ async fn eval_names_on_a_small_sample() {
         "overall recall@5 {}",
         ours.overall.recall5()
     );
-    db.drop_db().await;
 }

@@ -21,7 +21,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::TraceLayer;
 
 use crate::availability::ResolveMemo;
-pub use crate::config::Settings;
+use crate::config::Settings;
 use crate::snapshot::{SharedSnapshot, Snapshot, SnapshotCell};
 use crate::store::Store;
 use error::ApiError;

@@ -9,9 +9,10 @@ use medmap_indexers::stock::FacilitySummary;
 use serde::Serialize;
 
 use crate::catalog::{DisplayLang, Ref};
+use crate::config::Settings;
 use crate::http::error::ApiError;
 use crate::http::params::{Params, MAX_RADIUS_KM};
-use crate::http::{AppState, Settings};
+use crate::http::AppState;
 use crate::model::FacilityKind;
 use crate::snapshot::{HoursView, Snapshot};
 use crate::store::FacilityRow;
