@@ -270,3 +270,27 @@ pub async fn status(State(st): State<AppState>) -> Result<Json<serde_json::Value
         "publishers": &*rows,
     })))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The 413 decision reads the error's type, wherever the body layer nests it.
+    #[tokio::test]
+    async fn a_body_past_the_limit_is_told_from_a_cut_off_one() {
+        let limited = http_body_util::Limited::new(
+            http_body_util::Full::new(axum::body::Bytes::from_static(b"0123456789")),
+            4,
+        );
+        let err = Body::new(limited)
+            .collect()
+            .await
+            .expect_err("over the limit");
+        assert!(is_length_limit(&err), "{err}");
+        let cut = axum::Error::new(std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            "length limit exceeded? no: connection reset",
+        ));
+        assert!(!is_length_limit(&cut));
+    }
+}
