@@ -8,6 +8,7 @@ pub mod availability;
 pub mod catalog;
 pub mod config;
 pub mod eval;
+pub mod facilities;
 pub mod feeds;
 pub mod hsds;
 pub mod http;

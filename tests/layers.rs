@@ -52,6 +52,7 @@ fn nothing_below_http_uses_it() {
     for m in [
         "catalog",
         "availability",
+        "facilities",
         "feeds",
         "import",
         "snapshot",
@@ -72,7 +73,7 @@ fn nothing_below_http_uses_it() {
 #[test]
 fn the_snapshot_and_the_domain_do_not_use_the_importers() {
     let mut bad = Vec::new();
-    for m in ["snapshot", "catalog", "availability", "store"] {
+    for m in ["snapshot", "catalog", "availability", "facilities", "store"] {
         bad.extend(offending(m, &["crate::import"]));
     }
     assert!(bad.is_empty(), "uses the importers:\n{}", bad.join("\n"));

@@ -64,6 +64,17 @@ impl From<crate::catalog::CatalogError> for ApiError {
     }
 }
 
+/// A facility id that is malformed or unknown.
+impl From<crate::facilities::FacilityError> for ApiError {
+    fn from(e: crate::facilities::FacilityError) -> Self {
+        use crate::facilities::FacilityError as E;
+        match e {
+            E::BadId(_) => ApiError::bad("id", e.to_string()),
+            E::NotFound(n) => ApiError::NotFound(format!("facility {n}")),
+        }
+    }
+}
+
 /// A feed push that could not be judged: a body that is not a feed is the client's
 /// fault (400); anything else is ours (500, logged).
 impl From<crate::feeds::push::PushError> for ApiError {

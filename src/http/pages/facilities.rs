@@ -10,7 +10,7 @@ use chrono::Utc;
 use super::availability::{address_line, freshness_text, hours_text, status_text};
 use super::i18n::Tr;
 use super::{enc, Chrome, Ctx};
-use crate::http::api::facilities::detail_of;
+use crate::facilities;
 use crate::http::error::ApiError;
 use crate::http::AppState;
 
@@ -58,7 +58,7 @@ pub async fn detail(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>
         let t = ctx.tr();
         let snap = st.snap()?;
         let now = Utc::now();
-        let d = detail_of(&snap, &st.settings, &id, ctx.lang, now)?;
+        let d = facilities::detail(&snap, st.settings.stock_ages(), &id, ctx.lang, now)?;
         let f = d.item.facility;
         let h = &d.item.hours;
         let s = &d.stock;
