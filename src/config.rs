@@ -12,10 +12,11 @@ use clap::{Args, ValueEnum};
 
 /// Every default, once: the flags, `Settings::default()` and README's table read these.
 pub mod defaults {
+    use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
     use std::num::NonZeroU32;
 
     /// Where `serve` listens.
-    pub const ADDR: &str = "127.0.0.1:8080";
+    pub const ADDR: SocketAddr = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 8080));
     /// The bundled data folder imported into an empty database.
     pub const DATA_DIR: &str = "data";
     /// Stock lines checked within this many hours are "fresh".
@@ -34,7 +35,7 @@ pub mod defaults {
     pub const FEED_BURST: NonZeroU32 = NonZeroU32::new(100).unwrap();
     /// Time zone of feed timestamps written without one (`dd.mm.yyyy hh:mm:ss`), when
     /// the publisher has none of its own: the chains' exports are Ukrainian.
-    pub const FEED_TIMEZONE: &str = "Europe/Kyiv";
+    pub const FEED_TIMEZONE: chrono_tz::Tz = chrono_tz::Europe::Kyiv;
     /// Rows a feed push is parsed, validated and written in at a time: large enough
     /// that per-chunk statements and look-ups are noise, small enough that a chunk is
     /// a few MB.
@@ -51,7 +52,7 @@ pub enum LogFormat {
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
     /// Address to listen on.
-    #[arg(long, env = "MEDMAP_ADDR", default_value = defaults::ADDR)]
+    #[arg(long, env = "MEDMAP_ADDR", default_value_t = defaults::ADDR)]
     pub addr: SocketAddr,
     /// Folder of bundled data imported into an empty database.
     #[arg(long, env = "MEDMAP_DATA_DIR", default_value = defaults::DATA_DIR)]
@@ -84,7 +85,7 @@ pub struct ServeArgs {
     #[arg(long, env = "MEDMAP_FEED_BURST", default_value_t = defaults::FEED_BURST)]
     pub feed_burst: NonZeroU32,
     /// Time zone of feed timestamps without one, for publishers without a zone of their own.
-    #[arg(long, env = "MEDMAP_FEED_TIMEZONE", default_value = defaults::FEED_TIMEZONE)]
+    #[arg(long, env = "MEDMAP_FEED_TIMEZONE", default_value_t = defaults::FEED_TIMEZONE)]
     pub feed_timezone: chrono_tz::Tz,
     /// Map tile URL template for the pages' map, e.g. `https://tile.example.org/{z}/{x}/{y}.png`.
     /// Unset: the map shows markers without tiles and the pages contact no other host.
@@ -123,7 +124,7 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Self {
         Settings {
-            addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            addr: defaults::ADDR,
             data_dir: None,
             fresh_secs: defaults::FRESH_HOURS * 3600,
             cutoff_secs: defaults::CUTOFF_HOURS * 3600,
@@ -133,7 +134,7 @@ impl Default for Settings {
             lookup_cache_entries: defaults::LOOKUP_CACHE_ENTRIES,
             feed_rate_per_min: defaults::FEED_RATE_PER_MIN,
             feed_burst: defaults::FEED_BURST,
-            feed_timezone: chrono_tz::Europe::Kyiv,
+            feed_timezone: defaults::FEED_TIMEZONE,
             tile_url: None,
         }
     }

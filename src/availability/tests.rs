@@ -274,7 +274,7 @@ fn every_price_carries_its_own_currency() {
     // A delta push of one line in GBP changes that line only.
     let f = snap.facility_index[&PHARMACY];
     let p = snap.product_index[&NUROFEN];
-    let currencies = [Some("UAH".to_string()), Some("GBP".to_string())];
+    let currencies = ["UAH".to_string(), "GBP".to_string()];
     let up = [(p, ix_line(f, StockStatus::InStock, Some(1.0), Some(999), t))];
     let delta = |replaces| StockDelta {
         ups: &up,

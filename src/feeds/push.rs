@@ -411,8 +411,8 @@ pub async fn run_push(
     let Writing { tx, writer } = w;
     let (_, removed, mut report) = tx.finish(summary).await?;
     // The push's currency table as `Live::currency` indexes it.
-    let currencies: Vec<Option<String>> = std::iter::once(Some(ctx.default_currency.clone()))
-        .chain(refs.currencies.iter().cloned().map(Some))
+    let currencies: Vec<String> = std::iter::once(ctx.default_currency.clone())
+        .chain(refs.currencies.iter().cloned())
         .collect();
     let replaces = mode == Mode::Snapshot;
     let Live { ups, currency } = live;

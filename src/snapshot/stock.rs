@@ -8,7 +8,7 @@
 //! in another currency (a London pharmacy selling one line in UAH), so every price
 //! carries its own currency at no cost to the common case.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use medmap_indexers::stock::{StockIndex, StockLine as IxLine};
 
@@ -82,14 +82,17 @@ pub(super) fn stock_meta_of<'a>(
     meta
 }
 
+/// Index lines with their currencies, as parallel vectors.
+type Lines = (Vec<(u32, IxLine)>, Vec<u32>);
+
 /// What a committed push changes in the snapshot's stock.
 pub struct StockDelta<'a> {
     /// Upserted lines: `(dense product index, line)`, mapped with the snapshot the
     /// push began with.
     pub ups: &'a [(u32, IxLine)],
-    /// Per line of `ups`, its currency as an index into `currencies`.
+    /// Per line of `ups` (as many), its currency as an index into `currencies`.
     pub up_currency: &'a [u32],
-    pub currencies: &'a [Option<String>],
+    pub currencies: &'a [String],
     /// Removed lines, `(facility id, product id)`.
     pub removals: &'a [(i64, i64)],
     /// The source of the upserted lines (`feed:<publisher>`).
@@ -115,29 +118,30 @@ impl Snapshot {
             let id = base.facilities.get(f as usize)?.id;
             self.facility_index.get(&id).copied()
         };
-        // Each line once more through the ids when the indexes moved; a line whose
-        // product or facility is gone is dropped (with its currency).
-        let mapped: Vec<((u32, IxLine), u32)> = d
-            .ups
-            .iter()
-            .zip(d.up_currency.iter().copied().chain(std::iter::repeat(0)))
-            .filter_map(|(&(p, l), c)| {
-                if same {
-                    return Some(((p, l), c));
-                }
-                let pid = base.product_ids.get(p as usize)?;
-                let p = *self.product_index.get(pid)?;
-                let facility = fac(l.facility)?;
-                Some(((p, IxLine { facility, ..l }), c))
-            })
-            .collect();
+        // Only when the indexes moved are the lines copied, each once more through the
+        // ids; a line whose product or facility is gone is dropped with its currency.
+        let remapped: Option<Lines> = (!same).then(|| {
+            d.ups
+                .iter()
+                .zip(d.up_currency)
+                .filter_map(|(&(p, l), &c)| {
+                    let pid = base.product_ids.get(p as usize)?;
+                    let p = *self.product_index.get(pid)?;
+                    let facility = fac(l.facility)?;
+                    Some(((p, IxLine { facility, ..l }), c))
+                })
+                .unzip()
+        });
+        let (lines, line_currency) = match &remapped {
+            Some((lines, currency)) => (lines.as_slice(), currency.as_slice()),
+            None => (d.ups, d.up_currency),
+        };
         let mut meta = self.stock_meta.clone();
-        let mut reset: HashMap<u32, ()> = HashMap::new();
-        for ((p, l), c) in &mapped {
-            let currency = d.currencies.get(*c as usize).and_then(|c| c.as_deref());
-            let first = reset.insert(l.facility, ()).is_none();
+        let mut seen: HashSet<u32> = HashSet::new();
+        for ((p, l), c) in lines.iter().zip(line_currency) {
+            let currency = d.currencies.get(*c as usize).map(String::as_str);
             let m = meta.entry(l.facility).or_default();
-            if first {
+            if seen.insert(l.facility) {
                 if d.replaces || m.source.is_empty() {
                     *m = StockMeta::new(d.source, currency);
                 } else if m.source != d.source {
@@ -146,9 +150,8 @@ impl Snapshot {
             }
             m.set_line(*p, currency);
         }
-        let lines: Vec<(u32, IxLine)> = mapped.into_iter().map(|(u, _)| u).collect();
         let rem = self.removal_indexes(d.removals);
-        self.with_stock(self.stock.apply(&lines, &rem), meta)
+        self.with_stock(self.stock.apply(lines, &rem), meta)
     }
 
     /// `(facility id, product id)` → `(product index, facility index)`, unknown ones

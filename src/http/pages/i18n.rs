@@ -44,10 +44,6 @@ impl Lang {
         }
     }
 
-    pub fn parse(s: &str) -> Option<Lang> {
-        Lang::from_code(s)
-    }
-
     /// The best supported language in an `Accept-Language` header (RFC 9110 weights;
     /// `en-GB` counts as `en`), or `None` when it names none of ours.
     pub fn from_accept_language(header: &str) -> Option<Lang> {
@@ -56,7 +52,7 @@ impl Lang {
             let mut bits = part.split(';');
             let tag = bits.next().unwrap_or("").trim();
             let primary = tag.split('-').next().unwrap_or("");
-            let Some(lang) = Lang::parse(primary) else {
+            let Some(lang) = Lang::from_code(primary) else {
                 continue;
             };
             let q = bits

@@ -72,7 +72,7 @@ impl FromRequestParts<AppState> for Ctx {
                 continue;
             }
             match pair.strip_prefix("lang=") {
-                Some(v) => from_param = Lang::parse(v),
+                Some(v) => from_param = Lang::from_code(v),
                 None => query_rest.push(pair.to_string()),
             }
         }
@@ -87,7 +87,7 @@ impl FromRequestParts<AppState> for Ctx {
         };
         let from_cookie = header(header::COOKIE).split(';').find_map(|c| {
             let (k, v) = c.trim().split_once('=')?;
-            (k == LANG_COOKIE).then(|| Lang::parse(v)).flatten()
+            (k == LANG_COOKIE).then(|| Lang::from_code(v)).flatten()
         });
         let lang = from_param
             .or(from_cookie)
