@@ -36,9 +36,7 @@ pub async fn list(
         limit: p.limit("limit", 20, 200)?,
     };
     let snap = st.snap()?;
-    serde_json::to_value(facilities::list(&snap, &q, Utc::now()))
-        .map(Json)
-        .map_err(|e| ApiError::Internal(format!("cannot serialize the answer: {e}")))
+    json(facilities::list(&snap, &q, Utc::now()))
 }
 
 /// `GET /api/v1/facilities/{id}`
@@ -54,7 +52,12 @@ pub async fn detail(
         DisplayLang::En,
         Utc::now(),
     )?;
-    serde_json::to_value(d)
+    json(d)
+}
+
+/// An answer that borrows the snapshot, serialized before the snapshot is let go.
+fn json(answer: impl serde::Serialize) -> Result<Json<serde_json::Value>, ApiError> {
+    serde_json::to_value(answer)
         .map(Json)
         .map_err(|e| ApiError::Internal(format!("cannot serialize the answer: {e}")))
 }
