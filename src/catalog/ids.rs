@@ -3,7 +3,6 @@
 //! holding an id must be able to fetch it without saying which it is.
 
 use std::fmt;
-use std::str::FromStr;
 
 use medmap_indexers::names::ConceptKind;
 
@@ -42,20 +41,12 @@ impl fmt::Display for MedicationId {
     }
 }
 
-impl FromStr for MedicationId {
-    type Err = CatalogError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        MedicationId::parse("id", s)
-    }
-}
-
 pub fn public_id(kind: ConceptKind, id: i64) -> String {
     MedicationId { kind, id }.to_string()
 }
 
 /// `s123` / `p123` with a positive number; anything else is `None`.
-pub fn parse_public_id(s: &str) -> Option<(ConceptKind, i64)> {
+fn parse_public_id(s: &str) -> Option<(ConceptKind, i64)> {
     let (kind, rest) = match s.as_bytes().first()? {
         b's' => (ConceptKind::Substance, &s[1..]),
         b'p' => (ConceptKind::Product, &s[1..]),

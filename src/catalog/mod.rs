@@ -25,7 +25,7 @@ use medmap_indexers::names::{ConceptKind, NameIndex};
 use serde::{Deserialize, Serialize};
 
 pub use error::CatalogError;
-pub use ids::{parse_public_id, public_id, MedicationId};
+pub use ids::{public_id, MedicationId};
 pub use lang::DisplayLang;
 pub use views::{Detail, Item, Ref, SearchResponse, SuggestResponse, Suggestion};
 
