@@ -90,6 +90,8 @@ enum ExportWhat {
 enum EvalWhat {
     /// Recall@1/@5 of medication-name search per category, synthetic and hand-written.
     Names(medmap::eval::EvalArgs),
+    /// Recall@1/@3 of the services search per category, beside a trigram baseline.
+    Services(medmap::eval::services::ServicesEvalArgs),
 }
 
 #[derive(Subcommand)]
@@ -180,6 +182,9 @@ async fn main() -> ExitCode {
             Command::Eval {
                 what: EvalWhat::Names(args),
             } => medmap::eval::run_names(&cli.db, args).await,
+            Command::Eval {
+                what: EvalWhat::Services(args),
+            } => medmap::eval::services::run_services(&cli.db, args).await,
             Command::Import { source, path, seed } => {
                 let store = Store::connect(&cli.db).await?;
                 let (reports, merge) = import::import_source(&store, &source, &path, seed).await?;

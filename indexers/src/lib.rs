@@ -9,4 +9,5 @@ pub mod hash;
 pub mod hours;
 pub mod names;
 pub mod places;
+pub mod services;
 pub mod stock;

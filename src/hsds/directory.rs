@@ -5,7 +5,9 @@ use std::collections::HashMap;
 
 use medmap_indexers::hours::{Hours, WeeklySlot};
 
-use super::search::ServiceText;
+use medmap_indexers::services::ServiceIndex;
+
+use super::search::text::{build_index, IndexInput};
 use crate::model::SourceRef;
 use crate::store::{
     DirectoryRows, FacilityRow, OrganizationRow, ScheduleFullRow, ServiceRow, TermRow,
@@ -55,8 +57,10 @@ pub struct ServiceDirectory {
     pub facility_org: HashMap<u32, usize>,
     /// Facility indexes that are HSDS locations (linked to a service or an organization).
     pub locations: Vec<u32>,
-    /// Searchable words per service.
-    pub text: Vec<ServiceText>,
+    /// The services index (service `i` is document `i`).
+    pub index: ServiceIndex,
+    /// Links at each facility, for searches by place without text.
+    pub facility_links: HashMap<u32, Vec<usize>>,
 }
 
 /// What a UUID names.
@@ -243,15 +247,24 @@ impl ServiceDirectory {
                 locations.push(i as u32);
             }
         }
-        let text = services
-            .iter()
-            .zip(&st)
-            .map(|(s, ts)| {
-                ServiceText::build(s, &ts.iter().map(|&t| &terms[t]).collect::<Vec<_>>())
-            })
-            .collect();
+        let service_org: Vec<Option<usize>> = service_org;
+        let index = build_index(IndexInput {
+            services: &services,
+            service_terms: &st,
+            terms: &terms,
+            service_org: &service_org,
+            organizations: &organizations,
+            service_links: &sl,
+            links: &out_links,
+            facilities,
+        });
+        let mut facility_links: HashMap<u32, Vec<usize>> = HashMap::new();
+        for (i, l) in out_links.iter().enumerate() {
+            facility_links.entry(l.facility).or_default().push(i);
+        }
         ServiceDirectory {
-            text,
+            index,
+            facility_links,
             organizations,
             services,
             terms,
@@ -296,6 +309,16 @@ impl ServiceDirectory {
             Some(Entity::Term(i)) => Some(*i),
             _ => None,
         }
+    }
+
+    /// The vocabulary's need with this id.
+    pub fn need(&self, id: &str) -> Option<u32> {
+        self.index
+            .needs
+            .needs
+            .iter()
+            .position(|n| n.id == id)
+            .map(|n| n as u32)
     }
 
     pub fn taxonomy(&self, uuid: &str) -> Option<usize> {

@@ -3,14 +3,16 @@
 //! [`directory`] is the in-memory view of the directory the snapshot holds
 //! (services, organizations, locations, links, terms, schedules, indexed by UUID);
 //! [`shape`] turns it into HSDS JSON objects (the API and the JSON export answer with
-//! exactly these); [`search`] is the free-text, multilingual, typo-tolerant service
+//! exactly these); [`search`] is the ranked, multilingual, typo-tolerant service
 //! search with place, hours, age and language filters, shared by the API and pages;
+//! [`vocabulary`] is the needs vocabulary that carries queries across languages;
 //! [`export`] writes the JSON and CSV datapackages.
 
 pub mod directory;
 pub mod export;
 pub mod search;
 pub mod shape;
+pub mod vocabulary;
 mod words;
 
 pub use directory::ServiceDirectory;

@@ -245,6 +245,11 @@ pub fn read(dir: &Path) -> Result<(Directory, Vec<ImportReport>), ImportError> {
         .iter()
         .map(|f| (f.src.source_id.clone(), f.organization.clone()))
         .collect();
+    // Ohana's `keywords` are the directory's own classification ("Dementia
+    // Management", "Automobile Loans"); HSDS 3.0 has no keywords field, so each
+    // becomes a term of an `ohana_keywords` taxonomy, linked like any term.
+    let kw = t.columns().find(|(n, _)| *n == "keywords").map(|(_, i)| i);
+    let mut keywords: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
     let mut rep = ImportReport::new("ohana:services");
     for (line, r) in t.valid_rows(&mut rep) {
         let (Some(i), Some(n)) = (field(r, id), field(r, name)) else {
@@ -282,11 +287,31 @@ pub fn read(dir: &Path) -> Result<(Directory, Vec<ImportReport>), ImportError> {
             taxonomy_terms: list(field(r, tax))
                 .iter()
                 .map(|t| sref(&format!("tax/{t}")))
+                .chain(service_keywords(kw.and_then(|k| field(r, k))).map(|k| {
+                    let src = sref(&format!("kw/{}", k.to_lowercase()));
+                    keywords.insert(k);
+                    src
+                }))
                 .collect(),
         });
         rep.imported += 1;
     }
     reports.push(rep);
+    let mut seen = std::collections::HashSet::new();
+    for k in keywords {
+        if seen.insert(k.to_lowercase()) {
+            d.taxonomy.push(TaxonomyTerm {
+                src: sref(&format!("kw/{}", k.to_lowercase())),
+                code: None,
+                name: k,
+                description: None,
+                parent: None,
+                taxonomy: Some("ohana_keywords".into()),
+                taxonomy_id: None,
+                language: Some("en".into()),
+            });
+        }
+    }
 
     let t = Table::read(&dir.join("regular_schedules.csv"))?;
     let (id, loc, svc, wd, op, cl) = (
@@ -320,6 +345,17 @@ pub fn read(dir: &Path) -> Result<(Directory, Vec<ImportReport>), ImportError> {
     }
     reports.push(rep);
     Ok((d, reports))
+}
+
+/// A service's keywords (comma separated), trimmed, each once.
+fn service_keywords(raw: Option<&str>) -> impl Iterator<Item = String> + '_ {
+    let mut seen = std::collections::HashSet::new();
+    raw.unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .filter(move |k| seen.insert(k.to_lowercase()))
+        .map(String::from)
 }
 
 /// `Monday`/`Mon`/`1` → ISO weekday number.

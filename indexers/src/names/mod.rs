@@ -13,7 +13,7 @@
 //! query name the medication), then the index itself ([`NameIndex`], one file
 //! per stage under `index/`). [`eval`] measures its recall.
 
-mod edit;
+pub(crate) mod edit;
 pub mod eval;
 mod index;
 pub mod layout;

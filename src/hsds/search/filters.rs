@@ -6,7 +6,7 @@
 //! them; kept apart from the search loop so every rule that drops a result reads in
 //! one place.
 
-use chrono::DateTime;
+use chrono::{DateTime, Datelike, NaiveTime, TimeZone, Utc, Weekday};
 use medmap_indexers::hours::Hours;
 use medmap_indexers::places::haversine_m;
 
@@ -33,6 +33,7 @@ pub(super) struct Filters<'a> {
     term_filter: Option<Option<usize>>,
     taxonomy_filter: Option<Option<usize>>,
     org_filter: Option<Option<usize>>,
+    need_filter: Option<Option<u32>>,
     /// The postcode (compacted), and its locations' centroid for a proximity search.
     postcode: Option<String>,
     centroid: Option<(f64, f64)>,
@@ -44,6 +45,7 @@ impl<'a> Filters<'a> {
         let term_filter = q.taxonomy_term_id.as_deref().map(|u| dir.term(u));
         let taxonomy_filter = q.taxonomy_id.as_deref().map(|u| dir.taxonomy(u));
         let org_filter = q.organization_id.as_deref().map(|u| dir.organization(u));
+        let need_filter = q.need.as_deref().map(|n| dir.need(n));
         // The postcode's locations, and their centroid for a proximity search.
         let postcode = q.postcode.as_deref().map(compact);
         let centroid = postcode.as_ref().and_then(|pc| {
@@ -66,6 +68,7 @@ impl<'a> Filters<'a> {
             term_filter,
             taxonomy_filter,
             org_filter,
+            need_filter,
             postcode,
             centroid,
         }
@@ -90,6 +93,11 @@ impl<'a> Filters<'a> {
         }
         match self.org_filter {
             Some(Some(o)) if dir.service_org[si] != Some(o) => return Verdict::Skip,
+            Some(None) => return Verdict::NoMatch,
+            _ => {}
+        }
+        match self.need_filter {
+            Some(Some(n)) if !dir.index.needs_of(si).contains(&n) => return Verdict::Skip,
             Some(None) => return Verdict::NoMatch,
             _ => {}
         }
@@ -157,9 +165,17 @@ impl<'a> Filters<'a> {
         true
     }
 
-    /// The open-at filter, on the hours the place keeps (see [`hours_at`]).
-    pub(super) fn open(&self, hours: &Hours) -> bool {
+    /// The open-at and open-on filters, on the hours the place keeps (see
+    /// [`hours_at`]); "open on Monday at 10:00" is the next such moment in the
+    /// place's own time zone.
+    pub(super) fn open(&self, hours: &Hours, now: DateTime<Utc>) -> bool {
         if let Some(at) = self.q.open_at {
+            if hours.is_open_at(at) != Some(true) {
+                return false;
+            }
+        }
+        if let Some((day, time)) = self.q.open_on {
+            let at = next_at(now, day, time, hours.tz().unwrap_or(chrono_tz::UTC));
             if hours.is_open_at(at) != Some(true) {
                 return false;
             }
@@ -191,4 +207,26 @@ pub(super) fn hours_at(snap: &Snapshot, service_ix: usize, facility: Option<u32>
         .and_then(|f| snap.hours.get(f as usize))
         .filter(|h| h.is_known())
         .unwrap_or(&snap.directory.service_hours[service_ix])
+}
+
+/// The first instant at or after `now` that is `day` at `time` in `tz`.
+pub(crate) fn next_at(
+    now: DateTime<Utc>,
+    day: Weekday,
+    time: NaiveTime,
+    tz: chrono_tz::Tz,
+) -> DateTime<Utc> {
+    let local = now.with_timezone(&tz).date_naive();
+    for ahead in 0..8 {
+        let d = local + chrono::Duration::days(ahead);
+        if d.weekday() == day {
+            if let Some(t) = tz.from_local_datetime(&d.and_time(time)).earliest() {
+                let t = t.with_timezone(&Utc);
+                if t >= now || ahead == 7 {
+                    return t;
+                }
+            }
+        }
+    }
+    now
 }

@@ -1,11 +1,14 @@
 //! What a search answers: [`ServiceHit`], one service at one place, with what the
 //! API and the pages show of it (address in one line, the languages of the service
-//! and the place, today's hours), and the ranking of hits. Kept apart from the
-//! matching and the filters: this is the shape of an answer, not the choice of one.
+//! and the place, today's hours, why it matched), and the ranking of hits. Kept
+//! apart from the matching and the filters: this is the shape of an answer, not
+//! the choice of one.
 
 use medmap_indexers::hours::Hours;
+use medmap_indexers::services::Why;
 
 use super::filters::hours_at;
+use super::{Found, ServiceResults};
 use crate::snapshot::Snapshot;
 use crate::store::{FacilityRow, ServiceRow};
 
@@ -37,6 +40,11 @@ pub struct ServiceHit {
     pub max_age: Option<f64>,
     /// Relevance of the text match (0 without text); higher is better.
     pub score: f32,
+    /// Why it matched: per part of the query, the word, taxonomy term or need it
+    /// met and where (empty without text).
+    pub why: Vec<Why>,
+    /// The needs of the vocabulary the service is tagged with (ids).
+    pub needs: Vec<String>,
     #[serde(skip)]
     pub(crate) service_ix: usize,
     #[serde(skip)]
@@ -51,6 +59,58 @@ impl ServiceHit {
             .and_then(|l| snap.directory.links.get(l))
             .map(|l| l.facility);
         hours_at(snap, self.service_ix, facility)
+    }
+}
+
+/// Shapes one found service at one place.
+pub(super) fn hit(snap: &Snapshot, r: &ServiceResults, f: &Found) -> ServiceHit {
+    let dir = &snap.directory;
+    let si = f.service_ix;
+    let s = &dir.services[si];
+    let org = dir.service_org[si].map(|o| &dir.organizations[o]);
+    let fac = f.facility.and_then(|i| snap.facilities.get(i as usize));
+    let hours = hours_at(snap, si, f.facility);
+    let now = r.now;
+    ServiceHit {
+        service_id: s.uuid.clone(),
+        name: s.name.clone(),
+        organization_id: org.map(|o| o.uuid.clone()),
+        organization_name: org.map(|o| o.name.clone()),
+        description: s.description.clone(),
+        taxonomy_terms: dir.service_terms[si]
+            .iter()
+            .map(|&t| dir.terms[t].name.clone())
+            .collect(),
+        service_at_location_id: f.link_ix.map(|l| dir.links[l].uuid.clone()),
+        location_id: fac.map(|x| x.uuid.clone()),
+        facility_id: fac.map(|x| x.id),
+        location_name: fac.map(|x| x.name.clone()),
+        address: address_line(fac),
+        distance_km: f.distance_km.map(|d| (d * 1000.0).round() / 1000.0),
+        open_now: hours.is_open_at(r.open_at.unwrap_or(now)),
+        today_hours: hours
+            .today(now)
+            .into_iter()
+            .map(|(a, b)| [a.format("%H:%M").to_string(), b.format("%H:%M").to_string()])
+            .collect(),
+        languages: languages_at(s, fac),
+        min_age: s.min_age,
+        max_age: s.max_age,
+        score: f.score,
+        why: r
+            .query
+            .as_ref()
+            .map(|q| q.explain(&dir.index, si as u32))
+            .unwrap_or_default(),
+        needs: dir
+            .index
+            .needs_of(si)
+            .iter()
+            .filter_map(|&n| dir.index.needs.needs.get(n as usize))
+            .map(|n| n.id.clone())
+            .collect(),
+        service_ix: si,
+        link_ix: f.link_ix,
     }
 }
 
@@ -80,10 +140,11 @@ pub(super) fn languages_at(s: &ServiceRow, fac: Option<&FacilityRow>) -> Vec<Str
     languages
 }
 
-/// Ranks hits by text relevance, then distance, then name (then ids, so the order
-/// is stable).
-pub(super) fn rank(hits: &mut [ServiceHit]) {
-    hits.sort_by(|a, b| {
+/// Ranks found services by text relevance, then distance, then name (then ids,
+/// so the order is stable).
+pub(super) fn rank(snap: &Snapshot, found: &mut [Found]) {
+    let dir = &snap.directory;
+    found.sort_by(|a, b| {
         b.score
             .total_cmp(&a.score)
             .then(
@@ -91,8 +152,19 @@ pub(super) fn rank(hits: &mut [ServiceHit]) {
                     .unwrap_or(f64::MAX)
                     .total_cmp(&b.distance_km.unwrap_or(f64::MAX)),
             )
-            .then_with(|| a.name.cmp(&b.name))
-            .then_with(|| a.service_id.cmp(&b.service_id))
-            .then_with(|| a.service_at_location_id.cmp(&b.service_at_location_id))
+            .then_with(|| {
+                dir.services[a.service_ix]
+                    .name
+                    .cmp(&dir.services[b.service_ix].name)
+            })
+            .then_with(|| {
+                dir.services[a.service_ix]
+                    .uuid
+                    .cmp(&dir.services[b.service_ix].uuid)
+            })
+            .then_with(|| {
+                let uuid = |l: Option<usize>| l.map(|l| dir.links[l].uuid.as_str());
+                uuid(a.link_ix).cmp(&uuid(b.link_ix))
+            })
     });
 }

@@ -7,8 +7,6 @@
 //! `size`, `first_page`, `last_page`, `empty`, `contents`) or, with
 //! `format=ndjson`, every result one per line without paging.
 
-use std::collections::HashSet;
-
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -17,7 +15,7 @@ use chrono::Utc;
 use medmap_indexers::names::normalize;
 use serde_json::{json, Value};
 
-use crate::hsds::search::{search, ServiceHit, ServiceQuery};
+use crate::hsds::search::{facets, search, Found, ServiceQuery, ServiceResults};
 use crate::hsds::{shape, HSDS_PROFILE, HSDS_VERSION};
 use crate::http::error::ApiError;
 use crate::http::params::{parse_uuid, Params};
@@ -60,7 +58,7 @@ pub async fn openapi() -> Result<Json<Value>, ApiError> {
         "title": "medmap HSDS API",
         "version": "1.0.0",
         "summary": "Open Referral HSDS 3.0 read API of the medmap social-services directory",
-        "description": "Beyond the standard: lat, lon, radius_km (km around a point), open_at (ISO 8601 date-time or `now`), age (years), language (ISO 639-1 code or name) on /services and /service_at_locations; search is multilingual (en, uk, ru) and typo tolerant.",
+        "description": "Beyond the standard: lat, lon, radius_km (km around a point), open_at (ISO 8601 date-time or `now`), age (years), language (ISO 639-1 code or name), need (a needs-vocabulary id) on /services and /service_at_locations. search is ranked (BM25F over name, taxonomy, description, organization), multilingual (en, uk, ru) and typo tolerant; each item says why it matched (`why`, `relevance`, `needs`), and the list carries `facets` (categories, needs, open_now), `understood_as` (the needs the query names) and, when the filters leave nothing, `beyond_filters` (the relaxed parameters and the nearest matches beyond them).",
         "license": {"name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later"},
     });
     doc["servers"] = json!([{"url": "/api/v1/hsds"}]);
@@ -71,6 +69,8 @@ pub async fn openapi() -> Result<Json<Value>, ApiError> {
         {"name": "open_at", "in": "query", "required": false, "description": "Only services open at this ISO 8601 date-time, or `now`.", "schema": {"type": "string"}},
         {"name": "age", "in": "query", "required": false, "description": "Only services whose age range includes this age in years.", "schema": {"type": "number"}},
         {"name": "language", "in": "query", "required": false, "description": "Only services offered in this language (ISO 639-1 code or name).", "schema": {"type": "string"}},
+        {"name": "need", "in": "query", "required": false, "description": "Only services tagged with this need of medmap's multilingual needs vocabulary (an id listed in `facets.needs`, e.g. `dental`).", "schema": {"type": "string"}},
+        {"name": "lang", "in": "query", "required": false, "description": "Language of need labels in `facets` and `understood_as`: en, uk or ru.", "schema": {"type": "string", "enum": ["en", "uk", "ru"]}},
     ]);
     for path in ["/services", "/service_at_locations"] {
         if let Some(params) = doc["paths"][path]["get"]["parameters"].as_array_mut() {
@@ -113,6 +113,12 @@ fn paging(p: &Params) -> Result<Paging, ApiError> {
 /// A page of `items` (built lazily: only the page's items are shaped), or all of
 /// them as NDJSON.
 fn page_of<T>(items: &[T], pg: &Paging, shape: impl Fn(&T) -> Value) -> Response {
+    page_with(items, pg, shape, Value::Null)
+}
+
+/// [`page_of`] with fields beyond the standard's envelope (`facets`,
+/// `beyond_filters`), which HSDS consumers ignore and people need.
+fn page_with<T>(items: &[T], pg: &Paging, shape: impl Fn(&T) -> Value, extra: Value) -> Response {
     if pg.ndjson {
         let mut body = String::new();
         for it in items {
@@ -129,7 +135,7 @@ fn page_of<T>(items: &[T], pg: &Paging, shape: impl Fn(&T) -> Value) -> Response
         .take(pg.per_page)
         .map(shape)
         .collect();
-    Json(json!({
+    let mut body = json!({
         "total_items": total,
         "total_pages": total_pages,
         "page_number": pg.page,
@@ -138,12 +144,17 @@ fn page_of<T>(items: &[T], pg: &Paging, shape: impl Fn(&T) -> Value) -> Response
         "last_page": pg.page >= total_pages,
         "empty": contents.is_empty(),
         "contents": contents,
-    }))
-    .into_response()
+    });
+    if let (Some(b), Value::Object(x)) = (body.as_object_mut(), extra) {
+        b.extend(x);
+    }
+    Json(body).into_response()
 }
 
-/// The service query from the standard's and our parameters.
-fn service_query(p: &Params) -> Result<ServiceQuery, ApiError> {
+/// The service query from the standard's and our parameters. UUIDs and need ids
+/// are checked against the directory: an unknown one is a mistake to name, not
+/// an empty answer.
+fn service_query(p: &Params, snap: &Snapshot) -> Result<ServiceQuery, ApiError> {
     let point = p.point()?;
     let radius_km = p.number_in("radius_km", f64::MIN_POSITIVE, MAX_RADIUS_KM)?;
     if radius_km.is_some() && point.is_none() {
@@ -154,6 +165,43 @@ fn service_query(p: &Params) -> Result<ServiceQuery, ApiError> {
     if proximity_m.is_some() && postcode.is_none() {
         return Err(ApiError::bad("proximity", "proximity needs postcode"));
     }
+    if postcode.is_some() && radius_km.is_some() {
+        return Err(ApiError::bad(
+            "postcode",
+            "give either a postcode or lat, lon and radius_km, not both",
+        ));
+    }
+    if p.raw("search").is_some_and(|s| s.trim().is_empty()) {
+        return Err(ApiError::bad(
+            "search",
+            "search is empty; leave it out to list all",
+        ));
+    }
+    let dir = &snap.directory;
+    let taxonomy_term_id = p.uuid("taxonomy_term_id")?;
+    if let Some(t) = &taxonomy_term_id {
+        if dir.term(t).is_none() {
+            return Err(ApiError::bad(
+                "taxonomy_term_id",
+                format!("no taxonomy term {t}"),
+            ));
+        }
+    }
+    let taxonomy_id = p.uuid("taxonomy_id")?;
+    if let Some(t) = &taxonomy_id {
+        if dir.taxonomy(t).is_none() {
+            return Err(ApiError::bad("taxonomy_id", format!("no taxonomy {t}")));
+        }
+    }
+    let need = p.text("need")?;
+    if let Some(n) = &need {
+        if dir.need(n).is_none() {
+            return Err(ApiError::bad(
+                "need",
+                format!("no need {n:?} in the vocabulary"),
+            ));
+        }
+    }
     Ok(ServiceQuery {
         text: p.text("search")?,
         point,
@@ -161,47 +209,85 @@ fn service_query(p: &Params) -> Result<ServiceQuery, ApiError> {
         postcode,
         proximity_m,
         open_at: p.instant("open_at", true)?,
+        open_on: None,
         age: p.number_in("age", 0.0, 150.0)?,
         language: p.text("language")?,
-        taxonomy_term_id: p.uuid("taxonomy_term_id")?,
-        taxonomy_id: p.uuid("taxonomy_id")?,
+        taxonomy_term_id,
+        taxonomy_id,
         organization_id: p.uuid("organization_id")?,
         modified_after: p.instant("modified_after", false)?,
+        need,
     })
+}
+
+/// What a search adds to the standard's list envelope: facets for narrowing
+/// down, how the query was understood, and, when the filters left nothing, the
+/// nearest matches beyond them.
+fn search_extras(
+    snap: &Snapshot,
+    r: &ServiceResults,
+    lang: &str,
+    shape: impl Fn(&Found) -> Value,
+) -> Value {
+    let mut extra = json!({ "facets": facets(snap, r, lang) });
+    if let Some(q) = &r.query {
+        let needs = &snap.directory.index.needs;
+        extra["understood_as"] = json!(q
+            .needs
+            .iter()
+            .filter_map(|&n| needs.needs.get(n as usize).map(|x| json!({
+                "id": x.id,
+                "name": crate::hsds::vocabulary::label(needs, n, lang),
+            })))
+            .collect::<Vec<_>>());
+    }
+    if let Some(b) = &r.beyond {
+        extra["beyond_filters"] = json!({
+            "relaxed": b.relaxed,
+            "contents": b.found.iter().map(shape).collect::<Vec<_>>(),
+        });
+    }
+    extra
 }
 
 /// `GET /api/v1/hsds/services`
 pub async fn services(State(st): State<AppState>, p: Params) -> Result<Response, ApiError> {
     let pg = paging(&p)?;
-    let q = service_query(&p)?;
+    let snap = st.snap()?;
+    let q = service_query(&p, &snap)?;
+    let lang = p.display_lang()?.code();
     let minimal = p.boolean("minimal")?.unwrap_or(false);
     let full = p.boolean("full")?.unwrap_or(false);
-    let snap = st.snap()?;
     // One entry per service: its best-ranked location.
-    let mut seen = HashSet::new();
-    let hits: Vec<ServiceHit> = search(&snap, &q, Utc::now())
-        .into_iter()
-        .filter(|h| seen.insert(h.service_ix))
-        .collect();
-    Ok(page_of(&hits, &pg, |h| {
+    let mut r = search(&snap, &q, Utc::now());
+    r.one_per_service();
+    let shape = |f: &Found| {
         if minimal {
-            let s = &snap.directory.services[h.service_ix];
+            let s = &snap.directory.services[f.service_ix];
             let mut v = json!({"id": s.uuid, "name": s.name, "status": s.status});
             if let Some(m) = &s.last_modified {
                 v["last_modified"] = json!(m);
             }
             v
         } else if full {
-            shape::service_full(&snap, h.service_ix)
+            shape::service_full(&snap, f.service_ix)
         } else {
-            with_extras(shape::service_basic(&snap.directory, h.service_ix), h)
+            with_extras(
+                shape::service_basic(&snap.directory, f.service_ix),
+                &r,
+                &snap,
+                f,
+            )
         }
-    }))
+    };
+    let extra = search_extras(&snap, &r, lang, shape);
+    Ok(page_with(&r.found, &pg, shape, extra))
 }
 
-/// Adds what a search adds to a record (distance, hours) as extra fields, which HSDS
-/// consumers ignore and people need.
-fn with_extras(mut v: Value, h: &ServiceHit) -> Value {
+/// Adds what a search adds to a record (distance, hours, why it matched) as extra
+/// fields, which HSDS consumers ignore and people need.
+fn with_extras(mut v: Value, r: &ServiceResults, snap: &Snapshot, f: &Found) -> Value {
+    let h = r.hit(snap, f);
     if let Some(d) = h.distance_km {
         v["distance_km"] = json!(d);
     }
@@ -210,6 +296,13 @@ fn with_extras(mut v: Value, h: &ServiceHit) -> Value {
     }
     if !h.today_hours.is_empty() {
         v["today_hours"] = json!(h.today_hours);
+    }
+    if !h.why.is_empty() {
+        v["relevance"] = json!(h.score);
+        v["why"] = json!(h.why);
+    }
+    if !h.needs.is_empty() {
+        v["needs"] = json!(h.needs);
     }
     v
 }
@@ -234,21 +327,25 @@ pub async fn service_at_locations(
     p: Params,
 ) -> Result<Response, ApiError> {
     let pg = paging(&p)?;
-    let q = service_query(&p)?;
-    let full = p.boolean("full")?.unwrap_or(false);
     let snap = st.snap()?;
-    let hits: Vec<ServiceHit> = search(&snap, &q, Utc::now())
-        .into_iter()
-        .filter(|h| h.link_ix.is_some())
-        .collect();
-    Ok(page_of(&hits, &pg, |h| {
-        let l = h.link_ix.unwrap_or_default();
+    let q = service_query(&p, &snap)?;
+    let lang = p.display_lang()?.code();
+    let full = p.boolean("full")?.unwrap_or(false);
+    let mut r = search(&snap, &q, Utc::now());
+    r.found.retain(|f| f.link_ix.is_some());
+    if let Some(b) = r.beyond.as_mut() {
+        b.found.retain(|f| f.link_ix.is_some());
+    }
+    let shape = |f: &Found| {
+        let l = f.link_ix.unwrap_or_default();
         if full {
             shape::link_full(&snap, l)
         } else {
-            with_extras(shape::link(&snap, l, true), h)
+            with_extras(shape::link(&snap, l, true), &r, &snap, f)
         }
-    }))
+    };
+    let extra = search_extras(&snap, &r, lang, shape);
+    Ok(page_with(&r.found, &pg, shape, extra))
 }
 
 /// `GET /api/v1/hsds/service_at_locations/{id}`

@@ -16,18 +16,20 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::{DateTime, Datelike, NaiveTime, TimeZone, Utc, Weekday};
+use chrono::{DateTime, NaiveTime, Utc, Weekday};
 
 use super::availability::{address_line, hours_text};
 use super::facilities::kind_label;
 use super::i18n::Tr;
 use super::{Chrome, Ctx, Opt};
-use crate::hsds::search::{search, ServiceHit, ServiceQuery};
+use crate::hsds::search::{facets, search, ServiceHit, ServiceQuery, ServiceResults};
+use crate::hsds::vocabulary;
 use crate::http::error::ApiError;
 use crate::http::params::Params;
 use crate::http::params::MAX_RADIUS_KM;
 use crate::http::AppState;
 use crate::snapshot::Snapshot;
+use medmap_indexers::services::MatchKind;
 
 /// Results listed per search.
 const LISTED: usize = 30;
@@ -47,42 +49,22 @@ pub enum OpenFilter {
     On(Weekday, NaiveTime),
 }
 
-/// The first instant at or after `now` that is `day` at `time` in `tz`.
-fn next_at(now: DateTime<Utc>, day: Weekday, time: NaiveTime, tz: chrono_tz::Tz) -> DateTime<Utc> {
-    let local = now.with_timezone(&tz).date_naive();
-    for ahead in 0..8 {
-        let d = local + chrono::Duration::days(ahead);
-        if d.weekday() == day {
-            if let Some(t) = tz.from_local_datetime(&d.and_time(time)).earliest() {
-                let t = t.with_timezone(&Utc);
-                if t >= now || ahead == 7 {
-                    return t;
-                }
-            }
-        }
-    }
-    now
-}
-
-/// Services matching `q` and `open`, best first: the search ranks, this only drops
-/// hits closed at the asked day and time (in the place's own time zone).
+/// Services matching `q` and `open`, best first, with the matches beyond the
+/// filters when they leave nothing: the domain search does it all, this only
+/// turns the form's "open" choice into the query's.
 pub fn find(
     snap: &Snapshot,
     q: &ServiceQuery,
     open: OpenFilter,
     now: DateTime<Utc>,
-) -> Vec<ServiceHit> {
+) -> ServiceResults {
     let mut q = q.clone();
     q.open_at = (open == OpenFilter::Now).then_some(now);
-    let mut hits = search(snap, &q, now);
-    if let OpenFilter::On(day, time) = open {
-        hits.retain(|h| {
-            let hours = h.hours(snap);
-            let at = next_at(now, day, time, hours.tz().unwrap_or(chrono_tz::UTC));
-            hours.is_open_at(at) == Some(true)
-        });
-    }
-    hits
+    q.open_on = match open {
+        OpenFilter::On(day, time) => Some((day, time)),
+        _ => None,
+    };
+    search(snap, &q, now)
 }
 
 /// One search result as the page shows it.
@@ -102,6 +84,8 @@ pub struct HitRow {
     pub ages: Option<String>,
     pub lat: Option<f64>,
     pub lon: Option<f64>,
+    /// Why it matched, in words: the needs and words it met.
+    pub why: Option<String>,
 }
 
 /// An age as people write it: `12`, or `2.5` for a toddler.
@@ -161,7 +145,29 @@ fn hit_row(snap: &Snapshot, t: &Tr, h: &ServiceHit) -> HitRow {
         ages: ages_text(t, h.min_age, h.max_age),
         lat: place.and_then(|f| f.lat),
         lon: place.and_then(|f| f.lon),
+        why: why_text(snap, t, h),
     }
+}
+
+/// "Matches: dental care (need), free (need), clinic": what the hit met, needs
+/// in the reader's language.
+fn why_text(snap: &Snapshot, t: &Tr, h: &ServiceHit) -> Option<String> {
+    let needs = &snap.directory.index.needs;
+    let mut parts: Vec<String> = Vec::new();
+    for w in &h.why {
+        let part = match w.kind {
+            MatchKind::Need => snap
+                .directory
+                .need(&w.matched)
+                .map(|n| vocabulary::label(needs, n, t.lang.code()).to_string())
+                .unwrap_or_else(|| w.matched.clone()),
+            _ => w.matched.clone(),
+        };
+        if !parts.contains(&part) {
+            parts.push(part);
+        }
+    }
+    (!parts.is_empty()).then(|| t.arg("services-why", "list", parts.join(", ")))
 }
 
 /// The taxonomy terms the directory's services use, most used first up to
@@ -223,7 +229,118 @@ struct ServicesPage {
     notice: Option<String>,
     total: String,
     rows: Vec<HitRow>,
+    /// Matches beyond the filters, when the filters left nothing.
+    beyond: Vec<HitRow>,
+    facets: Vec<FacetGroup>,
     tile_url: String,
+}
+
+/// One facet of the results (needs, categories, open now) as links that narrow
+/// the search down.
+pub struct FacetGroup {
+    pub title: String,
+    pub links: Vec<FacetLink>,
+}
+
+pub struct FacetLink {
+    pub href: String,
+    pub label: String,
+    pub count: String,
+}
+
+/// The facets of a search as links: the page's own query with one filter added.
+fn facet_rows(snap: &Snapshot, t: &Tr, r: &ServiceResults, p: &Params) -> Vec<FacetGroup> {
+    let f = facets(snap, r, t.lang.code());
+    let with = |key: &str, value: &str| {
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        for k in [
+            "q",
+            "category",
+            "near",
+            "radius_km",
+            "open_now",
+            "day",
+            "time",
+            "age",
+            "language",
+            "need",
+            "lang",
+        ] {
+            if k == key {
+                continue;
+            }
+            if let Some(v) = p.raw(k).filter(|v| !v.is_empty()) {
+                pairs.push((k.to_string(), v.to_string()));
+            }
+        }
+        pairs.push((key.to_string(), value.to_string()));
+        let enc = |s: &str| {
+            percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+        };
+        format!(
+            "/services?{}",
+            pairs
+                .iter()
+                .map(|(k, v)| format!("{k}={}", enc(v)))
+                .collect::<Vec<_>>()
+                .join("&")
+        )
+    };
+    let mut out = Vec::new();
+    let needs: Vec<FacetLink> = f
+        .needs
+        .iter()
+        .filter(|x| x.count < r.found.len())
+        .take(10)
+        .map(|x| FacetLink {
+            href: with("need", &x.id),
+            label: x.name.clone(),
+            count: t.int(x.count as i64),
+        })
+        .collect();
+    if !needs.is_empty() {
+        out.push(FacetGroup {
+            title: t.t("services-facet-needs"),
+            links: needs,
+        });
+    }
+    let categories: Vec<FacetLink> = f
+        .categories
+        .iter()
+        .filter(|x| x.count < r.found.len())
+        .take(10)
+        .map(|x| FacetLink {
+            href: with("category", &x.id),
+            label: x.name.clone(),
+            count: t.int(x.count as i64),
+        })
+        .collect();
+    if !categories.is_empty() {
+        out.push(FacetGroup {
+            title: t.t("category"),
+            links: categories,
+        });
+    }
+    if f.open_now.open > 0 && f.open_now.open < r.found.len() && p.raw("open_now").is_none() {
+        out.push(FacetGroup {
+            title: t.t("open-when"),
+            links: vec![FacetLink {
+                href: with("open_now", "true"),
+                label: t.t("open-now"),
+                count: t.int(f.open_now.open as i64),
+            }],
+        });
+    }
+    out
+}
+
+/// "the distance, the opening time": the filters relaxed, in words.
+fn relaxed_text(t: &Tr, relaxed: &[&str]) -> String {
+    relaxed
+        .iter()
+        .map(|r| t.t(&format!("services-relaxed-{}", r.replace('_', "-"))))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn parse_day(s: &str) -> Option<Weekday> {
@@ -262,7 +379,17 @@ pub async fn page(State(st): State<AppState>, ctx: Ctx, p: Result<Params, ApiErr
         };
         let age = p.number_in("age", 0.0, AGE_MAX)?;
         let language = p.text("language")?;
+        let need = p.text("need")?;
+        if let Some(n) = &need {
+            if snap.directory.need(n).is_none() {
+                return Err(ApiError::bad(
+                    "need",
+                    format!("no need {n:?} in the vocabulary"),
+                ));
+            }
+        }
         let searched = q.is_some()
+            || need.is_some()
             || category.is_some()
             || !near.is_empty()
             || open != OpenFilter::Any
@@ -288,22 +415,40 @@ pub async fn page(State(st): State<AppState>, ctx: Ctx, p: Result<Params, ApiErr
             age,
             language: language.clone(),
             taxonomy_term_id: category.clone(),
+            need: need.clone(),
             ..ServiceQuery::default()
         };
-        let (total, rows) = if searched && notice.is_none() {
-            let hits = find(&snap, &query, open, now);
-            (
-                hits.len(),
-                hits.iter()
-                    .take(LISTED)
-                    .map(|h| hit_row(&snap, &t, h))
-                    .collect(),
-            )
-        } else {
-            (0, Vec::new())
-        };
+        let mut total = 0;
+        let mut rows = Vec::new();
+        let mut beyond = Vec::new();
+        let mut relaxed = None;
+        let mut facet_links = Vec::new();
+        if searched && notice.is_none() {
+            let r = find(&snap, &query, open, now);
+            total = r.found.len();
+            rows = r
+                .found
+                .iter()
+                .take(LISTED)
+                .map(|f| hit_row(&snap, &t, &r.hit(&snap, f)))
+                .collect();
+            if let Some(b) = &r.beyond {
+                beyond = b
+                    .found
+                    .iter()
+                    .map(|f| hit_row(&snap, &t, &r.hit(&snap, f)))
+                    .collect();
+                relaxed = Some(relaxed_text(&t, &b.relaxed));
+            }
+            if total > 1 {
+                facet_links = facet_rows(&snap, &t, &r, &p);
+            }
+        }
         if searched && notice.is_none() && total == 0 {
-            notice = Some(t.t("services-none"));
+            notice = Some(match &relaxed {
+                Some(r) => t.arg("services-beyond", "filters", r.as_str()),
+                None => t.t("services-none"),
+            });
         }
         let radii = [1.0, 2.0, 5.0, 10.0, 25.0, 50.0]
             .iter()
@@ -346,6 +491,8 @@ pub async fn page(State(st): State<AppState>, ctx: Ctx, p: Result<Params, ApiErr
             notice,
             total: t.int(total as i64),
             rows,
+            beyond,
+            facets: facet_links,
             tile_url: ctx.tile_url.clone().unwrap_or_default(),
         };
         Ok(ctx.render(status, &tpl))

@@ -1,0 +1,145 @@
+//! The ranking rules of the services index, on a small directory.
+
+use super::*;
+
+fn s(v: &[&str]) -> Vec<String> {
+    v.iter().map(|x| x.to_string()).collect()
+}
+
+fn vocab() -> Needs {
+    Needs::build(&[
+        NeedInput {
+            id: "dental".into(),
+            oe_terms: s(&["Dental Care"]),
+            en: s(&["dental", "dentist", "teeth"]),
+            uk: s(&["стоматолог", "зуби"]),
+            ru: s(&["стоматолог", "зубы"]),
+            ..NeedInput::default()
+        },
+        NeedInput {
+            id: "cost-free".into(),
+            en: s(&["free", "no insurance", "no cost"]),
+            uk: s(&["безкоштовно", "безкоштовна", "безкоштовний"]),
+            ru: s(&["бесплатно", "бесплатный"]),
+            ..NeedInput::default()
+        },
+        NeedInput {
+            id: "food".into(),
+            en: s(&["food", "meals"]),
+            uk: s(&["їжа", "обіди"]),
+            ru: s(&["еда", "обеды"]),
+            ..NeedInput::default()
+        },
+    ])
+}
+
+fn directory() -> ServiceIndex {
+    let doc = |name: &str, terms: &[&str], description: &str| ServiceDoc {
+        name: name.into(),
+        terms: s(terms),
+        description: description.into(),
+        organization: "Org".into(),
+    };
+    ServiceIndex::build(
+        &[
+            doc(
+                "Project Smile",
+                &["Dental Care"],
+                "Teeth cleaning for children and adults at no cost.",
+            ),
+            doc(
+                "Free Medical Clinic",
+                &["Community Clinics"],
+                "Free medical care for people without insurance.",
+            ),
+            doc(
+                "Meals on Wheels",
+                &["Home-delivered Meals"],
+                "Hot meals delivered to seniors at home.",
+            ),
+            doc(
+                "Main Library",
+                &["Libraries"],
+                "Books, large print books, classes.",
+            ),
+        ],
+        vocab(),
+    )
+}
+
+fn top(ix: &ServiceIndex, q: &str) -> Vec<u32> {
+    Query::parse(ix, q)
+        .search(ix, 0.0)
+        .iter()
+        .map(|x| x.doc)
+        .collect()
+}
+
+#[test]
+fn a_sentence_finds_its_service_though_words_are_missing() {
+    let ix = directory();
+    assert_eq!(top(&ix, "dentist for people with no insurance")[0], 0);
+    assert_eq!(top(&ix, "large print books zebra")[0], 3);
+}
+
+#[test]
+fn other_languages_reach_english_services_through_needs() {
+    let ix = directory();
+    assert_eq!(top(&ix, "бесплатный стоматолог")[0], 0);
+    assert_eq!(
+        top(&ix, "безкоштовна клініка")[0],
+        1,
+        "{:?}",
+        top(&ix, "безкоштовна клініка")
+    );
+    assert_eq!(top(&ix, "обіди")[0], 2);
+}
+
+#[test]
+fn typos_and_prefixes_match() {
+    let ix = directory();
+    assert_eq!(top(&ix, "dentsit")[0], 0);
+    assert_eq!(top(&ix, "libary")[0], 3);
+    assert_eq!(top(&ix, "libr")[0], 3);
+}
+
+#[test]
+fn name_outranks_description() {
+    let ix = ServiceIndex::build(
+        &[
+            ServiceDoc {
+                name: "Night stop".into(),
+                description: "A shelter for the night".into(),
+                ..ServiceDoc::default()
+            },
+            ServiceDoc {
+                name: "Night shelter".into(),
+                description: "Beds for the night".into(),
+                ..ServiceDoc::default()
+            },
+        ],
+        Needs::default(),
+    );
+    assert_eq!(top(&ix, "shelter"), vec![1, 0]);
+}
+
+#[test]
+fn every_match_is_explained() {
+    let ix = directory();
+    let q = Query::parse(&ix, "бесплатный стоматолог");
+    let why = q.explain(&ix, 0);
+    assert!(
+        why.iter()
+            .any(|w| w.matched == "dental" && w.kind == MatchKind::Need),
+        "{why:?}"
+    );
+    assert!(why.iter().all(|w| !w.fields.is_empty()));
+}
+
+#[test]
+fn empty_and_stop_only_queries_match_nothing() {
+    let ix = directory();
+    assert!(Query::parse(&ix, "").is_empty());
+    assert!(Query::parse(&ix, "for the with").is_empty());
+    assert!(top(&ix, "zzzzqqq").is_empty());
+}

@@ -1,0 +1,106 @@
+//! Counts that come with a search's results so a worker can narrow it down: per
+//! category (taxonomy term, the page's category filter), per need of the
+//! vocabulary (labelled in the reader's language, the cross-lingual category) and
+//! per open-now. Counted over the results as listed (places on the page, services
+//! in the HSDS API), so a count always equals what the filter would then show.
+
+use std::collections::HashMap;
+
+use super::filters::hours_at;
+use super::ServiceResults;
+use crate::hsds::vocabulary;
+use crate::snapshot::Snapshot;
+
+/// Most values listed per facet: a page of choices, not the taxonomy.
+const FACET_MAX: usize = 20;
+
+/// One value of a facet.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Facet {
+    /// Taxonomy term UUID, or need id.
+    pub id: String,
+    pub name: String,
+    pub count: usize,
+}
+
+/// Results by open-now state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
+pub struct OpenCounts {
+    pub open: usize,
+    pub closed: usize,
+    pub unknown: usize,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct Facets {
+    pub categories: Vec<Facet>,
+    pub needs: Vec<Facet>,
+    pub open_now: OpenCounts,
+}
+
+/// The facets of `r`, with need labels in `lang` (`en`, `uk`, `ru`).
+pub fn facets(snap: &Snapshot, r: &ServiceResults, lang: &str) -> Facets {
+    let dir = &snap.directory;
+    let mut terms: HashMap<usize, usize> = HashMap::new();
+    let mut needs: HashMap<u32, usize> = HashMap::new();
+    let mut open = OpenCounts::default();
+    // Hours are read once per place: many services share one.
+    let mut state_of: HashMap<(Option<u32>, usize), Option<bool>> = HashMap::new();
+    let at = r.open_at.unwrap_or(r.now);
+    for f in &r.found {
+        for &t in &dir.service_terms[f.service_ix] {
+            *terms.entry(t).or_default() += 1;
+        }
+        for &n in dir.index.needs_of(f.service_ix) {
+            *needs.entry(n).or_default() += 1;
+        }
+        // A place's hours do not depend on the service unless it has none.
+        let key = (
+            f.facility,
+            if f.facility.is_some() {
+                0
+            } else {
+                f.service_ix
+            },
+        );
+        let state = *state_of
+            .entry(key)
+            .or_insert_with(|| hours_at(snap, f.service_ix, f.facility).is_open_at(at));
+        match state {
+            Some(true) => open.open += 1,
+            Some(false) => open.closed += 1,
+            None => open.unknown += 1,
+        }
+    }
+    let mut categories: Vec<Facet> = terms
+        .into_iter()
+        .filter_map(|(t, count)| {
+            let term = dir.terms.get(t)?;
+            Some(Facet {
+                id: term.uuid.clone(),
+                name: term.name.clone(),
+                count,
+            })
+        })
+        .collect();
+    let mut need_facets: Vec<Facet> = needs
+        .into_iter()
+        .filter_map(|(n, count)| {
+            let need = dir.index.needs.needs.get(n as usize)?;
+            Some(Facet {
+                id: need.id.clone(),
+                name: vocabulary::label(&dir.index.needs, n, lang).to_string(),
+                count,
+            })
+        })
+        .collect();
+    for list in [&mut categories, &mut need_facets] {
+        list.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.cmp(&b.name)));
+        list.truncate(FACET_MAX);
+    }
+    Facets {
+        categories,
+        needs: need_facets,
+        open_now: open,
+    }
+}
