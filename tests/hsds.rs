@@ -567,6 +567,121 @@ shared_app_test! { APP;
 }
 
 // ---------------------------------------------------------------------------------
+// Ranked, multilingual search: sentences, other languages, why, facets, recovery.
+
+/// The top `n` service names of a search.
+async fn top(app: &TestApp, query: &str, n: usize) -> Vec<String> {
+    let q = percent_encoding::utf8_percent_encode(query, percent_encoding::NON_ALPHANUMERIC);
+    let (s, b) = app.get_json(&format!("{SERVICES}?search={q}")).await;
+    assert_eq!(s, 200, "{query}: {b}");
+    names(&b).into_iter().take(n).collect()
+}
+
+shared_app_test! { APP;
+    /// Needs written as people write them, which an all-words search answered
+    /// with nothing: the right service comes in the top three.
+    async fn a_need_in_a_sentence_or_another_language_finds_its_service(app) {
+        for (query, expected) in [
+            ("dentist for people with no insurance", &["Project Smile", "San Mateo Free Medical Clinic"][..]),
+            ("dementia day care", &["Rosener House Adult Day Services"]),
+            ("LGBT seniors support", &["Senior Peer Counseling"]),
+            ("loan to buy a used car", &["Economic Self-Sufficiency Program"]),
+            ("large print books", &["Main Library", "Fair Oaks Branch", "Schaberg Branch", "Redwood Shores Branch", "Project Read"]),
+            ("безкоштовна клініка", &["San Mateo Free Medical Clinic", "Project Smile"]),
+            ("бесплатный стоматолог", &["Project Smile"]),
+            ("доставка гарячих обідів літнім людям", &["Meals on Wheels - South County"]),
+            ("meels on weels", &["Meals on Wheels - South County"]),
+        ] {
+            let got = top(app, query, 3).await;
+            assert!(
+                got.iter().any(|g| expected.contains(&g.as_str())),
+                "{query}: expected one of {expected:?} in the top 3, got {got:?}"
+            );
+        }
+    }
+}
+
+shared_app_test! { APP;
+    /// Each hit says why it matched, and the answer says how the query was read.
+    async fn hits_say_why_they_matched(app) {
+        let q = percent_encoding::utf8_percent_encode("бесплатный стоматолог", percent_encoding::NON_ALPHANUMERIC);
+        let (_, b) = app.get_json(&format!("{SERVICES}?search={q}&lang=uk")).await;
+        assert!(names(&b).iter().take(3).any(|n| n == "Project Smile"), "{b}");
+        let first = &b["contents"][0];
+        let why = first["why"].as_array().expect("why");
+        assert!(
+            why.iter().any(|w| w["matched"] == "dental" && w["kind"] == "need"),
+            "{first}"
+        );
+        assert!(why.iter().all(|w| w["fields"].as_array().is_some_and(|f| !f.is_empty())));
+        assert!(first["needs"].as_array().is_some_and(|n| n.contains(&json!("dental"))), "{first}");
+        assert!(first["relevance"].as_f64().is_some_and(|r| r > 0.0));
+        let understood = b["understood_as"].as_array().expect("understood_as");
+        assert!(understood.iter().any(|n| n["id"] == "dental"), "{b}");
+        // Need labels come in the asked language.
+        assert!(
+            understood.iter().all(|n| n["name"].as_str().is_some_and(|x| !x.is_ascii())),
+            "{b}"
+        );
+    }
+}
+
+shared_app_test! { APP;
+    /// Facets count the results by category, need and open-now, and a need
+    /// facet narrows the search to exactly its count.
+    async fn facets_count_what_a_filter_would_show(app) {
+        let (_, b) = app.get_json(&format!("{SERVICES}?search=library&per_page=100")).await;
+        let total = b["total_items"].as_u64().expect("total");
+        assert!(total >= 4, "{b}");
+        let f = &b["facets"];
+        let open = &f["open_now"];
+        let sum = ["open", "closed", "unknown"]
+            .iter()
+            .map(|k| open[k].as_u64().expect("count"))
+            .sum::<u64>();
+        assert_eq!(sum, total, "{f}");
+        let cats = f["categories"].as_array().expect("categories");
+        assert!(!cats.is_empty() && cats.iter().all(|c| c["count"].as_u64() <= Some(total)), "{f}");
+        let needs = f["needs"].as_array().expect("needs");
+        let lib = needs.iter().find(|n| n["id"] == "library").expect("library need facet");
+        let (_, narrowed) = app
+            .get_json(&format!("{SERVICES}?search=library&need=library&per_page=100"))
+            .await;
+        assert_eq!(narrowed["total_items"], lib["count"], "{narrowed}");
+        let cat = &cats[0];
+        let (_, by_cat) = app
+            .get_json(&format!(
+                "{SERVICES}?search=library&taxonomy_term_id={}&per_page=100",
+                cat["id"].as_str().expect("id")
+            ))
+            .await;
+        assert_eq!(by_cat["total_items"], cat["count"], "{by_cat}");
+    }
+}
+
+shared_app_test! { APP;
+    /// When the filters leave nothing, the answer says which it relaxed and
+    /// offers the nearest matches beyond them, with their distance.
+    async fn empty_filtered_results_offer_the_nearest_matches_beyond(app) {
+        // Helsinki: the dementia day care is in California.
+        let q = percent_encoding::utf8_percent_encode("dementia day care", percent_encoding::NON_ALPHANUMERIC);
+        let (s, b) = app
+            .get_json(&format!("{SERVICES}?search={q}&lat=60.17&lon=24.94&radius_km=2&age=70"))
+            .await;
+        assert_eq!(s, 200);
+        assert_eq!(b["total_items"], 0, "{b}");
+        let beyond = &b["beyond_filters"];
+        assert_eq!(beyond["relaxed"], json!(["radius_km", "age"]), "{b}");
+        let first = &beyond["contents"][0];
+        assert_eq!(first["name"], "Rosener House Adult Day Services", "{b}");
+        assert!(first["distance_km"].as_f64().is_some_and(|d| d > 1000.0), "{first}");
+        // With results, nothing is offered beyond.
+        let (_, b) = app.get_json(&format!("{SERVICES}?search={q}")).await;
+        assert!(b.get("beyond_filters").is_none(), "{b}");
+    }
+}
+
+// ---------------------------------------------------------------------------------
 // Bad input.
 
 shared_app_test! { APP;
@@ -588,6 +703,13 @@ shared_app_test! { APP;
             "proximity=100",
             "minimal=maybe",
             "search=%ZZ",
+            "search=",
+            "search=%20%20",
+            "taxonomy_term_id=00000000-0000-4000-8000-000000000000",
+            "taxonomy_id=00000000-0000-4000-8000-000000000000",
+            "need=no-such-need",
+            "postcode=94401&lat=37.5&lon=-122.3&radius_km=5",
+            "lang=fr",
         ] {
             let (s, b) = app.get_json(&format!("{SERVICES}?{q}")).await;
             assert_eq!(s, 400, "{q}: {b}");

@@ -193,14 +193,44 @@ shared_app_test! { APP;
         );
         let child = page(app, "/services?q=counselling&age=10").await;
         assert_eq!(child.status, 200);
+        // Filtered out of the results; at most offered beyond the filters.
+        let listed = child
+            .body
+            .split("class=\"results beyond\"")
+            .next()
+            .unwrap_or_default();
         assert!(
-            !child.body.contains("Community Counselling"),
+            !listed.contains("Community Counselling"),
             "the age filter filters"
         );
         assert!(page(app, "/services?q=counselling&age=30")
             .await
             .body
             .contains("Community Counselling"));
+    }
+}
+
+shared_app_test! { APP;
+    /// A need in another language finds the English service and says why; facets
+    /// narrow a search down; filters that leave nothing offer the nearest matches
+    /// beyond them.
+    async fn the_services_search_explains_narrows_and_recovers(app) {
+        let s = page(app, "/services?q=%D0%B1%D0%B5%D1%81%D0%BF%D0%BB%D0%B0%D1%82%D0%BD%D1%8B%D0%B9%20%D1%81%D1%82%D0%BE%D0%BC%D0%B0%D1%82%D0%BE%D0%BB%D0%BE%D0%B3").await;
+        assert_eq!(s.status, 200, "{}", s.body);
+        let first = s.body.find("<h3>").expect("a hit");
+        assert!(s.body[first..].starts_with("<h3><a href=\"/facilities/"), "{}", &s.body[first..]);
+        assert!(s.body.contains("Project Smile"), "{}", s.body);
+        assert!(s.body.contains("class=\"small why\">Matches: "), "{}", s.body);
+        let lib = page(app, "/services?q=library").await;
+        assert!(lib.body.contains("class=\"facets\""), "{}", lib.body);
+        assert!(lib.body.contains("open_now=true") || lib.body.contains("category="), "{}", lib.body);
+        let far = page(app, "/services?q=dementia%20day%20care&near=60.17,24.94&radius_km=1").await;
+        assert_eq!(far.status, 200);
+        assert!(far.body.contains("Nothing matches all your filters"), "{}", far.body);
+        assert!(far.body.contains("the distance limit"), "{}", far.body);
+        assert!(far.body.contains("Rosener House"), "{}", far.body);
+        let uk = page(app, "/services?q=dementia%20day%20care&near=60.17,24.94&radius_km=1&lang=uk").await;
+        assert!(uk.body.contains("відстань"), "{}", uk.body);
     }
 }
 
@@ -251,6 +281,7 @@ shared_app_test! { APP;
             ("/services?age=old", 400, "age"),
             ("/services?day=someday", 400, "day"),
             ("/services?day=mon&time=25:99", 400, "time"),
+            ("/services?need=spa", 400, "need"),
             ("/list?f=abc", 400, "not a place id"),
             ("/search?what=both", 400, "what"),
         ] {

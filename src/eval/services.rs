@@ -161,9 +161,10 @@ pub fn evaluate(snap: &Snapshot, rows: &[TruthRow]) -> ServicesReport {
         v[2] += usize::from(at3);
         v[3] += usize::from(base.first().is_some_and(|&s| ok(s)));
         v[4] += usize::from(base.iter().any(|&s| ok(s)));
-        if !at3 {
+        if !at1 {
             report.misses.push(format!(
-                "[{}] {:?} expected {} got {:?}",
+                "{} [{}] {:?} expected {} got {:?}",
+                if at3 { "@1" } else { "@3" },
                 row.category,
                 row.query,
                 row.expected.join("|"),
@@ -274,8 +275,10 @@ pub async fn run_services(db: &str, args: ServicesEvalArgs) -> anyhow::Result<()
             report.skipped
         );
     }
-    println!("misses (not in the top 3):");
-    for m in report.misses.iter().take(args.misses) {
+    println!("misses (@3: not in the top 3; @1: not first):");
+    let mut misses = report.misses.clone();
+    misses.sort();
+    for m in misses.iter().take(args.misses) {
         println!("  {m}");
     }
     store.close().await;

@@ -50,7 +50,7 @@ impl Field {
 
 /// BM25F field weights: a word in the name says more about what a service is
 /// than the same word in its description.
-const WEIGHT: [f32; 4] = [3.0, 2.0, 1.0, 0.6];
+const WEIGHT: [f32; 4] = [4.0, 2.0, 1.0, 0.6];
 /// Length normalisation per field: names are short and their length says little.
 const B: [f32; 4] = [0.4, 0.5, 0.75, 0.5];
 /// Positions kept per service for proximity.

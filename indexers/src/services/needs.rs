@@ -182,12 +182,23 @@ impl Needs {
         out
     }
 
-    /// The needs a query word names within `budget` typos (closest first), for
-    /// words no phrase matched exactly.
+    /// The needs a query word names within `budget` typos (closest first, same
+    /// first letter), for words no phrase matched exactly.
     pub fn fuzzy(&self, stem: &str, budget: usize) -> Vec<(u32, usize)> {
         let q: Vec<char> = stem.chars().collect();
         let mut out: Vec<(u32, usize)> = Vec::new();
-        for (w, need) in &self.single {
+        // Same first letter (a slip there is rare in real misspellings), so a
+        // word costs a few dozen distances, not one per vocabulary word.
+        let Some(&first) = q.first() else {
+            return out;
+        };
+        let from = self
+            .single
+            .partition_point(|(w, _)| w.first() < Some(&first));
+        for (w, need) in self.single[from..]
+            .iter()
+            .take_while(|(w, _)| w.first() == Some(&first))
+        {
             if w.len().abs_diff(q.len()) > budget {
                 continue;
             }

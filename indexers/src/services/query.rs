@@ -23,7 +23,7 @@ pub const MAX_QUERY_CHARS: usize = 300;
 /// Most groups a query keeps (a pasted paragraph is cut, not rejected).
 const MAX_GROUPS: usize = 16;
 /// BM25 saturation.
-const K1: f32 = 1.2;
+const K1: f32 = 2.0;
 
 /// How a term was reached from the query.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -46,6 +46,16 @@ struct Alt {
     term: u32,
     weight: f32,
     kind: MatchKind,
+    /// Least idf this term counts with: a need named by the query's own word is
+    /// as specific as that word (a need tags more services than its words
+    /// appear in, which would otherwise rank the need below the literal word).
+    floor: f32,
+}
+
+impl Alt {
+    fn idf(&self, ix: &ServiceIndex) -> f32 {
+        ix.idf(self.term).max(self.floor) * self.weight
+    }
 }
 
 /// One part of the query that a service may satisfy.
@@ -237,7 +247,7 @@ impl Query {
             for (gi, g) in self.groups.iter().enumerate() {
                 s.group_touched.clear();
                 for a in &g.alts {
-                    let idf = ix.idf(a.term) * a.weight;
+                    let idf = a.idf(ix);
                     let r = ix.postings(a.term);
                     for (&d, &tf) in ix.post_doc[r.clone()].iter().zip(&ix.post_tf[r]) {
                         let v = idf * tf / (K1 + tf);
@@ -327,9 +337,7 @@ impl Query {
                     let f = ix.fields_of(a.term, doc);
                     (f != 0).then_some((a, f))
                 })
-                .max_by(|(a, _), (b, _)| {
-                    (a.weight * ix.idf(a.term)).total_cmp(&(b.weight * ix.idf(b.term)))
-                });
+                .max_by(|(a, _), (b, _)| a.idf(ix).total_cmp(&b.idf(ix)));
             if let Some((a, f)) = best {
                 out.push(Why {
                     query: g.text.clone(),
@@ -354,7 +362,12 @@ fn push(g: &mut Group, term: u32, weight: f32, kind: MatchKind) {
             a.weight = weight;
             a.kind = kind;
         }
-        None => g.alts.push(Alt { term, weight, kind }),
+        None => g.alts.push(Alt {
+            term,
+            weight,
+            kind,
+            floor: 0.0,
+        }),
     }
 }
 
@@ -370,11 +383,18 @@ fn finish(ix: &ServiceIndex, mut g: Group, groups: &mut Vec<Group>) {
         // counts against coverage.
         return;
     }
-    g.idf = g
+    let word_idf = g
         .alts
         .iter()
-        .map(|a| ix.idf(a.term) * a.weight)
+        .filter(|a| a.kind == MatchKind::Word && a.weight >= 1.0)
+        .map(|a| ix.idf(a.term))
         .fold(0.0, f32::max);
+    for a in &mut g.alts {
+        if a.kind == MatchKind::Need {
+            a.floor = word_idf;
+        }
+    }
+    g.idf = g.alts.iter().map(|a| a.idf(ix)).fold(0.0, f32::max);
     groups.push(g);
 }
 
@@ -409,7 +429,13 @@ fn word_alts(
     if is_cyrillic(word) {
         others.push(to_latin(word));
     } else if !exact && word.chars().any(|c| c.is_ascii_alphabetic()) {
-        others.push(to_cyrillic(word));
+        // `e` is `е` as often as `э` in people's transliteration (`eda`).
+        let cyr = to_cyrillic(word);
+        let soft = cyr.replace('э', "е");
+        others.push(cyr);
+        if !others.contains(&soft) {
+            others.push(soft);
+        }
     }
     if !exact {
         others.extend(switch_layout_all(word));

@@ -143,3 +143,32 @@ fn empty_and_stop_only_queries_match_nothing() {
     assert!(Query::parse(&ix, "for the with").is_empty());
     assert!(top(&ix, "zzzzqqq").is_empty());
 }
+
+proptest::proptest! {
+    /// A query in any script, of any shape, parses, searches and explains
+    /// without a panic, and every score it gives is a finite positive number.
+    #[test]
+    fn any_query_is_answered_without_a_panic(q in "\\PC{0,120}") {
+        let ix = directory();
+        let parsed = Query::parse(&ix, &q);
+        for hit in parsed.search(&ix, 0.2) {
+            proptest::prop_assert!(hit.score.is_finite() && hit.score > 0.0);
+            let _ = parsed.explain(&ix, hit.doc);
+        }
+    }
+
+    /// Mixed scripts, keyboard-layout slips and need words, glued at random.
+    #[test]
+    fn need_words_in_any_mix_are_answered(words in proptest::collection::vec(
+        proptest::sample::select(vec![
+            "бесплатный", "стоматолог", "ctvmz", "no", "insurance", "обідів", "їжа",
+            "free", "dentsit", "ЛГБТ", "123", "—", "'", "ʼ", "ё", "x",
+        ]),
+        0..12,
+    )) {
+        let ix = directory();
+        let q = words.join(" ");
+        let parsed = Query::parse(&ix, &q);
+        let _ = parsed.search(&ix, 0.0);
+    }
+}

@@ -186,11 +186,35 @@ pub fn search(snap: &Snapshot, q: &ServiceQuery, now: DateTime<Utc>) -> ServiceR
             .into_iter()
             .map(|s| (s.doc as usize, s.score))
             .collect(),
-        None => (0..dir.services.len()).map(|s| (s, 0.0)).collect(),
+        None => match (q.point, q.radius_km) {
+            // Near a point without text: only the services at places within the
+            // radius (the place index), not the whole directory.
+            (Some((lat, lon)), Some(r)) => {
+                let mut near: Vec<usize> = snap
+                    .places
+                    .within(lat, lon, r * 1000.0 + 1.0)
+                    .into_iter()
+                    .flat_map(|(f, _)| dir.facility_links.get(&f).into_iter().flatten())
+                    .map(|&l| dir.links[l].service)
+                    .collect();
+                near.sort_unstable();
+                near.dedup();
+                near.into_iter().map(|s| (s, 0.0)).collect()
+            }
+            _ => (0..dir.services.len()).map(|s| (s, 0.0)).collect(),
+        },
     };
     let found = filter(snap, q, &candidates, now);
     let beyond = if found.is_empty() && !candidates.is_empty() && !q.relaxable().is_empty() {
-        let mut more = filter(snap, &q.without_relaxable(), &candidates, now);
+        // Strong matches only (half the best score or more), then nearest first:
+        // the kids' day care next door is not what "dementia day care" wants.
+        let best = candidates.iter().map(|c| c.1).fold(0.0f32, f32::max);
+        let strong: Vec<(usize, f32)> = candidates
+            .iter()
+            .copied()
+            .filter(|c| c.1 >= best * 0.5)
+            .collect();
+        let mut more = filter(snap, &q.without_relaxable(), &strong, now);
         if q.point.is_some() {
             more.sort_by(|a, b| {
                 a.distance_km
