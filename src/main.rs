@@ -42,12 +42,12 @@ enum Command {
     Serve(medmap::config::ServeArgs),
     /// Import one source into the database: `medmap import <source> <path>`.
     Import {
-        /// One of: ua-drlz, ru-kz, us-fda, medications, nhs-pharmacies, nhs-gp, nhs-hospitals, osm, ohana, hsds-json, hsds-csv, demo-stock, bundled
+        /// One of: ua-drlz, ru-kz, us-fda, medications, nhs-pharmacies, nhs-gp, nhs-hospitals, osm, ohana, hsds-json, hsds-csv, demo-stock, synthetic-services, bundled
         source: String,
-        /// File or folder to read (ignored by demo-stock).
+        /// File or folder to read (ignored by demo-stock and synthetic-services).
         #[arg(default_value = "data")]
         path: PathBuf,
-        /// Seed of the demo stock generator.
+        /// Seed of the demo stock and synthetic services generators.
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },

@@ -15,6 +15,7 @@ pub mod ohana;
 pub mod osm;
 pub mod report;
 pub mod seed;
+pub mod synthetic_services;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -41,6 +42,7 @@ pub const SOURCES: &[&str] = &[
     "hsds-json",
     "hsds-csv",
     "demo-stock",
+    "synthetic-services",
     "bundled",
 ];
 
@@ -195,6 +197,28 @@ async fn write_demo_stock(
     Ok((rep, lines))
 }
 
+/// The synthetic national services directory ([`synthetic_services`]), sized by
+/// `MEDMAP_SYNTH_SERVICES` / `MEDMAP_SYNTH_LOCATIONS` (default 200,000 services
+/// at 120,000 locations); the path is ignored.
+pub async fn import_synthetic_services(
+    store: &Store,
+    seed: u64,
+) -> Result<ImportReport, ImportError> {
+    let (services, locations) = synthetic_services::sizes_from_env();
+    let d = tokio::task::spawn_blocking(move || {
+        synthetic_services::national_directory(seed, services, locations)
+    })
+    .await
+    .map_err(task_failed)?;
+    let mut rep = ImportReport::new(format!(
+        "synthetic-services (seed {seed}, {services} services at {locations} locations)"
+    ));
+    rep.read = (d.services.len() + d.facilities.len() + d.organizations.len()) as u64;
+    d.save(store).await?;
+    rep.imported = rep.read;
+    Ok(rep)
+}
+
 /// Imports one source by its CLI name; medication sources also say how substances merged.
 pub async fn import_source(
     store: &Store,
@@ -244,6 +268,7 @@ pub async fn import_source(
             vec![rep]
         }
         "demo-stock" => vec![import_demo_stock(store, seed, chrono::Utc::now().timestamp()).await?],
+        "synthetic-services" => vec![import_synthetic_services(store, seed).await?],
         other => return Err(ImportError::UnknownSource(other.to_string())),
     };
     Ok((reports, None))
