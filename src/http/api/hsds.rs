@@ -22,6 +22,7 @@ use crate::hsds::{shape, HSDS_PROFILE, HSDS_VERSION};
 use crate::http::error::ApiError;
 use crate::http::params::{parse_uuid, Params};
 use crate::http::AppState;
+use crate::privacy;
 use crate::snapshot::Snapshot;
 
 /// Largest page: big enough to take a city's directory in a few calls, small enough
@@ -60,7 +61,7 @@ pub async fn openapi() -> Result<Json<Value>, ApiError> {
         "title": "medmap HSDS API",
         "version": "1.0.0",
         "summary": "Open Referral HSDS 3.0 read API of the medmap social-services directory",
-        "description": "Beyond the standard: lat, lon, radius_km (km around a point), open_at (ISO 8601 date-time or `now`), age (years), language (ISO 639-1 code or name) on /services and /service_at_locations; search is multilingual (en, uk, ru) and typo tolerant.",
+        "description": "Beyond the standard: lat, lon, radius_km (km around a point), open_at (ISO 8601 date-time or `now`), age (years), language (ISO 639-1 code or name) on /services and /service_at_locations; search is multilingual (en, uk, ru) and typo tolerant. Extension fields: services and locations marked `x_confidential` (a shelter) have their address, phones and coordinates withheld for safety and carry `x_public_contact`, the helpline to call; search items at such a place carry `x_address_withheld` and a distance in whole km.",
         "license": {"name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later"},
     });
     doc["servers"] = json!([{"url": "/api/v1/hsds"}]);
@@ -194,16 +195,32 @@ pub async fn services(State(st): State<AppState>, p: Params) -> Result<Response,
         } else if full {
             shape::service_full(&snap, h.service_ix)
         } else {
-            with_extras(shape::service_basic(&snap.directory, h.service_ix), h)
+            with_extras(
+                &snap,
+                shape::service_basic(&snap.directory, h.service_ix),
+                h,
+            )
         }
     }))
 }
 
 /// Adds what a search adds to a record (distance, hours) as extra fields, which HSDS
-/// consumers ignore and people need.
-fn with_extras(mut v: Value, h: &ServiceHit) -> Value {
+/// consumers ignore and people need. The distance to a confidential place is to its
+/// coarse area only, so it is given in whole km ([`privacy::coarse_km`]).
+fn with_extras(snap: &Snapshot, mut v: Value, h: &ServiceHit) -> Value {
+    let confidential = h
+        .facility_id
+        .and_then(|id| snap.facility(id))
+        .is_some_and(|f| f.confidential);
     if let Some(d) = h.distance_km {
-        v["distance_km"] = json!(d);
+        v["distance_km"] = json!(if confidential {
+            privacy::coarse_km(d)
+        } else {
+            d
+        });
+    }
+    if confidential {
+        v["x_address_withheld"] = json!(true);
     }
     if let Some(o) = h.open_now {
         v["open_now"] = json!(o);
@@ -246,7 +263,7 @@ pub async fn service_at_locations(
         if full {
             shape::link_full(&snap, l)
         } else {
-            with_extras(shape::link(&snap, l, true), h)
+            with_extras(&snap, shape::link(&snap, l, true), h)
         }
     }))
 }
