@@ -173,15 +173,16 @@ fn hit_row(snap: &Snapshot, t: &Tr, h: &ServiceHit) -> HitRow {
         } else {
             place.and_then(|f| f.phones.first().cloned())
         },
-        distance: h.distance_km.map(|d| {
-            t.distance(
+        distance: h
+            .distance_km
+            .map(|d| {
                 if confidential {
                     privacy::coarse_km(d)
                 } else {
                     d
-                } * 1000.0,
-            )
-        }),
+                }
+            })
+            .map(|d| t.distance(d * 1000.0)),
         open: h.open_now,
         hours: hit_hours_text(t, h),
         languages: (!h.languages.is_empty())
