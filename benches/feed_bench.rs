@@ -253,6 +253,7 @@ fn facility(i: usize) -> Facility {
         description: None,
         languages: Vec::new(),
         external_ids: Vec::new(),
+        confidential: false,
     }
 }
 

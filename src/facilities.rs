@@ -11,6 +11,7 @@ use serde::Serialize;
 use crate::availability::StockAges;
 use crate::catalog::{DisplayLang, Ref};
 use crate::model::FacilityKind;
+use crate::privacy;
 use crate::snapshot::{HoursView, Snapshot};
 use crate::store::FacilityRow;
 
@@ -28,9 +29,42 @@ pub struct FacilityItem<'a> {
     pub id: i64,
     #[serde(flatten)]
     pub facility: &'a FacilityRow,
+    /// Where it is ([`privacy::shown_point`]): none for a confidential place.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lat: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lon: Option<f64>,
+    /// To a confidential place: to its coarse area, in whole km.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub distance_m: Option<f64>,
     pub hours: HoursView,
+}
+
+impl<'a> FacilityItem<'a> {
+    /// `f` (at index `i`) as answers show it.
+    pub fn new(
+        snap: &Snapshot,
+        i: u32,
+        f: &'a FacilityRow,
+        distance_m: Option<f64>,
+        now: DateTime<Utc>,
+    ) -> FacilityItem<'a> {
+        let point = privacy::shown_point(f);
+        FacilityItem {
+            id: f.id,
+            facility: f,
+            lat: point.map(|p| p.0),
+            lon: point.map(|p| p.1),
+            distance_m: distance_m.map(|d| {
+                if f.confidential {
+                    privacy::coarse_km(d / 1000.0) * 1000.0
+                } else {
+                    d
+                }
+            }),
+            hours: snap.hours_view(i, now),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -77,12 +111,7 @@ pub fn list<'a>(snap: &'a Snapshot, q: &FacilityQuery, now: DateTime<Utc>) -> Fa
         if keep(i, f) {
             total += 1;
             if items.len() < q.limit {
-                items.push(FacilityItem {
-                    id: f.id,
-                    facility: f,
-                    distance_m,
-                    hours: snap.hours_view(i, now),
-                });
+                items.push(FacilityItem::new(snap, i, f, distance_m, now));
             }
         }
     }
@@ -199,12 +228,7 @@ pub fn detail<'a>(
         lines: lines_view(snap, i, now, ages.fresh_secs, ages.cutoff_secs, lang),
     };
     Ok(FacilityDetail {
-        item: FacilityItem {
-            id: f.id,
-            facility: f,
-            distance_m: None,
-            hours: snap.hours_view(i, now),
-        },
+        item: FacilityItem::new(snap, i, f, None, now),
         stock,
     })
 }

@@ -165,6 +165,10 @@ pub struct Facility {
     pub languages: Vec<String>,
     /// Other identifiers of the same place (`(system, value)`), e.g. `("osm", "node/1")`.
     pub external_ids: Vec<(String, String)>,
+    /// Where the place is must not be published (a domestic-violence shelter): the
+    /// HSDS extension field `x_confidential` (see [`crate::privacy`]).
+    #[serde(default)]
+    pub confidential: bool,
 }
 
 /// An organization that runs services (HSDS `organization`).
@@ -206,6 +210,15 @@ pub struct Service {
     /// a city's published ids survive; links without one get a derived UUIDv5.
     pub link_ids: Vec<(SourceRef, String)>,
     pub taxonomy_terms: Vec<SourceRef>,
+    /// The places the service is delivered at must not be published (HSDS extension
+    /// field `x_confidential`, see [`crate::privacy`]): a location linked only to
+    /// confidential services is withheld like a confidential location.
+    #[serde(default)]
+    pub confidential: bool,
+    /// What people are told to call instead of an address (a helpline), for a
+    /// confidential service: HSDS extension field `x_public_contact`.
+    #[serde(default)]
+    pub public_contact: Option<String>,
 }
 
 /// A price or fee of a service (HSDS `cost_option`).

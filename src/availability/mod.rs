@@ -124,8 +124,9 @@ pub fn find(
                     address: f.address.clone(),
                     city: f.city.clone(),
                     postcode: f.postcode.clone(),
-                    lat: f.lat,
-                    lon: f.lon,
+                    // None for a confidential place (never a pin; see `crate::privacy`).
+                    lat: crate::privacy::shown_point(f).map(|p| p.0),
+                    lon: crate::privacy::shown_point(f).map(|p| p.1),
                     phones: f.phones.clone(),
                 },
                 product: Ref::of(&snap.catalog, ConceptKind::Product, group, lang),

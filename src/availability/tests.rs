@@ -72,6 +72,8 @@ fn pharmacy() -> FacilityRow {
         organization_id: None,
         languages: Vec::new(),
         region: None,
+        confidential: false,
+        public_contact: None,
     }
 }
 

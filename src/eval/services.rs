@@ -267,7 +267,10 @@ fn is_generated(r: &TruthRow) -> bool {
 }
 
 /// The `gen:` rows over a freshly generated directory in a temporary SQLite.
-pub async fn generated_report(services: usize, rows: Vec<TruthRow>) -> anyhow::Result<ServicesReport> {
+pub async fn generated_report(
+    services: usize,
+    rows: Vec<TruthRow>,
+) -> anyhow::Result<ServicesReport> {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("generated.db");
     let store = Store::connect(&format!("sqlite://{}", path.display())).await?;

@@ -6,6 +6,11 @@
 //! API answers; `csv` writes the 21 tables of the official tabular datapackage with
 //! its `datapackage.json`, flattened from the same documents so the two formats
 //! cannot disagree. Both import back with `medmap import hsds-json|hsds-csv`.
+//!
+//! An export is a publication: it is made from the snapshot, where confidential
+//! places are already withheld ([`crate::privacy`]), so it carries their
+//! `x_confidential` mark and public contact but never their address, postcode,
+//! phones or coordinates (the CSV tables gain `x_…` columns when such records exist).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -248,10 +253,47 @@ fn cell(v: Option<&Value>) -> String {
     }
 }
 
+/// The extension columns (`x_…`, see [`crate::privacy`]) the rows of a table use,
+/// in name order: appended to the table's fields, so nothing the JSON says is lost.
+fn extension_fields(rows: &[Map<String, Value>]) -> Vec<String> {
+    let mut keys: Vec<String> = rows
+        .iter()
+        .flat_map(|r| r.keys())
+        .filter(|k| k.starts_with("x_"))
+        .cloned()
+        .collect();
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
 fn write_csv(docs: &Documents, out: &Path) -> Result<ExportSummary, ExportError> {
-    let package: Value =
+    let mut package: Value =
         serde_json::from_str(DATAPACKAGE).map_err(|e| ExportError::Encode(e.to_string()))?;
     let tables = tables(docs);
+    // The descriptor gains the extension columns the tables use (none: as published).
+    let mut extended = false;
+    for r in package["resources"].as_array_mut().into_iter().flatten() {
+        let Some(name) = r["name"].as_str() else {
+            continue;
+        };
+        let ext = extension_fields(tables.get(name).map(Vec::as_slice).unwrap_or(&[]));
+        if let Some(fields) = r["schema"]["fields"].as_array_mut() {
+            for k in ext {
+                let kind = if k == "x_confidential" {
+                    "boolean"
+                } else {
+                    "string"
+                };
+                fields.push(json!({
+                    "name": k,
+                    "type": kind,
+                    "description": "medmap extension: a confidential service or location (its address withheld for safety) and the public contact to call instead",
+                }));
+                extended = true;
+            }
+        }
+    }
     let mut summary = ExportSummary::default();
     for r in package["resources"].as_array().into_iter().flatten() {
         let (Some(name), Some(path)) = (r["name"].as_str(), r["path"].as_str()) else {
@@ -277,6 +319,12 @@ fn write_csv(docs: &Documents, out: &Path) -> Result<ExportSummary, ExportError>
         write_file(out, path, &bytes)?;
         summary.files.insert(path.to_string(), rows.len());
     }
-    write_file(out, "datapackage.json", DATAPACKAGE.as_bytes())?;
+    if extended {
+        let bytes =
+            serde_json::to_vec_pretty(&package).map_err(|e| ExportError::Encode(e.to_string()))?;
+        write_file(out, "datapackage.json", &bytes)?;
+    } else {
+        write_file(out, "datapackage.json", DATAPACKAGE.as_bytes())?;
+    }
     Ok(summary)
 }

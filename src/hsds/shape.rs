@@ -3,12 +3,15 @@
 //! `null` (the schemas type them as strings or numbers), nested objects without ids
 //! of their own (addresses, phones, languages) get stable UUIDv5 ids from their
 //! parent, and URIs and e-mails that would not validate are repaired or left out.
+//! Confidential places reach here already withheld ([`crate::privacy`]); they are
+//! marked `x_confidential` and carry no coordinates.
 
 use serde_json::{json, Map, Value};
 
 use super::directory::ServiceDirectory;
 use super::words::language_code;
 use crate::model::SourceRef;
+use crate::privacy;
 use crate::snapshot::Snapshot;
 use crate::store::{FacilityRow, ScheduleFullRow};
 
@@ -165,9 +168,17 @@ pub fn location(snap: &Snapshot, f: u32, full: bool) -> Value {
         ),
         ("name", sv(&x.name)),
         ("description", st(&x.description)),
-        ("latitude", nv(x.lat)),
-        ("longitude", nv(x.lon)),
+        // None for a confidential place: its coarse area is no position to show.
+        ("latitude", nv(privacy::shown_point(x).map(|p| p.0))),
+        ("longitude", nv(privacy::shown_point(x).map(|p| p.1))),
     ]);
+    if x.confidential {
+        // Extension fields: the place is withheld for safety; call this instead.
+        v["x_confidential"] = json!(true);
+        if let Some(c) = &x.public_contact {
+            v["x_public_contact"] = json!(c);
+        }
+    }
     if full {
         let has_address = x.address.is_some() || x.city.is_some() || x.postcode.is_some();
         let addresses: Vec<Value> = has_address
@@ -224,6 +235,14 @@ pub fn service_basic(dir: &ServiceDirectory, si: usize) -> Value {
         ("maximum_age", nv(s.max_age)),
         ("last_modified", st(&s.last_modified)),
     ]);
+    if s.confidential {
+        // Extension fields (see `crate::privacy`): where it is is withheld; its
+        // public contact (a helpline) is whom to call.
+        v["x_confidential"] = json!(true);
+        if let Some(c) = &s.public_contact {
+            v["x_public_contact"] = json!(c);
+        }
+    }
     if let Some(o) = org {
         v["organization"] = organization_basic(dir, o);
     }

@@ -78,6 +78,11 @@ impl Table {
         self.header.iter().map(|(k, v)| (k.as_str(), *v))
     }
 
+    /// Column index of an optional column (an extension such as `confidential`).
+    pub fn col_opt(&self, name: &str) -> Option<usize> {
+        self.header.get(name).copied()
+    }
+
     /// Column index by name; a missing column is a format error for the whole file.
     pub fn col(&self, name: &str) -> Result<usize, ImportError> {
         self.header

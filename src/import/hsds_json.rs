@@ -17,6 +17,7 @@ use super::report::{ImportError, ImportReport};
 use crate::model::{
     CostOption, Facility, FacilityKind, Organization, Schedule, Service, SourceRef, TaxonomyTerm,
 };
+use crate::privacy::{flag_of_json, FLAG_FIELDS, PUBLIC_CONTACT_FIELDS};
 
 const SOURCE: &str = "hsds";
 
@@ -46,6 +47,15 @@ fn arr<'a>(o: &'a Map<String, Value>, k: &str) -> impl Iterator<Item = &'a Map<S
         .into_iter()
         .flatten()
         .filter_map(Value::as_object)
+}
+
+/// The confidentiality extension flag of a service or location
+/// ([`crate::privacy::FLAG_FIELDS`]; a CSV cell arrives as a string).
+fn confidential(o: &Map<String, Value>) -> bool {
+    FLAG_FIELDS
+        .iter()
+        .filter_map(|k| o.get(*k))
+        .any(flag_of_json)
 }
 
 fn sref(id: &str) -> SourceRef {
@@ -81,6 +91,11 @@ fn merge_service(x: &mut Service, y: Service) {
     }
     if x.organization.is_none() {
         x.organization = y.organization;
+    }
+    // Any copy that says "confidential" makes it so: hiding is the safe side.
+    x.confidential |= y.confidential;
+    if x.public_contact.is_none() {
+        x.public_contact = y.public_contact;
     }
 }
 
@@ -129,7 +144,10 @@ impl Walker<'_> {
             return None;
         };
         let r = sref(&id);
-        if self.d.facilities.iter().any(|x| x.src == r) {
+        if let Some(x) = self.d.facilities.iter_mut().find(|x| x.src == r) {
+            // Met again (inside a service, in a list): a copy marking it confidential
+            // is enough.
+            x.confidential |= confidential(l);
             return Some(r);
         }
         // The physical address where there is one: that is where people go.
@@ -170,6 +188,7 @@ impl Walker<'_> {
             description: s(l, "description"),
             languages: arr(l, "languages").filter_map(language).collect(),
             external_ids: Vec::new(),
+            confidential: confidential(l),
         });
         self.rep.imported += 1;
         for (i, sc) in arr(l, "schedules").enumerate() {
@@ -297,6 +316,8 @@ impl Walker<'_> {
             locations,
             link_ids,
             taxonomy_terms: terms,
+            confidential: confidential(o),
+            public_contact: PUBLIC_CONTACT_FIELDS.iter().find_map(|k| s(o, k)),
         };
         match self.d.services.iter_mut().find(|x| x.src == r) {
             // The same service met again (in a list, inside its organization, at a

@@ -112,6 +112,7 @@ pub fn read(path: &Path, list: NhsList) -> Result<(Vec<Facility>, ImportReport),
             description: None,
             languages: Vec::new(),
             external_ids: vec![("ods".into(), code.to_string())],
+            confidential: false,
         });
         rep.imported += 1;
     }

@@ -26,6 +26,12 @@ fn sref(id: &str) -> SourceRef {
     SourceRef::new(SOURCE, id)
 }
 
+/// An optional flag column (absent or empty: false; see [`crate::privacy::parse_flag`]).
+fn flag(r: &csv::StringRecord, col: Option<usize>) -> bool {
+    col.and_then(|i| field(r, i))
+        .is_some_and(crate::privacy::parse_flag)
+}
+
 fn list(s: Option<&str>) -> Vec<String> {
     s.map(|s| {
         s.split(',')
@@ -163,6 +169,8 @@ pub fn read(dir: &Path) -> Result<(Directory, Vec<ImportReport>), ImportError> {
         t.col("longitude")?,
         t.col("website")?,
     );
+    // Optional: `confidential` (see `crate::privacy`).
+    let conf = t.col_opt("confidential");
     let mut rep = ImportReport::new("ohana:locations");
     for (line, r) in t.valid_rows(&mut rep) {
         let (Some(i), Some(n)) = (field(r, id), field(r, name)) else {
@@ -196,6 +204,7 @@ pub fn read(dir: &Path) -> Result<(Directory, Vec<ImportReport>), ImportError> {
             description: owned(r, desc),
             languages: list(field(r, langs)),
             external_ids: Vec::new(),
+            confidential: flag(r, conf),
         });
         rep.imported += 1;
     }
@@ -240,6 +249,8 @@ pub fn read(dir: &Path) -> Result<(Directory, Vec<ImportReport>), ImportError> {
         c("taxonomy_ids")?,
         c("application_process")?,
     );
+    // Optional: `confidential` and `public_contact` (see `crate::privacy`).
+    let (conf, contact) = (t.col_opt("confidential"), t.col_opt("public_contact"));
     let org_of_loc: HashMap<String, Option<SourceRef>> = d
         .facilities
         .iter()
@@ -293,6 +304,8 @@ pub fn read(dir: &Path) -> Result<(Directory, Vec<ImportReport>), ImportError> {
                     src
                 }))
                 .collect(),
+            confidential: flag(r, conf),
+            public_contact: contact.and_then(|i| owned(r, i)),
         });
         rep.imported += 1;
     }

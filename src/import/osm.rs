@@ -124,6 +124,8 @@ fn social_service(
         locations: vec![f.src.clone()],
         link_ids: Vec::new(),
         taxonomy_terms: terms,
+        confidential: false,
+        public_contact: None,
     }
 }
 
@@ -214,6 +216,7 @@ pub fn read(path: &Path) -> Result<(Directory, ImportReport), ImportError> {
             description: tag("description").map(String::from),
             languages: Vec::new(),
             external_ids: vec![("osm".into(), id)],
+            confidential: false,
         };
         if kind == FacilityKind::Social {
             let svc = social_service(&facility, tags, &mut d);

@@ -1082,6 +1082,7 @@ pub fn national_directory(seed: u64, services: usize, locations: usize) -> Direc
             languages.push(pick(&mut rng, pool).to_string());
         }
         d.facilities.push(Facility {
+            confidential: false,
             src: SourceRef::new(SOURCE, format!("loc/{i}")),
             kind: FacilityKind::Social,
             name,
@@ -1184,6 +1185,8 @@ pub fn national_directory(seed: u64, services: usize, locations: usize) -> Direc
         let src = SourceRef::new(SOURCE, format!("gen/{}/{n}", arch.slug));
         let with_schedule = rng.random_bool(0.25);
         d.services.push(Service {
+            confidential: false,
+            public_contact: None,
             organization: org.map(|o| d.organizations[o].src.clone()),
             name,
             alternate_name: None,

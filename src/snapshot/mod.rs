@@ -137,13 +137,18 @@ fn next_generation() -> u64 {
 
 impl Snapshot {
     /// Pure build from a catalog and rows (CPU-bound: run off the async reactor).
+    ///
+    /// Confidential places are withheld first ([`crate::privacy::redact`]), before
+    /// any index, place name or directory is built from the rows: what must not
+    /// leave medmap is then nowhere in the snapshot every answer is made from.
     pub fn build(
         catalog: Catalog,
-        facilities: Vec<FacilityRow>,
+        mut facilities: Vec<FacilityRow>,
         stock: Vec<StockRow>,
         schedules: Vec<ScheduleRow>,
         directory: crate::store::DirectoryRows,
     ) -> Snapshot {
+        crate::privacy::redact(&mut facilities, &directory);
         let facility_index: HashMap<i64, u32> = facilities
             .iter()
             .enumerate()

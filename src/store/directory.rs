@@ -42,6 +42,8 @@ struct ServiceDbRow {
     last_modified: Option<String>,
     phones: String,
     cost_options: String,
+    confidential: bool,
+    public_contact: Option<String>,
 }
 
 /// A service as the snapshot holds it.
@@ -67,6 +69,10 @@ pub struct ServiceRow {
     pub last_modified: Option<String>,
     pub phones: Vec<String>,
     pub cost_options: Vec<CostOption>,
+    /// Its places must not be published ([`crate::privacy`]).
+    pub confidential: bool,
+    /// The helpline shown instead of a confidential service's address.
+    pub public_contact: Option<String>,
 }
 
 #[derive(Debug, Clone, FromRow)]
@@ -121,7 +127,7 @@ impl Store {
     pub async fn load_directory(&self) -> Result<DirectoryRows> {
         dispatch!(self, pool => {
             let organizations = sqlx::query_as("SELECT id, uuid, source, source_id, name, alternate_name, description, email, website FROM organizations ORDER BY id").fetch_all(pool).await?;
-            let services: Vec<ServiceDbRow> = sqlx::query_as("SELECT id, uuid, source, source_id, organization_id, name, alternate_name, description, status, email, url, eligibility, min_age, max_age, languages, fees, application_process, last_modified, phones, cost_options FROM services ORDER BY id").fetch_all(pool).await?;
+            let services: Vec<ServiceDbRow> = sqlx::query_as("SELECT id, uuid, source, source_id, organization_id, name, alternate_name, description, status, email, url, eligibility, min_age, max_age, languages, fees, application_process, last_modified, phones, cost_options, confidential, public_contact FROM services ORDER BY id").fetch_all(pool).await?;
             let terms = sqlx::query_as("SELECT id, uuid, source, source_id, code, name, description, parent, taxonomy, taxonomy_id, language FROM taxonomy_terms ORDER BY id").fetch_all(pool).await?;
             let service_terms = sqlx::query_as("SELECT service_id, term_id FROM service_taxonomy ORDER BY service_id, term_id").fetch_all(pool).await?;
             let links = sqlx::query_as("SELECT service_id, facility_id, uuid FROM service_at_location ORDER BY service_id, facility_id").fetch_all(pool).await?;
@@ -161,6 +167,8 @@ impl From<ServiceDbRow> for ServiceRow {
             last_modified: r.last_modified,
             phones: serde_json::from_str(&r.phones).unwrap_or_default(),
             cost_options: serde_json::from_str(&r.cost_options).unwrap_or_default(),
+            confidential: r.confidential,
+            public_contact: r.public_contact,
         }
     }
 }

@@ -56,6 +56,7 @@ struct FacilityDbRow {
     organization_id: Option<i64>,
     languages: String,
     region: Option<String>,
+    confidential: bool,
 }
 
 /// A facility as the snapshot holds it.
@@ -71,7 +72,11 @@ pub struct FacilityRow {
     pub city: Option<String>,
     pub postcode: Option<String>,
     pub country: Option<String>,
+    /// Not serialized with the row: answers show [`crate::privacy::shown_point`],
+    /// which has none for a confidential place.
+    #[serde(skip)]
     pub lat: Option<f64>,
+    #[serde(skip)]
     pub lon: Option<f64>,
     pub opening_hours: Option<String>,
     pub timezone: Option<String>,
@@ -82,6 +87,16 @@ pub struct FacilityRow {
     pub organization_id: Option<i64>,
     pub languages: Vec<String>,
     pub region: Option<String>,
+    /// Where it is must not be published ([`crate::privacy`]): marked so by its
+    /// source, or (once the snapshot is built) linked only to confidential services.
+    /// In the snapshot such a row holds no address, postcode or phones, and its
+    /// `lat`/`lon` are only the coarse area ([`crate::privacy::redact`]).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub confidential: bool,
+    /// The helpline to call instead of going there (a confidential place's),
+    /// filled by [`crate::privacy::redact`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_contact: Option<String>,
 }
 
 /// Pharmacies `(id, country)` and US product ingredient links with how many
@@ -123,7 +138,7 @@ impl Store {
     }
 
     pub async fn load_facilities(&self) -> Result<Vec<FacilityRow>> {
-        let rows: Vec<FacilityDbRow> = dispatch!(self, pool => sqlx::query_as("SELECT id, uuid, source, source_id, kind, name, address, city, postcode, country, lat, lon, opening_hours, timezone, phones, website, email, description, organization_id, languages, region FROM facilities ORDER BY id").fetch_all(pool).await?);
+        let rows: Vec<FacilityDbRow> = dispatch!(self, pool => sqlx::query_as("SELECT id, uuid, source, source_id, kind, name, address, city, postcode, country, lat, lon, opening_hours, timezone, phones, website, email, description, organization_id, languages, region, confidential FROM facilities ORDER BY id").fetch_all(pool).await?);
         rows.into_iter()
             .map(|r| {
                 let kind = FacilityKind::parse(&r.kind).ok_or_else(|| {
@@ -151,6 +166,8 @@ impl Store {
                     organization_id: r.organization_id,
                     languages: serde_json::from_str(&r.languages).unwrap_or_default(),
                     region: r.region,
+                    confidential: r.confidential,
+                    public_contact: None,
                 })
             })
             .collect()

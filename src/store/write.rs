@@ -258,10 +258,10 @@ impl Store {
             let mut tx = pool.begin().await?;
             insert_chunks!(
                 tx,
-                "INSERT INTO facilities (uuid, source, source_id, kind, name, organization_id, address, city, postcode, country, lat, lon, opening_hours, timezone, phones, website, email, description, languages, region) ",
-                " ON CONFLICT (source, source_id) DO UPDATE SET region = excluded.region, kind = excluded.kind, name = excluded.name, organization_id = excluded.organization_id, address = excluded.address, city = excluded.city, postcode = excluded.postcode, country = excluded.country, lat = excluded.lat, lon = excluded.lon, opening_hours = excluded.opening_hours, timezone = excluded.timezone, phones = excluded.phones, website = excluded.website, email = excluded.email, description = excluded.description, languages = excluded.languages",
+                "INSERT INTO facilities (uuid, source, source_id, kind, name, organization_id, address, city, postcode, country, lat, lon, opening_hours, timezone, phones, website, email, description, languages, region, confidential) ",
+                " ON CONFLICT (source, source_id) DO UPDATE SET region = excluded.region, confidential = excluded.confidential, kind = excluded.kind, name = excluded.name, organization_id = excluded.organization_id, address = excluded.address, city = excluded.city, postcode = excluded.postcode, country = excluded.country, lat = excluded.lat, lon = excluded.lon, opening_hours = excluded.opening_hours, timezone = excluded.timezone, phones = excluded.phones, website = excluded.website, email = excluded.email, description = excluded.description, languages = excluded.languages",
                 facilities,
-                20,
+                21,
                 |b, f| {
                     b
                         .push_bind(f.src.uuid().to_string())
@@ -284,6 +284,7 @@ impl Store {
                         .push_bind(f.description.clone())
                         .push_bind(json_list(&f.languages))
                         .push_bind(f.region.clone())
+                        .push_bind(f.confidential)
                 }
             );
             let ids = id_map!(tx, "facilities");
@@ -351,10 +352,10 @@ impl Store {
             let mut tx = pool.begin().await?;
             insert_chunks!(
                 tx,
-                "INSERT INTO services (uuid, source, source_id, organization_id, name, description, status, email, url, eligibility, min_age, max_age, languages, fees, application_process, alternate_name, last_modified, phones, cost_options) ",
-                " ON CONFLICT (source, source_id) DO UPDATE SET alternate_name = excluded.alternate_name, last_modified = excluded.last_modified, phones = excluded.phones, cost_options = excluded.cost_options, organization_id = excluded.organization_id, name = excluded.name, description = excluded.description, status = excluded.status, email = excluded.email, url = excluded.url, eligibility = excluded.eligibility, min_age = excluded.min_age, max_age = excluded.max_age, languages = excluded.languages, fees = excluded.fees, application_process = excluded.application_process",
+                "INSERT INTO services (uuid, source, source_id, organization_id, name, description, status, email, url, eligibility, min_age, max_age, languages, fees, application_process, alternate_name, last_modified, phones, cost_options, confidential, public_contact) ",
+                " ON CONFLICT (source, source_id) DO UPDATE SET confidential = excluded.confidential, public_contact = excluded.public_contact, alternate_name = excluded.alternate_name, last_modified = excluded.last_modified, phones = excluded.phones, cost_options = excluded.cost_options, organization_id = excluded.organization_id, name = excluded.name, description = excluded.description, status = excluded.status, email = excluded.email, url = excluded.url, eligibility = excluded.eligibility, min_age = excluded.min_age, max_age = excluded.max_age, languages = excluded.languages, fees = excluded.fees, application_process = excluded.application_process",
                 services,
-                19,
+                21,
                 |b, s| {
                     b
                         .push_bind(s.src.uuid().to_string())
@@ -376,6 +377,8 @@ impl Store {
                         .push_bind(s.last_modified.clone())
                         .push_bind(json_list(&s.phones))
                         .push_bind(serde_json::to_string(&s.cost_options).unwrap_or_else(|_| "[]".into()))
+                        .push_bind(s.confidential)
+                        .push_bind(s.public_contact.clone())
                 }
             );
             let ids = id_map!(tx, "services");

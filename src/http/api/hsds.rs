@@ -20,6 +20,7 @@ use crate::hsds::{shape, HSDS_PROFILE, HSDS_VERSION};
 use crate::http::error::ApiError;
 use crate::http::params::{parse_uuid, Params};
 use crate::http::AppState;
+use crate::privacy;
 use crate::snapshot::Snapshot;
 
 /// Largest page: big enough to take a city's directory in a few calls, small enough
@@ -58,7 +59,7 @@ pub async fn openapi() -> Result<Json<Value>, ApiError> {
         "title": "medmap HSDS API",
         "version": "1.0.0",
         "summary": "Open Referral HSDS 3.0 read API of the medmap social-services directory",
-        "description": "Beyond the standard: lat, lon, radius_km (km around a point), open_at (ISO 8601 date-time or `now`), age (years), language (ISO 639-1 code or name), need (a needs-vocabulary id) on /services and /service_at_locations. search is ranked (BM25F over name, taxonomy, description, organization), multilingual (en, uk, ru) and typo tolerant; each item says why it matched (`why`, `relevance`, `needs`), and the list carries `facets` (categories, needs, open_now), `understood_as` (the needs the query names) and, when the filters leave nothing, `beyond_filters` (the relaxed parameters and the nearest matches beyond them).",
+        "description": "Beyond the standard: lat, lon, radius_km (km around a point), open_at (ISO 8601 date-time or `now`), age (years), language (ISO 639-1 code or name), need (a needs-vocabulary id) on /services and /service_at_locations. search is ranked (BM25F over name, taxonomy, description, organization), multilingual (en, uk, ru) and typo tolerant; each item says why it matched (`why`, `relevance`, `needs`), and the list carries `facets` (categories, needs, open_now), `understood_as` (the needs the query names) and, when the filters leave nothing, `beyond_filters` (the relaxed parameters and the nearest matches beyond them). Extension fields: services and locations marked `x_confidential` (a shelter) have their address, phones and coordinates withheld for safety and carry `x_public_contact`, the helpline to call; search items at such a place carry `x_address_withheld` and a distance in whole km.",
         "license": {"name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later"},
     });
     doc["servers"] = json!([{"url": "/api/v1/hsds"}]);
@@ -285,11 +286,24 @@ pub async fn services(State(st): State<AppState>, p: Params) -> Result<Response,
 }
 
 /// Adds what a search adds to a record (distance, hours, why it matched) as extra
-/// fields, which HSDS consumers ignore and people need.
+/// fields, which HSDS consumers ignore and people need. The distance to a
+/// confidential place is to its coarse area only, so it is given in whole km
+/// ([`privacy::coarse_km`]).
 fn with_extras(mut v: Value, r: &ServiceResults, snap: &Snapshot, f: &Found) -> Value {
     let h = r.hit(snap, f);
+    let confidential = h
+        .facility_id
+        .and_then(|id| snap.facility(id))
+        .is_some_and(|f| f.confidential);
     if let Some(d) = h.distance_km {
-        v["distance_km"] = json!(d);
+        v["distance_km"] = json!(if confidential {
+            privacy::coarse_km(d)
+        } else {
+            d
+        });
+    }
+    if confidential {
+        v["x_address_withheld"] = json!(true);
     }
     if let Some(o) = h.open_now {
         v["open_now"] = json!(o);

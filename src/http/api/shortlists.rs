@@ -150,6 +150,19 @@ pub async fn text(
             if !line.is_empty() {
                 out.push_str(&format!("   {}\n", line.join(", ")));
             }
+            // A confidential place (see `crate::privacy`): withheld, with whom to call.
+            if loc["x_confidential"] == true {
+                let contact = loc["x_public_contact"]
+                    .as_str()
+                    .or_else(|| s["x_public_contact"].as_str())
+                    .or_else(|| s["phones"][0]["number"].as_str());
+                match contact {
+                    Some(c) => {
+                        out.push_str(&format!("   Address withheld for safety. Call {c}.\n"))
+                    }
+                    None => out.push_str("   Address withheld for safety.\n"),
+                }
+            }
             for p in loc["phones"].as_array().into_iter().flatten() {
                 if let Some(num) = p["number"].as_str() {
                     out.push_str(&format!("   tel. {num}\n"));

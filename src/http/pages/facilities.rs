@@ -35,6 +35,8 @@ struct FacilityPage {
     name: String,
     kind: String,
     address: String,
+    /// "Address withheld for safety. Call …" for a confidential place.
+    withheld: Option<String>,
     phones: Vec<String>,
     website: Option<String>,
     email: Option<String>,
@@ -46,6 +48,14 @@ struct FacilityPage {
     summary: Option<String>,
     demo: bool,
     lines: Vec<LineRow>,
+}
+
+/// "Address withheld for safety. Call …" (see [`crate::privacy`]).
+pub fn withheld_text(t: &Tr, contact: Option<&str>) -> String {
+    match contact {
+        Some(c) => t.arg("address-withheld-call", "contact", c.to_string()),
+        None => t.t("address-withheld"),
+    }
 }
 
 pub fn kind_label(t: &Tr, kind: crate::model::FacilityKind) -> String {
@@ -84,8 +94,10 @@ pub async fn detail(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>
                 freshness: freshness_text(&t, l.freshness, l.checked_at, now),
             })
             .collect();
+        let mut c = ctx.chrome(f.name.clone());
+        c.quick_exit = f.confidential;
         let tpl = FacilityPage {
-            c: ctx.chrome(f.name.clone()),
+            c,
             t,
             id: f.id,
             name: f.name.clone(),
@@ -96,7 +108,15 @@ pub async fn detail(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>
                 f.postcode.as_deref(),
                 f.country.as_deref(),
             ]),
-            phones: f.phones.clone(),
+            withheld: f
+                .confidential
+                .then(|| withheld_text(&t, f.public_contact.as_deref())),
+            // A confidential place's own phones are withheld; its helpline is shown.
+            phones: if f.confidential {
+                f.public_contact.iter().cloned().collect()
+            } else {
+                f.phones.clone()
+            },
             // Only web links are links: a `javascript:` URL in imported data must not be.
             website: f
                 .website

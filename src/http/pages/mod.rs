@@ -134,6 +134,11 @@ pub struct Opt {
 pub struct Chrome {
     pub title: String,
     pub langs: Vec<LangLink>,
+    /// The quick-exit button, on pages about a confidential service
+    /// ([`crate::privacy`]): someone reading about a shelter can leave at once.
+    pub quick_exit: bool,
+    /// Where the quick-exit button leads ([`crate::privacy::QUICK_EXIT_URL`]).
+    pub quick_exit_url: &'static str,
 }
 
 impl Ctx {
@@ -158,6 +163,8 @@ impl Ctx {
         Chrome {
             title: title.into(),
             langs,
+            quick_exit: false,
+            quick_exit_url: crate::privacy::QUICK_EXIT_URL,
         }
     }
 

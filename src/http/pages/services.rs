@@ -19,7 +19,7 @@ use axum::response::Response;
 use chrono::{DateTime, NaiveTime, Utc, Weekday};
 
 use super::availability::{address_line, hours_text};
-use super::facilities::kind_label;
+use super::facilities::{kind_label, withheld_text};
 use super::i18n::Tr;
 use super::{Chrome, Ctx, Opt};
 use crate::hsds::search::{facets, search, ServiceHit, ServiceQuery, ServiceResults};
@@ -28,6 +28,7 @@ use crate::http::error::ApiError;
 use crate::http::params::Params;
 use crate::http::params::MAX_RADIUS_KM;
 use crate::http::AppState;
+use crate::privacy;
 use crate::snapshot::Snapshot;
 use medmap_indexers::services::MatchKind;
 
@@ -86,6 +87,9 @@ pub struct HitRow {
     pub lon: Option<f64>,
     /// Why it matched, in words: the needs and words it met.
     pub why: Option<String>,
+    /// "Address withheld for safety. Call …": a confidential place
+    /// ([`crate::privacy`]), with no pin on the map and a coarse distance.
+    pub withheld: Option<String>,
 }
 
 /// An age as people write it: `12`, or `2.5` for a toddler.
@@ -130,22 +134,48 @@ fn hit_hours_text(t: &Tr, h: &ServiceHit) -> String {
 
 fn hit_row(snap: &Snapshot, t: &Tr, h: &ServiceHit) -> HitRow {
     let place = h.facility_id.and_then(|id| snap.facility(id));
+    let confidential = place.is_some_and(|f| f.confidential);
+    let service = snap.directory.services.get(h.service_ix);
+    // A confidential place (withheld in the snapshot already): its helpline, the
+    // service's public contact first.
+    let contact = if confidential {
+        service
+            .and_then(privacy::service_contact)
+            .or_else(|| place.and_then(|f| f.public_contact.clone()))
+    } else {
+        None
+    };
+    let point = place.and_then(privacy::shown_point);
     HitRow {
         href: h.facility_id.map(|id| format!("/facilities/{id}")),
         facility_id: h.facility_id,
         name: h.name.clone(),
         organization: h.organization_name.clone(),
         address: h.address.clone(),
-        phone: place.and_then(|f| f.phones.first().cloned()),
-        distance: h.distance_km.map(|d| t.distance(d * 1000.0)),
+        phone: if confidential {
+            contact.clone()
+        } else {
+            place.and_then(|f| f.phones.first().cloned())
+        },
+        distance: h
+            .distance_km
+            .map(|d| {
+                if confidential {
+                    privacy::coarse_km(d)
+                } else {
+                    d
+                }
+            })
+            .map(|d| t.distance(d * 1000.0)),
         open: h.open_now,
         hours: hit_hours_text(t, h),
         languages: (!h.languages.is_empty())
             .then(|| t.arg("services-languages", "list", h.languages.join(", "))),
         ages: ages_text(t, h.min_age, h.max_age),
-        lat: place.and_then(|f| f.lat),
-        lon: place.and_then(|f| f.lon),
+        lat: point.map(|p| p.0),
+        lon: point.map(|p| p.1),
         why: why_text(snap, t, h),
+        withheld: confidential.then(|| withheld_text(t, contact.as_deref())),
     }
 }
 
@@ -474,8 +504,10 @@ pub async fn page(State(st): State<AppState>, ctx: Ctx, p: Result<Params, ApiErr
             selected: day == Some(*d),
         })
         .collect();
+        let mut c = ctx.chrome(t.t("services-title"));
+        c.quick_exit = rows.iter().any(|r: &HitRow| r.withheld.is_some());
         let tpl = ServicesPage {
-            c: ctx.chrome(t.t("services-title")),
+            c,
             t,
             q: q.unwrap_or_default(),
             near,
@@ -509,6 +541,8 @@ pub struct PlaceRow {
     pub phone: Option<String>,
     pub hours: String,
     pub description: Option<String>,
+    /// "Address withheld for safety. Call …" (a confidential place).
+    pub withheld: Option<String>,
 }
 
 fn place_row(snap: &Snapshot, t: &Tr, i: u32, now: DateTime<Utc>) -> Option<PlaceRow> {
@@ -523,9 +557,16 @@ fn place_row(snap: &Snapshot, t: &Tr, i: u32, now: DateTime<Utc>) -> Option<Plac
             f.city.as_deref(),
             f.postcode.as_deref(),
         ]),
-        phone: f.phones.first().cloned(),
+        phone: if f.confidential {
+            f.public_contact.clone()
+        } else {
+            f.phones.first().cloned()
+        },
         hours: hours_text(t, &hv, now),
         description: f.description.clone(),
+        withheld: f
+            .confidential
+            .then(|| withheld_text(t, f.public_contact.as_deref())),
     })
 }
 
@@ -575,8 +616,10 @@ pub async fn list(State(st): State<AppState>, ctx: Ctx, p: Result<Params, ApiErr
                 .collect::<Vec<_>>()
                 .join("&")
         );
+        let mut c = ctx.chrome(t.t("list-title"));
+        c.quick_exit = rows.iter().any(|r| r.withheld.is_some());
         let tpl = ListPage {
-            c: ctx.chrome(t.t("list-title")),
+            c,
             t,
             rows,
             printed: t.datetime(now, None),

@@ -195,3 +195,10 @@ weekday-long-4 = Thursday
 weekday-long-5 = Friday
 weekday-long-6 = Saturday
 weekday-long-7 = Sunday
+
+# Confidential services (a shelter): the address is withheld, a helpline is shown.
+quick-exit = Quick exit
+quick-exit-hint = Leave this page now for a neutral site (or press Escape)
+address-withheld = Address withheld for safety
+address-withheld-call = Address withheld for safety. Call { $contact }.
+public-contact = Call

@@ -196,3 +196,10 @@ weekday-long-4 = четверг
 weekday-long-5 = пятница
 weekday-long-6 = суббота
 weekday-long-7 = воскресенье
+
+# Конфиденциальные службы (убежище): адрес скрыт, показана горячая линия.
+quick-exit = Быстрый выход
+quick-exit-hint = Немедленно перейти на нейтральный сайт (или нажмите Escape)
+address-withheld = Адрес скрыт в целях безопасности
+address-withheld-call = Адрес скрыт в целях безопасности. Звоните { $contact }.
+public-contact = Звоните
