@@ -163,11 +163,10 @@ impl Query {
                     .iter()
                     .position(|(s, l, _)| *s == m.start && *l == m.len);
                 match same {
-                    Some(i) => {
-                        if !phrase_needs[i].2.contains(&m.need) {
-                            phrase_needs[i].2.push(m.need);
-                        }
+                    Some(i) if !phrase_needs[i].2.contains(&m.need) => {
+                        phrase_needs[i].2.push(m.need);
                     }
+                    Some(_) => {}
                     None if span.clone().all(|i| covered[i].is_none()) => {
                         for i in span {
                             covered[i] = Some(phrase_needs.len());
