@@ -41,31 +41,40 @@ pub struct Facets {
 /// The facets of `r`, with need labels in `lang` (`en`, `uk`, `ru`).
 pub fn facets(snap: &Snapshot, r: &ServiceResults, lang: &str) -> Facets {
     let dir = &snap.directory;
-    let mut terms: HashMap<usize, usize> = HashMap::new();
-    let mut needs: HashMap<u32, usize> = HashMap::new();
+    // Dense counters: a national search counts tens of thousands of results.
+    let mut terms = vec![0usize; dir.terms.len()];
+    let mut needs = vec![0usize; dir.index.needs.len()];
     let mut open = OpenCounts::default();
-    // Hours are read once per place: many services share one.
-    let mut state_of: HashMap<(Option<u32>, usize), Option<bool>> = HashMap::new();
+    // A place's open-now is read from the snapshot's open table (kept current
+    // for every facility); other instants and services without a place are
+    // evaluated, once per place or service.
+    let table = snap.open.load();
     let at = r.open_at.unwrap_or(r.now);
+    let ts = at.timestamp();
+    let mut state_of: HashMap<(Option<u32>, usize), Option<bool>> = HashMap::new();
     for f in &r.found {
         for &t in &dir.service_terms[f.service_ix] {
-            *terms.entry(t).or_default() += 1;
+            terms[t] += 1;
         }
         for &n in dir.index.needs_of(f.service_ix) {
-            *needs.entry(n).or_default() += 1;
+            if let Some(c) = needs.get_mut(n as usize) {
+                *c += 1;
+            }
         }
-        // A place's hours do not depend on the service unless it has none.
-        let key = (
-            f.facility,
-            if f.facility.is_some() {
-                0
-            } else {
-                f.service_ix
-            },
-        );
-        let state = *state_of
-            .entry(key)
-            .or_insert_with(|| hours_at(snap, f.service_ix, f.facility).is_open_at(at));
+        let place_hours = f
+            .facility
+            .filter(|&p| snap.hours.get(p as usize).is_some_and(|h| h.is_known()));
+        let cached = place_hours.and_then(|p| table.get_at(p, ts));
+        let state = match cached {
+            Some(s) => s,
+            None => {
+                // A place's hours do not depend on the service unless it has none.
+                let key = (place_hours, if place_hours.is_some() { 0 } else { f.service_ix });
+                *state_of
+                    .entry(key)
+                    .or_insert_with(|| hours_at(snap, f.service_ix, f.facility).is_open_at(at))
+            }
+        };
         match state {
             Some(true) => open.open += 1,
             Some(false) => open.closed += 1,
@@ -74,6 +83,8 @@ pub fn facets(snap: &Snapshot, r: &ServiceResults, lang: &str) -> Facets {
     }
     let mut categories: Vec<Facet> = terms
         .into_iter()
+        .enumerate()
+        .filter(|(_, count)| *count > 0)
         .filter_map(|(t, count)| {
             let term = dir.terms.get(t)?;
             Some(Facet {
@@ -85,11 +96,13 @@ pub fn facets(snap: &Snapshot, r: &ServiceResults, lang: &str) -> Facets {
         .collect();
     let mut need_facets: Vec<Facet> = needs
         .into_iter()
+        .enumerate()
+        .filter(|(_, count)| *count > 0)
         .filter_map(|(n, count)| {
-            let need = dir.index.needs.needs.get(n as usize)?;
+            let need = dir.index.needs.needs.get(n)?;
             Some(Facet {
                 id: need.id.clone(),
-                name: vocabulary::label(&dir.index.needs, n, lang).to_string(),
+                name: vocabulary::label(&dir.index.needs, n as u32, lang).to_string(),
                 count,
             })
         })

@@ -260,13 +260,10 @@ fn filter(
             Verdict::Skip => continue,
             Verdict::NoMatch => return Vec::new(),
         }
+        // Each place of the service, or the service alone when it has none.
         let links = &dir.service_links[si];
-        let places: Vec<Option<usize>> = if links.is_empty() {
-            vec![None]
-        } else {
-            links.iter().copied().map(Some).collect()
-        };
-        for link in places {
+        for k in 0..links.len().max(1) {
+            let link = links.get(k).copied();
             let f = link.map(|l| dir.links[l].facility);
             let fac = f.and_then(|f| snap.facilities.get(f as usize));
             let ll = fac.and_then(|x| Some((x.lat?, x.lon?)));
