@@ -10,7 +10,7 @@
 //!    and after the load, and the live heap the snapshot holds (a counting
 //!    allocator around mimalloc, the server's allocator);
 //! 2. runs a query set through `medmap::hsds::search::search` in process: the 40
-//!    rows of `tests/eval/services_truth_generated.tsv` plus `QUERIES` (default
+//!    `gen:` rows of `tests/eval/services_truth.tsv` plus `QUERIES` (default
 //!    200) queries sampled from the archetypes' vocabulary, half of them with a
 //!    10 km radius around a random city: p50, p99, mean;
 //! 3. loads the same services into a fresh schema of PostgreSQL
@@ -28,8 +28,7 @@
 //!
 //! The PostgreSQL schema is dropped by a guard, also when the run panics.
 //!
-//! The one call of `search` is [`medmap_top`]; adapting the bench to another
-//! return type of `search` is a change of its two marked lines.
+//! The one call of `search` is [`medmap_top`].
 
 use std::alloc::{GlobalAlloc, Layout};
 use std::collections::HashMap;
@@ -82,18 +81,19 @@ static GLOBAL: Counting = Counting;
 /// Hits kept from each engine (PostgreSQL's LIMIT; medmap's top of its list).
 const LIMIT: usize = 50;
 
-/// The one call of `medmap::hsds::search::search`: the top hits' service ids and
-/// how many hits there were. When `search` returns a struct (say `ServiceResults`
-/// with `found` and `total`), only the two lines marked ADAPT change.
+/// The one call of `medmap::hsds::search::search`: the top services' ids (one per
+/// service, as the HSDS API and PostgreSQL's rows give them) and how many there were.
 fn medmap_top(snap: &Snapshot, q: &ServiceQuery, now: DateTime<Utc>) -> (Vec<String>, usize) {
-    let hits = search(snap, q, now); // ADAPT: `let res = search(snap, q, now); let hits = &res.found;`
-    let total = hits.len(); // ADAPT: `let total = res.total;`
+    let mut res = search(snap, q, now);
+    res.one_per_service();
+    let dir = &snap.directory;
     (
-        hits.iter()
+        res.found
+            .iter()
             .take(LIMIT)
-            .map(|h| h.service_id.clone())
+            .map(|f| dir.services[f.service_ix].uuid.clone())
             .collect(),
-        total,
+        res.found.len(),
     )
 }
 
@@ -118,13 +118,11 @@ fn env_usize(k: &str, d: usize) -> usize {
 }
 
 fn truth_rows() -> Vec<Query> {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/eval/services_truth_generated.tsv"
-    );
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/eval/services_truth.tsv");
     let text = std::fs::read_to_string(path).expect("truth file");
     text.lines()
         .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .filter(|l| l.contains("gen:"))
         .map(|l| {
             let cols: Vec<&str> = l.split('\t').collect();
             assert_eq!(cols.len(), 3, "truth row {l:?}");

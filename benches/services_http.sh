@@ -6,7 +6,7 @@
 # (`medmap import synthetic-services --seed 42`; SERVICES/LOCATIONS, default 200000/120000)
 # into a fresh SQLite database, starts `medmap serve` on a free port with it (the server adds
 # the bundled data on its first start) and waits for /readyz. Queries rotate over the 40
-# queries of tests/eval/services_truth_generated.tsv; the radius runs rotate over real
+# gen: queries of tests/eval/services_truth.tsv; the radius runs rotate over real
 # cities of the generator (10 km). Prints requests/s and latency percentiles per run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,7 +51,7 @@ fi
 case "$BASE" in http://127.*|http://localhost*) ;; *) echo "refusing non-loopback target $BASE" >&2; exit 2;; esac
 
 QUERIES="$WORK/queries.txt"
-grep -v '^#' tests/eval/services_truth_generated.tsv | cut -f2 >"$QUERIES"
+grep -v '^#' tests/eval/services_truth.tsv | grep 'gen:' | cut -f2 >"$QUERIES"
 
 # $1: extra query string appended to each request ("" or a radius around rotating cities).
 services_script() {

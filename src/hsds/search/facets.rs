@@ -69,7 +69,14 @@ pub fn facets(snap: &Snapshot, r: &ServiceResults, lang: &str) -> Facets {
             Some(s) => s,
             None => {
                 // A place's hours do not depend on the service unless it has none.
-                let key = (place_hours, if place_hours.is_some() { 0 } else { f.service_ix });
+                let key = (
+                    place_hours,
+                    if place_hours.is_some() {
+                        0
+                    } else {
+                        f.service_ix
+                    },
+                );
                 *state_of
                     .entry(key)
                     .or_insert_with(|| hours_at(snap, f.service_ix, f.facility).is_open_at(at))
