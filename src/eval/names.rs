@@ -14,7 +14,6 @@ use medmap_indexers::names::eval::{
 use medmap_indexers::names::{normalize, ConceptKind};
 
 use crate::snapshot::Snapshot;
-use crate::store::Store;
 
 #[derive(Debug, Clone, Args)]
 pub struct EvalArgs {
@@ -86,11 +85,7 @@ pub fn run_on(
 }
 
 pub async fn run_names(db: &str, args: EvalArgs) -> anyhow::Result<()> {
-    let store = Store::connect(db)
-        .await
-        .with_context(|| format!("opening {db}"))?;
-    crate::serve::prepare_data(&store, &args.data_dir).await?;
-    let snap = Snapshot::load(&store).await?;
+    let (store, snap) = super::open_snapshot(db, &args.data_dir).await?;
     let tsv = std::fs::read_to_string(&args.truth)
         .with_context(|| format!("reading {}", args.truth.display()))?;
     let (ours, base, unresolved) = tokio::task::spawn_blocking(move || {

@@ -287,11 +287,7 @@ pub async fn generated_report(
 }
 
 pub async fn run_services(db: &str, args: ServicesEvalArgs) -> anyhow::Result<()> {
-    let store = Store::connect(db)
-        .await
-        .with_context(|| format!("opening {db}"))?;
-    crate::serve::prepare_data(&store, &args.data_dir).await?;
-    let snap = Snapshot::load(&store).await?;
+    let (store, snap) = super::open_snapshot(db, &args.data_dir).await?;
     let tsv = std::fs::read_to_string(&args.truth)
         .with_context(|| format!("reading {}", args.truth.display()))?;
     let rows: Vec<TruthRow> = parse_truth(&tsv)

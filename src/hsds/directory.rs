@@ -61,6 +61,11 @@ pub struct ServiceDirectory {
     pub index: ServiceIndex,
     /// Links at each facility, for searches by place without text.
     pub facility_links: HashMap<u32, Vec<usize>>,
+    /// Each service's place in (name, UUID) order, and each link's in UUID order:
+    /// ranking ties are broken by these numbers, not by comparing strings tens of
+    /// thousands of times per national search.
+    pub service_order: Vec<u32>,
+    pub link_order: Vec<u32>,
 }
 
 /// What a UUID names.
@@ -99,6 +104,17 @@ pub fn weekly_slots(rows: &[ScheduleFullRow]) -> Vec<WeeklySlot> {
             })
         })
         .collect()
+}
+
+/// The rank of each of `n` items in the order `cmp` gives.
+fn order_of(n: usize, cmp: impl Fn(usize, usize) -> std::cmp::Ordering) -> Vec<u32> {
+    let mut ix: Vec<usize> = (0..n).collect();
+    ix.sort_by(|&a, &b| cmp(a, b));
+    let mut rank = vec![0u32; n];
+    for (r, i) in ix.into_iter().enumerate() {
+        rank[i] = r as u32;
+    }
+    rank
 }
 
 impl ServiceDirectory {
@@ -262,9 +278,20 @@ impl ServiceDirectory {
         for (i, l) in out_links.iter().enumerate() {
             facility_links.entry(l.facility).or_default().push(i);
         }
+        let service_order = order_of(services.len(), |a, b| {
+            services[a]
+                .name
+                .cmp(&services[b].name)
+                .then_with(|| services[a].uuid.cmp(&services[b].uuid))
+        });
+        let link_order = order_of(out_links.len(), |a, b| {
+            out_links[a].uuid.cmp(&out_links[b].uuid)
+        });
         ServiceDirectory {
             index,
             facility_links,
+            service_order,
+            link_order,
             organizations,
             services,
             terms,

@@ -270,34 +270,40 @@ impl Query {
                 }
             }
             // Coverage: the share of the query's information a service matched.
-            let mut out: Vec<Scored> = s
-                .touched
-                .iter()
-                .map(|&d| {
-                    let du = d as usize;
-                    let mask = s.mask[du];
-                    let covered: f32 = self
-                        .groups
-                        .iter()
-                        .enumerate()
-                        .filter(|(gi, _)| mask & (1 << gi) != 0)
-                        .map(|(_, g)| g.idf)
-                        .sum();
-                    let coverage = covered / total_idf;
-                    Scored {
-                        doc: d,
-                        score: s.total[du] * (0.35 + 0.65 * coverage),
-                        matched: mask.count_ones() as u16,
-                    }
-                })
-                .collect();
+            // Final scores are written in place first, so only the services
+            // above the cut are collected (a national query touches 100,000).
+            let coverage_of = |mask: u32| -> f32 {
+                let covered: f32 = self
+                    .groups
+                    .iter()
+                    .enumerate()
+                    .filter(|(gi, _)| mask & (1 << gi) != 0)
+                    .map(|(_, g)| g.idf)
+                    .sum();
+                covered / total_idf
+            };
+            let mut best = 0.0f32;
             for &d in &s.touched {
-                s.total[d as usize] = 0.0;
-                s.mask[d as usize] = 0;
+                let du = d as usize;
+                let v = s.total[du] * (0.35 + 0.65 * coverage_of(s.mask[du]));
+                s.total[du] = v;
+                best = best.max(v);
             }
-            let best = out.iter().map(|x| x.score).fold(0.0f32, f32::max);
-            out.retain(|x| x.score >= best * min_share);
-            out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
+            let cut = best * min_share;
+            let mut out: Vec<Scored> = Vec::new();
+            for &d in &s.touched {
+                let du = d as usize;
+                if s.total[du] >= cut {
+                    out.push(Scored {
+                        doc: d,
+                        score: s.total[du],
+                        matched: s.mask[du].count_ones() as u16,
+                    });
+                }
+                s.total[du] = 0.0;
+                s.mask[du] = 0;
+            }
+            out.sort_unstable_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
             self.proximity(ix, &mut out);
             out
         })

@@ -141,10 +141,11 @@ pub(super) fn languages_at(s: &ServiceRow, fac: Option<&FacilityRow>) -> Vec<Str
 }
 
 /// Ranks found services by text relevance, then distance, then name (then ids,
-/// so the order is stable).
+/// so the order is stable), comparing precomputed ranks rather than strings.
 pub(super) fn rank(snap: &Snapshot, found: &mut [Found]) {
     let dir = &snap.directory;
-    found.sort_by(|a, b| {
+    let link = |l: Option<usize>| l.map_or(0, |l| dir.link_order[l] + 1);
+    found.sort_unstable_by(|a, b| {
         b.score
             .total_cmp(&a.score)
             .then(
@@ -152,19 +153,7 @@ pub(super) fn rank(snap: &Snapshot, found: &mut [Found]) {
                     .unwrap_or(f64::MAX)
                     .total_cmp(&b.distance_km.unwrap_or(f64::MAX)),
             )
-            .then_with(|| {
-                dir.services[a.service_ix]
-                    .name
-                    .cmp(&dir.services[b.service_ix].name)
-            })
-            .then_with(|| {
-                dir.services[a.service_ix]
-                    .uuid
-                    .cmp(&dir.services[b.service_ix].uuid)
-            })
-            .then_with(|| {
-                let uuid = |l: Option<usize>| l.map(|l| dir.links[l].uuid.as_str());
-                uuid(a.link_ix).cmp(&uuid(b.link_ix))
-            })
+            .then_with(|| dir.service_order[a.service_ix].cmp(&dir.service_order[b.service_ix]))
+            .then_with(|| link(a.link_ix).cmp(&link(b.link_ix)))
     });
 }

@@ -168,8 +168,16 @@ impl ServiceResults {
 
     /// Keeps one entry per service: its best-ranked place.
     pub fn one_per_service(&mut self) {
-        let mut seen = std::collections::HashSet::new();
-        self.found.retain(|f| seen.insert(f.service_ix));
+        let mut seen = vec![
+            false;
+            self.found
+                .iter()
+                .map(|f| f.service_ix + 1)
+                .max()
+                .unwrap_or(0)
+        ];
+        self.found
+            .retain(|f| !std::mem::replace(&mut seen[f.service_ix], true));
     }
 }
 

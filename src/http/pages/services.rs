@@ -22,7 +22,7 @@ use super::availability::{address_line, hours_text};
 use super::facilities::{kind_label, withheld_text};
 use super::i18n::Tr;
 use super::{Chrome, Ctx, Opt};
-use crate::hsds::search::{facets, search, ServiceHit, ServiceQuery, ServiceResults};
+use crate::hsds::search::{facets, search, Facet, ServiceHit, ServiceQuery, ServiceResults};
 use crate::hsds::vocabulary;
 use crate::http::error::ApiError;
 use crate::http::params::Params;
@@ -316,41 +316,27 @@ fn facet_rows(snap: &Snapshot, t: &Tr, r: &ServiceResults, p: &Params) -> Vec<Fa
                 .join("&")
         )
     };
-    let mut out = Vec::new();
-    let needs: Vec<FacetLink> = f
-        .needs
-        .iter()
-        .filter(|x| x.count < r.found.len())
-        .take(10)
-        .map(|x| FacetLink {
-            href: with("need", &x.id),
-            label: x.name.clone(),
-            count: t.int(x.count as i64),
-        })
-        .collect();
-    if !needs.is_empty() {
-        out.push(FacetGroup {
-            title: t.t("services-facet-needs"),
-            links: needs,
-        });
-    }
-    let categories: Vec<FacetLink> = f
-        .categories
-        .iter()
-        .filter(|x| x.count < r.found.len())
-        .take(10)
-        .map(|x| FacetLink {
-            href: with("category", &x.id),
-            label: x.name.clone(),
-            count: t.int(x.count as i64),
-        })
-        .collect();
-    if !categories.is_empty() {
-        out.push(FacetGroup {
-            title: t.t("category"),
-            links: categories,
-        });
-    }
+    // A facet value that every result has narrows nothing: left out.
+    let group = |title: String, key: &str, values: &[Facet]| -> Option<FacetGroup> {
+        let links: Vec<FacetLink> = values
+            .iter()
+            .filter(|x| x.count < r.found.len())
+            .take(10)
+            .map(|x| FacetLink {
+                href: with(key, &x.id),
+                label: x.name.clone(),
+                count: t.int(x.count as i64),
+            })
+            .collect();
+        (!links.is_empty()).then_some(FacetGroup { title, links })
+    };
+    let mut out: Vec<FacetGroup> = [
+        group(t.t("services-facet-needs"), "need", &f.needs),
+        group(t.t("category"), "category", &f.categories),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     if f.open_now.open > 0 && f.open_now.open < r.found.len() && p.raw("open_now").is_none() {
         out.push(FacetGroup {
             title: t.t("open-when"),
