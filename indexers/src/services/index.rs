@@ -244,40 +244,9 @@ impl ServiceIndex {
         }
     }
 
-    pub fn len(&self) -> usize {
-        self.n_docs as usize
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.n_docs == 0
-    }
-
     /// The needs a service is tagged with (with their ancestors).
     pub fn needs_of(&self, doc: usize) -> &[u32] {
         self.doc_needs.get(doc).map_or(&[], |v| v.as_slice())
-    }
-
-    /// Bytes the index holds (for the memory-per-service figure).
-    pub fn heap_bytes(&self) -> usize {
-        self.dict.as_fst().as_bytes().len()
-            + self.terms.len() * std::mem::size_of::<TermKind>()
-            + self
-                .terms
-                .iter()
-                .map(|t| match t {
-                    TermKind::Word(w) => w.len(),
-                    TermKind::Need(_) => 0,
-                })
-                .sum::<usize>()
-            + self.post_off.len() * 4
-            + self.post_doc.len() * 9
-            + self.pos_off.len() * 4
-            + self.positions.len() * 4
-            + self
-                .doc_needs
-                .iter()
-                .map(|v| v.len() * 4 + 24)
-                .sum::<usize>()
     }
 
     pub(crate) fn postings(&self, t: u32) -> std::ops::Range<usize> {

@@ -93,8 +93,6 @@ pub struct Why {
 pub struct Scored {
     pub doc: u32,
     pub score: f32,
-    /// How many of the query's groups it matched.
-    pub matched: u16,
 }
 
 thread_local! {
@@ -297,7 +295,6 @@ impl Query {
                     out.push(Scored {
                         doc: d,
                         score: s.total[du],
-                        matched: s.mask[du].count_ones() as u16,
                     });
                 }
                 s.total[du] = 0.0;

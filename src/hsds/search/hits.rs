@@ -4,7 +4,6 @@
 //! apart from the matching and the filters: this is the shape of an answer, not
 //! the choice of one.
 
-use medmap_indexers::hours::Hours;
 use medmap_indexers::services::Why;
 
 use super::filters::hours_at;
@@ -47,19 +46,6 @@ pub struct ServiceHit {
     pub needs: Vec<String>,
     #[serde(skip)]
     pub(crate) service_ix: usize,
-    #[serde(skip)]
-    pub(crate) link_ix: Option<usize>,
-}
-
-impl ServiceHit {
-    /// The hours this hit's open-now and today's hours were read from.
-    pub fn hours<'a>(&self, snap: &'a Snapshot) -> &'a Hours {
-        let facility = self
-            .link_ix
-            .and_then(|l| snap.directory.links.get(l))
-            .map(|l| l.facility);
-        hours_at(snap, self.service_ix, facility)
-    }
 }
 
 /// Shapes one found service at one place.
@@ -110,7 +96,6 @@ pub(super) fn hit(snap: &Snapshot, r: &ServiceResults, f: &Found) -> ServiceHit 
             .map(|n| n.id.clone())
             .collect(),
         service_ix: si,
-        link_ix: f.link_ix,
     }
 }
 

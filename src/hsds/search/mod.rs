@@ -136,13 +136,6 @@ pub struct Beyond {
     pub found: Vec<Found>,
 }
 
-impl Found {
-    /// The hours this place keeps for the service (the place's, else the service's).
-    pub fn hours<'a>(&self, snap: &'a Snapshot) -> &'a medmap_indexers::hours::Hours {
-        hours_at(snap, self.service_ix, self.facility)
-    }
-}
-
 /// A search's answer: everything that passed, ranked, and how the text was read.
 #[derive(Debug, Clone)]
 pub struct ServiceResults {
