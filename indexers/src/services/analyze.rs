@@ -126,27 +126,29 @@ pub fn analyze(text: &str) -> Vec<Token> {
     analyze_with(text, &mut StemCache::default())
 }
 
-/// Stems already worked out, by word and language: a directory repeats its
+/// Stems already worked out, per language by word: a directory repeats its
 /// vocabulary across services, and stemming is most of the cost of analysis.
+/// Keyed per language so a lookup borrows the word instead of allocating a key.
 #[derive(Debug, Default)]
-pub struct StemCache(std::collections::HashMap<(String, Lang), String>);
+pub struct StemCache(std::collections::HashMap<Lang, std::collections::HashMap<String, String>>);
 
 /// [`analyze`] with a cache shared across calls (index builds).
 pub fn analyze_with(text: &str, cache: &mut StemCache) -> Vec<Token> {
     let norm = normalize(text);
     let fallback = text_lang(&norm);
-    if cache.0.len() > 2_000_000 {
-        cache.0.clear();
-    }
     norm.split_whitespace()
         .map(|w| {
             let (lang, other) = langs_of(w, fallback);
             let lang = if other.is_some() { Lang::Ru } else { lang };
-            let stem = match cache.0.get(&(w.to_string(), lang)) {
+            let by_word = cache.0.entry(lang).or_default();
+            if by_word.len() > 1_000_000 {
+                by_word.clear();
+            }
+            let stem = match by_word.get(w) {
                 Some(s) => s.clone(),
                 None => {
                     let s = stem(w, lang);
-                    cache.0.insert((w.to_string(), lang), s.clone());
+                    by_word.insert(w.to_string(), s.clone());
                     s
                 }
             };
