@@ -13,6 +13,7 @@ mod facilities;
 mod home;
 pub mod i18n;
 mod medications;
+mod service_facets;
 mod services;
 mod status;
 
