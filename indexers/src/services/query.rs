@@ -139,7 +139,14 @@ impl Query {
         // Need phrases, longest first, over every reading of the words.
         let mut covered: Vec<Option<usize>> = vec![None; words.len()];
         let mut phrase_needs: Vec<(usize, usize, Vec<u32>)> = Vec::new();
-        for reading in 0..2 {
+        // The second reading differs only where a word has two stems; without
+        // one it would find exactly what the first found.
+        let readings = if stems.iter().any(|s| s.len() > 1) {
+            2
+        } else {
+            1
+        };
+        for reading in 0..readings {
             let tokens: Vec<Token> = words
                 .iter()
                 .zip(&stems)
