@@ -28,7 +28,7 @@
 //!
 //! The PostgreSQL schema is dropped by a guard, also when the run panics.
 //!
-//! The one call of `search` is [`medmap_top`].
+//! The one call of the search is [`medmap_top`].
 
 use std::alloc::{GlobalAlloc, Layout};
 use std::collections::HashMap;
@@ -37,7 +37,7 @@ use std::sync::atomic::{AtomicIsize, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use medmap::hsds::search::{search, ServiceQuery};
+use medmap::hsds::search::{search_listed, Listing, ServiceQuery};
 use medmap::import::directory::Directory;
 use medmap::import::synthetic_services::{
     self as synth, archetype_of, Archetype, ARCHETYPES, CITIES,
@@ -81,11 +81,19 @@ static GLOBAL: Counting = Counting;
 /// Hits kept from each engine (PostgreSQL's LIMIT; medmap's top of its list).
 const LIMIT: usize = 50;
 
-/// The one call of `medmap::hsds::search::search`: the top services' ids (one per
+/// The one call of `medmap::hsds::search::search_listed`: the top services' ids (one per
 /// service, as the HSDS API and PostgreSQL's rows give them) and how many there were.
 fn medmap_top(snap: &Snapshot, q: &ServiceQuery, now: DateTime<Utc>) -> (Vec<String>, usize) {
-    let mut res = search(snap, q, now);
-    res.one_per_service();
+    // As the HSDS API lists a page: one entry per service, the page in order.
+    let res = search_listed(
+        snap,
+        q,
+        now,
+        Listing {
+            per_service: true,
+            ordered: LIMIT,
+        },
+    );
     let dir = &snap.directory;
     (
         res.found
@@ -631,7 +639,14 @@ async fn bench(services: usize, locations: usize, n_sampled: usize, seed: u64) {
     let (mut all, mut with_r, mut without_r) = (Vec::new(), Vec::new(), Vec::new());
     let mut truth = Vec::new();
     let mut hits_total = 0usize;
-    for q in &queries {
+    // `REPEAT` runs the set several times (for a profiler); figures cover every run.
+    let repeat = env_usize("REPEAT", 1).max(1);
+    for (i, q) in queries
+        .iter()
+        .cycle()
+        .take(queries.len() * repeat)
+        .enumerate()
+    {
         let sq = to_query(q);
         let t = Instant::now();
         let (top, total) = medmap_top(&snap, &sq, now);
@@ -643,7 +658,7 @@ async fn bench(services: usize, locations: usize, n_sampled: usize, seed: u64) {
         } else {
             without_r.push(dt);
         }
-        if !q.expected.is_empty() {
+        if !q.expected.is_empty() && i < queries.len() {
             let archetypes = top
                 .iter()
                 .map(|id| archetype_by_uuid.get(id).cloned().unwrap_or_default())
@@ -651,7 +666,7 @@ async fn bench(services: usize, locations: usize, n_sampled: usize, seed: u64) {
             truth.push((q, archetypes));
         }
     }
-    m.mean_hits = hits_total as f64 / queries.len().max(1) as f64;
+    m.mean_hits = hits_total as f64 / (queries.len() * repeat).max(1) as f64;
     m.latency = latency(all);
     m.latency_radius = latency(with_r);
     m.latency_no_radius = latency(without_r);
@@ -668,7 +683,12 @@ async fn bench(services: usize, locations: usize, n_sampled: usize, seed: u64) {
 
     let url = std::env::var("MEDMAP_TEST_PG")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-    let p = pg_bench(&url, &pg, &queries).await;
+    // `SKIP_PG=1` measures medmap alone (profiling runs).
+    let p = if std::env::var("SKIP_PG").is_ok_and(|v| v == "1") {
+        None
+    } else {
+        pg_bench(&url, &pg, &queries).await
+    };
     if let Some(p) = &p {
         println!(
             "  PostgreSQL: COPY {:.1} s, indexes {:.1} s, pg_trgm {}, trigram fallbacks {}",

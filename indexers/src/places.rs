@@ -192,6 +192,16 @@ impl PlaceIndex {
     /// Facilities within `radius_m` metres (great circle), nearest first.
     /// Empty for invalid coordinates or a negative / NaN radius.
     pub fn within(&self, lat: f64, lon: f64, radius_m: f64) -> Vec<(u32, f64)> {
+        let mut out = self.within_unordered(lat, lon, radius_m);
+        out.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+        out
+    }
+
+    /// [`PlaceIndex::within`] in no order: for a caller that only asks which
+    /// facilities are inside (a text search's radius filter covers a whole city,
+    /// tens of thousands of places, and sorting them would cost more than
+    /// finding them).
+    pub fn within_unordered(&self, lat: f64, lon: f64, radius_m: f64) -> Vec<(u32, f64)> {
         let Some(q) = unit_vector(lat, lon) else {
             return Vec::new();
         };
@@ -199,14 +209,11 @@ impl PlaceIndex {
         if c2 < 0.0 {
             return Vec::new();
         }
-        let mut out: Vec<(u32, f64)> = self
-            .tree
+        self.tree
             .locate_within_distance(q, c2)
             .map(|e| (e.data, chord2_to_m(chord2(e.geom(), &q))))
             .filter(|&(_, d)| d <= radius_m + 1e-6) // µm slack: chord vs haversine rounding
-            .collect();
-        out.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
-        out
+            .collect()
     }
 
     /// Walks facilities outward from the point, nearest first, yielding

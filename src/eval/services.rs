@@ -17,7 +17,7 @@ use chrono::Utc;
 use clap::Args;
 use medmap_indexers::names::normalize;
 
-use crate::hsds::search::{search, ServiceQuery};
+use crate::hsds::search::{search_listed, Listing, ServiceQuery};
 use crate::snapshot::Snapshot;
 use crate::store::Store;
 
@@ -146,15 +146,18 @@ pub fn evaluate(snap: &Snapshot, rows: &[TruthRow]) -> ServicesReport {
                 None => dir.services[si].name == *e,
             })
         };
-        let mut r = search(
+        let r = search_listed(
             snap,
             &ServiceQuery {
                 text: Some(row.query.clone()),
                 ..ServiceQuery::default()
             },
             now,
+            Listing {
+                per_service: true,
+                ordered: 3,
+            },
         );
-        r.one_per_service();
         let ours: Vec<usize> = r.found.iter().take(3).map(|f| f.service_ix).collect();
         let base = baseline.top(&row.query, 3);
         let v = report.by_category.entry(row.category.clone()).or_default();

@@ -21,7 +21,7 @@ pub mod ukrainian;
 
 pub use index::{Field, ServiceDoc, ServiceIndex};
 pub use needs::{Need, NeedInput, Needs};
-pub use query::{MatchKind, Query, Scored, Why, MAX_QUERY_CHARS};
+pub use query::{MatchKind, Query, Scored, Why, MAX_QUERY_CHARS, PROXIMITY_HEAD};
 
 #[cfg(test)]
 mod tests;

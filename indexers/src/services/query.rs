@@ -24,6 +24,53 @@ pub const MAX_QUERY_CHARS: usize = 300;
 const MAX_GROUPS: usize = 16;
 /// BM25 saturation.
 const K1: f32 = 2.0;
+/// Leading services the proximity tie breaker is read for.
+pub const PROXIMITY_HEAD: usize = 200;
+
+/// The coverage of each set of matched groups (a bit per group), as a table for
+/// queries of up to [`Coverage::TABLE_GROUPS`] groups: a national query asks it
+/// for 100,000 services.
+struct Coverage {
+    idf: Vec<f32>,
+    total: f32,
+    table: Vec<f32>,
+}
+
+impl Coverage {
+    const TABLE_GROUPS: usize = 10;
+
+    fn new(groups: &[Group]) -> Coverage {
+        let idf: Vec<f32> = groups.iter().map(|g| g.idf).collect();
+        let total = idf.iter().sum::<f32>().max(1e-6);
+        let mut c = Coverage {
+            idf,
+            total,
+            table: Vec::new(),
+        };
+        if groups.len() <= Self::TABLE_GROUPS {
+            c.table = (0..1u32 << groups.len()).map(|m| c.compute(m)).collect();
+        }
+        c
+    }
+
+    fn compute(&self, mask: u32) -> f32 {
+        let covered: f32 = self
+            .idf
+            .iter()
+            .enumerate()
+            .filter(|(gi, _)| mask & (1 << gi) != 0)
+            .map(|(_, idf)| idf)
+            .sum();
+        covered / self.total
+    }
+
+    fn of(&self, mask: u32) -> f32 {
+        match self.table.get(mask as usize) {
+            Some(&c) => c,
+            None => self.compute(mask),
+        }
+    }
+}
 
 /// How a term was reached from the query.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -72,6 +119,9 @@ struct Group {
 #[derive(Debug, Clone)]
 pub struct Query {
     groups: Vec<Group>,
+    /// Each term of any group, sorted, with the groups it satisfies as bits
+    /// (the proximity scan looks terms up here, not in every group's list).
+    term_groups: Vec<(u32, u32)>,
     /// Needs the query names, for answers ("understood as: dental care").
     pub needs: Vec<u32>,
 }
@@ -224,16 +274,55 @@ impl Query {
         }
         all_needs.sort_unstable();
         all_needs.dedup();
+        let mut term_groups: Vec<(u32, u32)> = Vec::new();
+        for (gi, g) in groups.iter().enumerate() {
+            for a in &g.alts {
+                term_groups.push((a.term, 1 << gi));
+            }
+        }
+        term_groups.sort_unstable();
+        term_groups.dedup_by(|b, a| {
+            let same = a.0 == b.0;
+            if same {
+                a.1 |= b.1;
+            }
+            same
+        });
         Query {
             groups,
+            term_groups,
             needs: all_needs,
         }
     }
 
-    /// Every service matching at least one group, best first. Services scoring
-    /// under `min_share` of the best are dropped: a query's weakest word alone
-    /// ("people") should not list the whole directory.
+    /// Every service matching at least one group, best first, with the
+    /// proximity bonus on the leading ones. Services scoring under `min_share`
+    /// of the best are dropped: a query's weakest word alone ("people") should
+    /// not list the whole directory.
     pub fn search(&self, ix: &ServiceIndex, min_share: f32) -> Vec<Scored> {
+        let mut out = self.score(ix, min_share, |_| true);
+        out.sort_unstable_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
+        let head = out.len().min(PROXIMITY_HEAD);
+        for sc in &mut out[..head] {
+            sc.score *= self.proximity(ix, sc.doc);
+        }
+        out[..head].sort_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
+        out
+    }
+
+    /// The services [`Query::search`] lists that `keep` accepts, in no order and
+    /// without the proximity bonus. The cut (`min_share` of the best) is taken
+    /// over the whole directory, not only over the kept services: a caller that
+    /// keeps the services near a point still hears "nothing near you matches
+    /// well" when only weak matches are near, and offers the strong ones beyond.
+    /// Unordered because a caller filtering and paging orders only what it shows
+    /// (a national query scores 100,000 services).
+    pub fn score(
+        &self,
+        ix: &ServiceIndex,
+        min_share: f32,
+        keep: impl Fn(u32) -> bool,
+    ) -> Vec<Scored> {
         if self.groups.is_empty() || ix.n_docs == 0 {
             return Vec::new();
         }
@@ -247,7 +336,6 @@ impl Query {
                 s.mask.resize(n, 0);
             }
             s.touched.clear();
-            let total_idf: f32 = self.groups.iter().map(|g| g.idf).sum::<f32>().max(1e-6);
             for (gi, g) in self.groups.iter().enumerate() {
                 s.group_touched.clear();
                 for a in &g.alts {
@@ -274,23 +362,15 @@ impl Query {
                     s.group[du] = 0.0;
                 }
             }
-            // Coverage: the share of the query's information a service matched.
+            // Coverage: the share of the query's information a service matched,
+            // per set of matched groups (a table when the query is short enough).
             // Final scores are written in place first, so only the services
-            // above the cut are collected (a national query touches 100,000).
-            let coverage_of = |mask: u32| -> f32 {
-                let covered: f32 = self
-                    .groups
-                    .iter()
-                    .enumerate()
-                    .filter(|(gi, _)| mask & (1 << gi) != 0)
-                    .map(|(_, g)| g.idf)
-                    .sum();
-                covered / total_idf
-            };
+            // above the cut are collected.
+            let coverage = Coverage::new(&self.groups);
             let mut best = 0.0f32;
             for &d in &s.touched {
                 let du = d as usize;
-                let v = s.total[du] * (0.35 + 0.65 * coverage_of(s.mask[du]));
+                let v = s.total[du] * (0.35 + 0.65 * coverage.of(s.mask[du]));
                 s.total[du] = v;
                 best = best.max(v);
             }
@@ -298,7 +378,7 @@ impl Query {
             let mut out: Vec<Scored> = Vec::new();
             for &d in &s.touched {
                 let du = d as usize;
-                if s.total[du] >= cut {
+                if s.total[du] >= cut && keep(d) {
                     out.push(Scored {
                         doc: d,
                         score: s.total[du],
@@ -307,32 +387,36 @@ impl Query {
                 s.total[du] = 0.0;
                 s.mask[du] = 0;
             }
-            out.sort_unstable_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
-            self.proximity(ix, &mut out);
             out
         })
     }
 
-    /// Adds a small bonus to the leading services for query parts that stand next
-    /// to each other in their text as in the query, then re-sorts them.
-    fn proximity(&self, ix: &ServiceIndex, out: &mut [Scored]) {
+    /// The tie breaker for `doc`, as a factor on its score (1.0 to 1.05): the
+    /// share of the query's neighbouring parts that stand next to each other
+    /// in its text as in the query. Callers apply it to the services they list
+    /// first ([`PROXIMITY_HEAD`]); it reads the service's positions.
+    pub fn proximity(&self, ix: &ServiceIndex, doc: u32) -> f32 {
         if self.groups.len() < 2 {
-            return;
+            return 1.0;
         }
-        let head = out.len().min(200);
-        for sc in &mut out[..head] {
-            let pos = ix.positions_of(sc.doc);
-            let mut pairs = 0;
-            for w in self.groups.windows(2) {
-                let near = pos.windows(3).any(|p| {
-                    let has = |g: &Group, t: u32| t != GAP && g.alts.iter().any(|a| a.term == t);
-                    has(&w[0], p[0]) && (has(&w[1], p[1]) || has(&w[1], p[2]))
-                });
-                pairs += usize::from(near);
+        let groups_of = |t: u32| -> u32 {
+            if t == GAP {
+                return 0;
             }
-            sc.score *= 1.0 + 0.05 * pairs as f32 / (self.groups.len() - 1) as f32;
+            self.term_groups
+                .binary_search_by_key(&t, |x| x.0)
+                .map_or(0, |i| self.term_groups[i].1)
+        };
+        let pos: Vec<u32> = ix.positions_of(doc).iter().map(|&t| groups_of(t)).collect();
+        let mut pairs = 0;
+        for gi in 0..self.groups.len() - 1 {
+            let (a, b) = (1u32 << gi, 1u32 << (gi + 1));
+            let near = pos
+                .windows(3)
+                .any(|p| p[0] & a != 0 && (p[1] & b != 0 || p[2] & b != 0));
+            pairs += usize::from(near);
         }
-        out[..head].sort_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
+        1.0 + 0.05 * pairs as f32 / (self.groups.len() - 1) as f32
     }
 
     /// Why `doc` matched: per group, the best term it holds.

@@ -118,6 +118,12 @@ impl<'a> Filters<'a> {
         Verdict::Keep
     }
 
+    /// Whether [`Filters::location`] reads the place's record (postcode,
+    /// language), not only its distance.
+    pub(super) fn reads_place(&self) -> bool {
+        self.postcode.is_some() || self.q.language.is_some()
+    }
+
     /// The filters on one place of a service: radius, postcode (or proximity to it),
     /// language (the service's or the place's). `ll` is the place's coordinates and
     /// `distance_km` its distance from the query's point.

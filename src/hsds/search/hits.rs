@@ -4,10 +4,13 @@
 //! apart from the matching and the filters: this is the shape of an answer, not
 //! the choice of one.
 
-use medmap_indexers::services::Why;
+use std::cmp::Ordering;
+
+use medmap_indexers::services::{Query, Why, PROXIMITY_HEAD};
 
 use super::filters::hours_at;
 use super::{Found, ServiceResults};
+use crate::hsds::directory::ServiceDirectory;
 use crate::snapshot::Snapshot;
 use crate::store::{FacilityRow, ServiceRow};
 
@@ -125,12 +128,11 @@ pub(super) fn languages_at(s: &ServiceRow, fac: Option<&FacilityRow>) -> Vec<Str
     languages
 }
 
-/// Ranks found services by text relevance, then distance, then name (then ids,
-/// so the order is stable), comparing precomputed ranks rather than strings.
-pub(super) fn rank(snap: &Snapshot, found: &mut [Found]) {
-    let dir = &snap.directory;
+/// The ranking order: text relevance, then distance, then name (then ids, so
+/// the order is stable), comparing precomputed ranks rather than strings.
+pub(super) fn order(dir: &ServiceDirectory) -> impl Fn(&Found, &Found) -> Ordering + '_ {
     let link = |l: Option<usize>| l.map_or(0, |l| dir.link_order[l] + 1);
-    found.sort_unstable_by(|a, b| {
+    move |a: &Found, b: &Found| {
         b.score
             .total_cmp(&a.score)
             .then(
@@ -140,5 +142,26 @@ pub(super) fn rank(snap: &Snapshot, found: &mut [Found]) {
             )
             .then_with(|| dir.service_order[a.service_ix].cmp(&dir.service_order[b.service_ix]))
             .then_with(|| link(a.link_ix).cmp(&link(b.link_ix)))
-    });
+    }
+}
+
+/// Ranks found services ([`order`]) far enough that the first `ordered` are in
+/// place; the rest follow in no order. The text's proximity tie breaker is read
+/// for the leading results that passed the filters (so a search near a point
+/// has it too, not only the directory's overall best).
+pub(super) fn rank(snap: &Snapshot, found: &mut [Found], ordered: usize, query: Option<&Query>) {
+    let dir = &snap.directory;
+    let order = order(dir);
+    let head = ordered.max(PROXIMITY_HEAD).min(found.len());
+    if head < found.len() {
+        found.select_nth_unstable_by(head, &order);
+    }
+    found[..head].sort_unstable_by(&order);
+    if let Some(q) = query {
+        let near_top = head.min(PROXIMITY_HEAD);
+        for f in &mut found[..near_top] {
+            f.score *= q.proximity(&dir.index, f.service_ix as u32);
+        }
+        found[..near_top].sort_unstable_by(&order);
+    }
 }

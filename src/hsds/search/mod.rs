@@ -23,6 +23,7 @@
 mod facets;
 mod filters;
 mod hits;
+mod near;
 pub(crate) mod text;
 
 use chrono::{DateTime, NaiveTime, Utc, Weekday};
@@ -32,7 +33,8 @@ use medmap_indexers::services::Query;
 use super::directory::ServiceDirectory;
 use crate::snapshot::Snapshot;
 use filters::{hours_at, Filters, Verdict};
-use hits::rank;
+use hits::{order, rank};
+use near::Near;
 
 pub use facets::{facets, Facet, Facets};
 pub use hits::ServiceHit;
@@ -158,64 +160,85 @@ impl ServiceResults {
     pub fn hits(&self, snap: &Snapshot) -> Vec<ServiceHit> {
         self.found.iter().map(|f| self.hit(snap, f)).collect()
     }
+}
 
-    /// Keeps one entry per service: its best-ranked place.
-    pub fn one_per_service(&mut self) {
-        let mut seen = vec![
-            false;
-            self.found
-                .iter()
-                .map(|f| f.service_ix + 1)
-                .max()
-                .unwrap_or(0)
-        ];
-        self.found
-            .retain(|f| !std::mem::replace(&mut seen[f.service_ix], true));
-    }
+/// How much of an answer a caller lists: ordering tens of thousands of results
+/// that nobody pages to would cost more than finding them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Listing {
+    /// One entry per service (its best-ranked place), as the HSDS services list.
+    pub per_service: bool,
+    /// The leading results that must be in rank order (a page's end); the rest
+    /// follow in no particular order, but all are there (counts, facets).
+    pub ordered: usize,
+}
+
+impl Listing {
+    /// Every place of every service, all in rank order.
+    pub const ALL: Listing = Listing {
+        per_service: false,
+        ordered: usize::MAX,
+    };
 }
 
 /// Searches the snapshot's directory; results are ranked by text relevance, then
 /// distance, then name. `now` is the instant "today's hours" refer to.
 pub fn search(snap: &Snapshot, q: &ServiceQuery, now: DateTime<Utc>) -> ServiceResults {
+    search_listed(snap, q, now, Listing::ALL)
+}
+
+/// [`search`], listed as `listing` says.
+pub fn search_listed(
+    snap: &Snapshot,
+    q: &ServiceQuery,
+    now: DateTime<Utc>,
+    listing: Listing,
+) -> ServiceResults {
     let dir: &ServiceDirectory = &snap.directory;
     let text = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty());
     let query = text.map(|t| Query::parse(&dir.index, t));
-    // Ranked candidates: the index's for a text, else every service.
-    let candidates: Vec<(usize, f32)> = match &query {
-        Some(parsed) => parsed
-            .search(&dir.index, MIN_SHARE)
+    // The radius, resolved once through the place index.
+    let near = match (q.point, q.radius_km) {
+        (Some((lat, lon)), Some(r)) => Some(Near::new(snap, lat, lon, r)),
+        _ => None,
+    };
+    let scored = |parsed: &Query, near: Option<&Near>| -> Vec<(usize, f32)> {
+        parsed
+            .score(&dir.index, MIN_SHARE, |d| {
+                near.is_none_or(|n| n.has_service(d as usize))
+            })
             .into_iter()
             .map(|s| (s.doc as usize, s.score))
-            .collect(),
-        None => match (q.point, q.radius_km) {
-            // Near a point without text: only the services at places within the
-            // radius (the place index), not the whole directory.
-            (Some((lat, lon)), Some(r)) => {
-                let mut near: Vec<usize> = snap
-                    .places
-                    .within(lat, lon, r * 1000.0 + 1.0)
-                    .into_iter()
-                    .flat_map(|(f, _)| dir.facility_links.get(&f).into_iter().flatten())
-                    .map(|&l| dir.links[l].service)
-                    .collect();
-                near.sort_unstable();
-                near.dedup();
-                near.into_iter().map(|s| (s, 0.0)).collect()
-            }
-            _ => (0..dir.services.len()).map(|s| (s, 0.0)).collect(),
-        },
+            .collect()
     };
-    let found = filter(snap, q, &candidates, now);
-    let beyond = if found.is_empty() && !candidates.is_empty() && !q.relaxable().is_empty() {
+    // Candidates: the index's for a text (only services with a place inside the
+    // radius), else the services near the point, else every service.
+    let candidates: Vec<(usize, f32)> = match (&query, &near) {
+        (Some(parsed), _) => scored(parsed, near.as_ref()),
+        (None, Some(n)) => n.services().iter().map(|&s| (s, 0.0)).collect(),
+        (None, None) => (0..dir.services.len()).map(|s| (s, 0.0)).collect(),
+    };
+    let mut found = filter(
+        snap,
+        q,
+        near.as_ref(),
+        &candidates,
+        now,
+        listing.per_service,
+    );
+    rank(snap, &mut found, listing.ordered, query.as_ref());
+    let beyond = if found.is_empty() && !q.relaxable().is_empty() {
+        // Beyond the radius, the text's matches come from the whole directory.
+        let pool = match (&query, &near) {
+            (Some(parsed), Some(_)) => scored(parsed, None),
+            _ => candidates,
+        };
         // Strong matches only (half the best score or more), then nearest first:
         // the kids' day care next door is not what "dementia day care" wants.
-        let best = candidates.iter().map(|c| c.1).fold(0.0f32, f32::max);
-        let strong: Vec<(usize, f32)> = candidates
-            .iter()
-            .copied()
-            .filter(|c| c.1 >= best * 0.5)
-            .collect();
-        let mut more = filter(snap, &q.without_relaxable(), &strong, now);
+        let best = pool.iter().map(|c| c.1).fold(0.0f32, f32::max);
+        let strong: Vec<(usize, f32)> = pool.into_iter().filter(|c| c.1 >= best * 0.5).collect();
+        let mut more = filter(snap, &q.without_relaxable(), None, &strong, now, true);
+        rank(snap, &mut more, usize::MAX, None);
         if q.point.is_some() {
             more.sort_by(|a, b| {
                 a.distance_km
@@ -223,8 +246,6 @@ pub fn search(snap: &Snapshot, q: &ServiceQuery, now: DateTime<Utc>) -> ServiceR
                     .total_cmp(&b.distance_km.unwrap_or(f64::MAX))
             });
         }
-        let mut seen = std::collections::HashSet::new();
-        more.retain(|f| seen.insert(f.service_ix));
         more.truncate(BEYOND);
         (!more.is_empty()).then(|| Beyond {
             relaxed: q.relaxable(),
@@ -242,15 +263,22 @@ pub fn search(snap: &Snapshot, q: &ServiceQuery, now: DateTime<Utc>) -> ServiceR
     }
 }
 
-/// The candidates that pass the query's filters, place by place, ranked.
+/// The candidates that pass the query's filters, place by place (only the best
+/// place of each service when `per_service`), unranked.
 fn filter(
     snap: &Snapshot,
     q: &ServiceQuery,
+    near: Option<&Near>,
     candidates: &[(usize, f32)],
     now: DateTime<Utc>,
+    per_service: bool,
 ) -> Vec<Found> {
     let dir = &snap.directory;
     let filters = Filters::new(snap, q);
+    let order = order(dir);
+    // Places are read only when a filter or the distance needs them: a
+    // national text search without them lists 100,000 services.
+    let reads_place = filters.reads_place() || (q.point.is_some() && near.is_none());
     let mut out = Vec::new();
     for &(si, score) in candidates {
         let Some(s) = dir.services.get(si) else {
@@ -261,17 +289,28 @@ fn filter(
             Verdict::Skip => continue,
             Verdict::NoMatch => return Vec::new(),
         }
+        let first = out.len();
         // Each place of the service, or the service alone when it has none.
         let links = &dir.service_links[si];
         for k in 0..links.len().max(1) {
             let link = links.get(k).copied();
             let f = link.map(|l| dir.links[l].facility);
-            let fac = f.and_then(|f| snap.facilities.get(f as usize));
-            let ll = fac.and_then(|x| Some((x.lat?, x.lon?)));
-            let distance_km = match (q.point, ll) {
-                (Some((a, b)), Some((c, d))) => Some(haversine_m(a, b, c, d) / 1000.0),
+            let near_km = match (near, f) {
+                (Some(n), Some(f)) => n.km(f),
                 _ => None,
             };
+            if near.is_some() && near_km.is_none() {
+                // Outside the radius (or no place): the cheap test first.
+                continue;
+            }
+            let fac = f
+                .filter(|_| reads_place)
+                .and_then(|f| snap.facilities.get(f as usize));
+            let ll = fac.and_then(|x| Some((x.lat?, x.lon?)));
+            let distance_km = near_km.or_else(|| match (q.point, ll) {
+                (Some((a, b)), Some((c, d))) => Some(haversine_m(a, b, c, d) / 1000.0),
+                _ => None,
+            });
             if !filters.location(s, fac, ll, distance_km) {
                 continue;
             }
@@ -288,7 +327,14 @@ fn filter(
                 score,
             });
         }
+        if per_service && out.len() > first + 1 {
+            // The places of one service share its score: the best is the nearest.
+            let best = (first..out.len())
+                .min_by(|&a, &b| order(&out[a], &out[b]))
+                .unwrap_or(first);
+            out.swap(first, best);
+            out.truncate(first + 1);
+        }
     }
-    rank(snap, &mut out);
     out
 }

@@ -15,7 +15,7 @@ use chrono::Utc;
 use medmap_indexers::names::normalize;
 use serde_json::{json, Value};
 
-use crate::hsds::search::{facets, search, Found, ServiceQuery, ServiceResults};
+use crate::hsds::search::{facets, search_listed, Found, Listing, ServiceQuery, ServiceResults};
 use crate::hsds::{shape, HSDS_PROFILE, HSDS_VERSION};
 use crate::http::error::ApiError;
 use crate::http::params::{parse_uuid, Params};
@@ -86,6 +86,21 @@ struct Paging {
     page: usize,
     per_page: usize,
     ndjson: bool,
+}
+
+impl Paging {
+    /// How much of a search this page lists: its end in rank order, or all of
+    /// it as NDJSON.
+    fn listing(&self, per_service: bool) -> Listing {
+        Listing {
+            per_service,
+            ordered: if self.ndjson {
+                usize::MAX
+            } else {
+                self.page.saturating_mul(self.per_page)
+            },
+        }
+    }
 }
 
 fn paging(p: &Params) -> Result<Paging, ApiError> {
@@ -260,8 +275,7 @@ pub async fn services(State(st): State<AppState>, p: Params) -> Result<Response,
     let minimal = p.boolean("minimal")?.unwrap_or(false);
     let full = p.boolean("full")?.unwrap_or(false);
     // One entry per service: its best-ranked location.
-    let mut r = search(&snap, &q, Utc::now());
-    r.one_per_service();
+    let r = search_listed(&snap, &q, Utc::now(), pg.listing(true));
     let shape = |f: &Found| {
         if minimal {
             let s = &snap.directory.services[f.service_ix];
@@ -345,7 +359,7 @@ pub async fn service_at_locations(
     let q = service_query(&p, &snap)?;
     let lang = p.display_lang()?.code();
     let full = p.boolean("full")?.unwrap_or(false);
-    let mut r = search(&snap, &q, Utc::now());
+    let mut r = search_listed(&snap, &q, Utc::now(), pg.listing(false));
     r.found.retain(|f| f.link_ix.is_some());
     if let Some(b) = r.beyond.as_mut() {
         b.found.retain(|f| f.link_ix.is_some());

@@ -23,7 +23,7 @@ use super::facilities::{kind_label, withheld_text};
 use super::i18n::Tr;
 use super::service_facets::{facet_rows, relaxed_text, FacetGroup};
 use super::{Chrome, Ctx, Opt};
-use crate::hsds::search::{search, ServiceHit, ServiceQuery, ServiceResults};
+use crate::hsds::search::{search_listed, Listing, ServiceHit, ServiceQuery, ServiceResults};
 use crate::hsds::vocabulary;
 use crate::http::error::ApiError;
 use crate::http::params::Params;
@@ -66,7 +66,16 @@ pub fn find(
         OpenFilter::On(day, time) => Some((day, time)),
         _ => None,
     };
-    search(snap, &q, now)
+    // The page lists the first LISTED; the rest are counted, not ordered.
+    search_listed(
+        snap,
+        &q,
+        now,
+        Listing {
+            per_service: false,
+            ordered: LISTED,
+        },
+    )
 }
 
 /// One search result as the page shows it.
