@@ -307,6 +307,10 @@ impl Hours {
 pub struct OpenTable {
     state: Vec<Option<bool>>,
     until: Vec<i64>,
+    /// The last evaluation (unix s): every entry holds from here to its
+    /// `until`, so an instant before it (an `open_at` in the past) is not
+    /// answered from the table.
+    checked: i64,
 }
 
 impl OpenTable {
@@ -320,6 +324,7 @@ impl OpenTable {
         let mut t = OpenTable {
             state: vec![None; n],
             until: vec![i64::MIN; n],
+            checked: i64::MIN,
         };
         t.refresh(now, hours);
         t
@@ -333,6 +338,7 @@ impl OpenTable {
         hours: impl Fn(u32) -> Option<&'a Hours>,
     ) -> usize {
         let ts = now.timestamp();
+        self.checked = self.checked.max(ts);
         let mut n = 0;
         for (i, (st, until)) in self.state.iter_mut().zip(self.until.iter_mut()).enumerate() {
             if *until > ts {
@@ -361,7 +367,7 @@ impl OpenTable {
     pub fn get_at(&self, facility: u32, ts: i64) -> Option<Option<bool>> {
         let i = facility as usize;
         match self.until.get(i) {
-            Some(&until) if ts < until => self.state.get(i).copied(),
+            Some(&until) if ts < until && ts >= self.checked => self.state.get(i).copied(),
             _ => None,
         }
     }

@@ -70,11 +70,16 @@ impl Snapshot {
         }
     }
 
-    /// Recomputes the open-now cache (called periodically by the server).
+    /// Recomputes the open-now caches, places' and services' (called
+    /// periodically by the server).
     pub fn refresh_open(&self, now: DateTime<Utc>) {
         let mut t = OpenTable::clone(&self.open.load());
         t.refresh(now, |i| self.hours.get(i as usize));
         self.open.store(Arc::new(t));
+        let service_hours = &self.directory.service_hours;
+        let mut t = OpenTable::clone(&self.service_open.load());
+        t.refresh(now, |i| service_hours.get(i as usize));
+        self.service_open.store(Arc::new(t));
     }
 }
 

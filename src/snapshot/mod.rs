@@ -49,6 +49,10 @@ pub struct Snapshot {
     pub hours: Arc<Vec<Hours>>,
     /// "Open now" per facility, refreshed in the background as times pass.
     pub open: Arc<arc_swap::ArcSwap<OpenTable>>,
+    /// "Open now" per directory service by its own schedule (for services whose
+    /// place keeps no hours), refreshed with `open`: a national search counts
+    /// open-now over tens of thousands of results.
+    pub service_open: Arc<arc_swap::ArcSwap<OpenTable>>,
     /// Stock postings keyed by dense product index.
     pub stock: StockIndex,
     /// Product id → dense index in `stock`, and back.
@@ -187,6 +191,9 @@ impl Snapshot {
         let stock = StockIndex::build(lines, product_ids.len());
         let facility_names = facilities.iter().map(|f| normalize(&f.name)).collect();
         let directory = ServiceDirectory::build(directory, &facilities, &facility_index);
+        let service_open = OpenTable::build(directory.service_hours.len(), now, |i| {
+            directory.service_hours.get(i as usize)
+        });
         let (places_by_name, top_towns) = places::build_place_names(&facilities);
         Snapshot {
             built_at: now,
@@ -198,6 +205,7 @@ impl Snapshot {
             places: Arc::new(places),
             hours: Arc::new(hours),
             open: Arc::new(arc_swap::ArcSwap::from_pointee(open)),
+            service_open: Arc::new(arc_swap::ArcSwap::from_pointee(service_open)),
             stock,
             product_index: Arc::new(product_index),
             product_ids: Arc::new(product_ids),

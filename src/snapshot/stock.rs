@@ -175,6 +175,7 @@ impl Snapshot {
             places: self.places.clone(),
             hours: self.hours.clone(),
             open: self.open.clone(),
+            service_open: self.service_open.clone(),
             stock,
             product_index: self.product_index.clone(),
             product_ids: self.product_ids.clone(),

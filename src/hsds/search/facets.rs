@@ -4,9 +4,7 @@
 //! per open-now. Counted over the results as listed (places on the page, services
 //! in the HSDS API), so a count always equals what the filter would then show.
 
-use std::collections::HashMap;
-
-use super::filters::hours_at;
+use super::filters::OpenStates;
 use super::ServiceResults;
 use crate::hsds::vocabulary;
 use crate::snapshot::Snapshot;
@@ -45,13 +43,10 @@ pub fn facets(snap: &Snapshot, r: &ServiceResults, lang: &str) -> Facets {
     let mut terms = vec![0usize; dir.terms.len()];
     let mut needs = vec![0usize; dir.index.needs.len()];
     let mut open = OpenCounts::default();
-    // A place's open-now is read from the snapshot's open table (kept current
-    // for every facility); other instants and services without a place are
-    // evaluated, once per place or service.
-    let table = snap.open.load();
+    // Open-now from the snapshot's tables (kept current for every place and
+    // service); other instants are evaluated.
+    let states = OpenStates::new(snap);
     let at = r.open_at.unwrap_or(r.now);
-    let ts = at.timestamp();
-    let mut state_of: HashMap<(Option<u32>, usize), Option<bool>> = HashMap::new();
     for f in &r.found {
         for &t in &dir.service_terms[f.service_ix] {
             terms[t] += 1;
@@ -61,27 +56,7 @@ pub fn facets(snap: &Snapshot, r: &ServiceResults, lang: &str) -> Facets {
                 *c += 1;
             }
         }
-        let place_hours = f
-            .facility
-            .filter(|&p| snap.hours.get(p as usize).is_some_and(|h| h.is_known()));
-        let cached = place_hours.and_then(|p| table.get_at(p, ts));
-        let state = match cached {
-            Some(s) => s,
-            None => {
-                // A place's hours do not depend on the service unless it has none.
-                let key = (
-                    place_hours,
-                    if place_hours.is_some() {
-                        0
-                    } else {
-                        f.service_ix
-                    },
-                );
-                *state_of
-                    .entry(key)
-                    .or_insert_with(|| hours_at(snap, f.service_ix, f.facility).is_open_at(at))
-            }
-        };
+        let state = states.at(f.service_ix, f.facility, at);
         match state {
             Some(true) => open.open += 1,
             Some(false) => open.closed += 1,

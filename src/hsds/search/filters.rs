@@ -7,7 +7,7 @@
 //! one place.
 
 use chrono::{DateTime, Datelike, NaiveTime, TimeZone, Utc, Weekday};
-use medmap_indexers::hours::Hours;
+use medmap_indexers::hours::{Hours, OpenTable};
 use medmap_indexers::places::haversine_m;
 
 use super::ServiceQuery;
@@ -174,13 +174,20 @@ impl<'a> Filters<'a> {
     /// The open-at and open-on filters, on the hours the place keeps (see
     /// [`hours_at`]); "open on Monday at 10:00" is the next such moment in the
     /// place's own time zone.
-    pub(super) fn open(&self, hours: &Hours, now: DateTime<Utc>) -> bool {
+    pub(super) fn open(
+        &self,
+        states: &OpenStates,
+        service_ix: usize,
+        facility: Option<u32>,
+        now: DateTime<Utc>,
+    ) -> bool {
         if let Some(at) = self.q.open_at {
-            if hours.is_open_at(at) != Some(true) {
+            if states.at(service_ix, facility, at) != Some(true) {
                 return false;
             }
         }
         if let Some((day, time)) = self.q.open_on {
+            let hours = hours_at(states.snap, service_ix, facility);
             let at = next_at(now, day, time, hours.tz().unwrap_or(chrono_tz::UTC));
             if hours.is_open_at(at) != Some(true) {
                 return false;
@@ -213,6 +220,54 @@ pub(super) fn hours_at(snap: &Snapshot, service_ix: usize, facility: Option<u32>
         .and_then(|f| snap.hours.get(f as usize))
         .filter(|h| h.is_known())
         .unwrap_or(&snap.directory.service_hours[service_ix])
+}
+
+/// Whether a service is open at a place (see [`hours_at`]), from the snapshot's
+/// open-now tables while they hold for the instant asked, else from the hours:
+/// evaluating an opening-hours expression costs microseconds, and a national
+/// search asks for tens of thousands of results.
+pub(crate) struct OpenStates<'a> {
+    snap: &'a Snapshot,
+    places: arc_swap::Guard<std::sync::Arc<OpenTable>>,
+    services: arc_swap::Guard<std::sync::Arc<OpenTable>>,
+}
+
+impl<'a> OpenStates<'a> {
+    pub(crate) fn new(snap: &'a Snapshot) -> OpenStates<'a> {
+        OpenStates {
+            snap,
+            places: snap.open.load(),
+            services: snap.service_open.load(),
+        }
+    }
+
+    pub(crate) fn at(
+        &self,
+        service_ix: usize,
+        facility: Option<u32>,
+        at: DateTime<Utc>,
+    ) -> Option<bool> {
+        let ts = at.timestamp();
+        let place_known = |f: u32| self.snap.hours.get(f as usize).is_some_and(Hours::is_known);
+        if let Some(f) = facility {
+            match self.places.get_at(f, ts) {
+                Some(Some(open)) => return Some(open),
+                // Cached as unknown: the service's own hours, unless the place
+                // keeps hours that cannot say.
+                Some(None) if !place_known(f) => {}
+                _ => return hours_at(self.snap, service_ix, facility).is_open_at(at),
+            }
+        }
+        match self.services.get_at(service_ix as u32, ts) {
+            Some(state) => state,
+            None => self
+                .snap
+                .directory
+                .service_hours
+                .get(service_ix)?
+                .is_open_at(at),
+        }
+    }
 }
 
 /// The first instant at or after `now` that is `day` at `time` in `tz`.

@@ -8,7 +8,7 @@ use std::cmp::Ordering;
 
 use medmap_indexers::services::{Query, Why, PROXIMITY_HEAD};
 
-use super::filters::hours_at;
+use super::filters::{hours_at, OpenStates};
 use super::{Found, ServiceResults};
 use crate::hsds::directory::ServiceDirectory;
 use crate::snapshot::Snapshot;
@@ -76,7 +76,7 @@ pub(super) fn hit(snap: &Snapshot, r: &ServiceResults, f: &Found) -> ServiceHit 
         location_name: fac.map(|x| x.name.clone()),
         address: address_line(fac),
         distance_km: f.distance_km.map(|d| (d * 1000.0).round() / 1000.0),
-        open_now: hours.is_open_at(r.open_at.unwrap_or(now)),
+        open_now: OpenStates::new(snap).at(si, f.facility, r.open_at.unwrap_or(now)),
         today_hours: hours
             .today(now)
             .into_iter()

@@ -32,7 +32,7 @@ use medmap_indexers::services::Query;
 
 use super::directory::ServiceDirectory;
 use crate::snapshot::Snapshot;
-use filters::{hours_at, Filters, Verdict};
+use filters::{Filters, OpenStates, Verdict};
 use hits::{order, rank};
 use near::Near;
 
@@ -275,6 +275,7 @@ fn filter(
 ) -> Vec<Found> {
     let dir = &snap.directory;
     let filters = Filters::new(snap, q);
+    let open_states = OpenStates::new(snap);
     let order = order(dir);
     // Places are read only when a filter or the distance needs them: a
     // national text search without them lists 100,000 services.
@@ -315,7 +316,7 @@ fn filter(
                 continue;
             }
             if (q.open_at.is_some() || q.open_on.is_some())
-                && !filters.open(hours_at(snap, si, f), now)
+                && !filters.open(&open_states, si, f, now)
             {
                 continue;
             }
