@@ -305,12 +305,19 @@ impl Hours {
 /// facilities whose state expired.
 #[derive(Clone, Debug, Default)]
 pub struct OpenTable {
-    state: Vec<Option<bool>>,
-    until: Vec<i64>,
+    /// Per facility: the answer and the instant (unix s) it holds until, side
+    /// by side so a lookup is one memory access.
+    entries: Vec<Entry>,
     /// The last evaluation (unix s): every entry holds from here to its
     /// `until`, so an instant before it (an `open_at` in the past) is not
     /// answered from the table.
     checked: i64,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Entry {
+    until: i64,
+    state: Option<bool>,
 }
 
 impl OpenTable {
@@ -322,8 +329,13 @@ impl OpenTable {
         hours: impl Fn(u32) -> Option<&'a Hours>,
     ) -> OpenTable {
         let mut t = OpenTable {
-            state: vec![None; n],
-            until: vec![i64::MIN; n],
+            entries: vec![
+                Entry {
+                    until: i64::MIN,
+                    state: None
+                };
+                n
+            ],
             checked: i64::MIN,
         };
         t.refresh(now, hours);
@@ -340,14 +352,14 @@ impl OpenTable {
         let ts = now.timestamp();
         self.checked = self.checked.max(ts);
         let mut n = 0;
-        for (i, (st, until)) in self.state.iter_mut().zip(self.until.iter_mut()).enumerate() {
-            if *until > ts {
+        for (i, e) in self.entries.iter_mut().enumerate() {
+            if e.until > ts {
                 continue;
             }
             n += 1;
             let s = hours(i as u32).map(|h| h.state_at(now)).unwrap_or_default();
-            *st = s.open;
-            *until = s
+            e.state = s.open;
+            e.until = s
                 .next_change
                 .map_or(i64::MAX, |c| c.timestamp().max(ts + 1));
         }
@@ -357,7 +369,7 @@ impl OpenTable {
     /// Cached answer for a facility (None: unknown, or out of range).
     #[inline]
     pub fn get(&self, facility: u32) -> Option<bool> {
-        self.state.get(facility as usize).copied().flatten()
+        self.entries.get(facility as usize).and_then(|e| e.state)
     }
 
     /// A facility's cached answer if it still holds at `ts` (unix s): each entry
@@ -365,9 +377,8 @@ impl OpenTable {
     /// other lookup back to the hours.
     #[inline]
     pub fn get_at(&self, facility: u32, ts: i64) -> Option<Option<bool>> {
-        let i = facility as usize;
-        match self.until.get(i) {
-            Some(&until) if ts < until && ts >= self.checked => self.state.get(i).copied(),
+        match self.entries.get(facility as usize) {
+            Some(e) if ts < e.until && ts >= self.checked => Some(e.state),
             _ => None,
         }
     }
@@ -375,7 +386,11 @@ impl OpenTable {
     /// Earliest instant (unix s) at which some entry needs re-evaluation (a scan:
     /// for monitoring, not for lookups).
     pub fn valid_until(&self) -> i64 {
-        self.until.iter().copied().min().unwrap_or(i64::MAX)
+        self.entries
+            .iter()
+            .map(|e| e.until)
+            .min()
+            .unwrap_or(i64::MAX)
     }
 }
 

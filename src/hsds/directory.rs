@@ -7,6 +7,7 @@ use medmap_indexers::hours::{Hours, WeeklySlot};
 
 use medmap_indexers::services::ServiceIndex;
 
+use super::lists::Lists;
 use super::search::text::{build_index, IndexInput};
 use crate::model::SourceRef;
 use crate::store::{
@@ -59,8 +60,14 @@ pub struct ServiceDirectory {
     pub locations: Vec<u32>,
     /// The services index (service `i` is document `i`).
     pub index: ServiceIndex,
-    /// Links at each facility, for searches by place without text.
-    pub facility_links: HashMap<u32, Vec<usize>>,
+    /// Links at each facility (by facility index), for searches by place.
+    pub facility_links: Lists<u32>,
+    /// Each service's places as `(link, facility)`, `service_links` laid flat
+    /// for the search's filter loop.
+    pub service_places: Lists<(u32, u32)>,
+    /// Each service's facet values: its taxonomy terms, then its needs as
+    /// `terms.len() + need`; counted for every result of a search.
+    pub service_facets: Lists<u32>,
     /// Each service's place in (name, UUID) order, and each link's in UUID order:
     /// ranking ties are broken by these numbers, not by comparing strings tens of
     /// thousands of times per national search.
@@ -274,10 +281,33 @@ impl ServiceDirectory {
             links: &out_links,
             facilities,
         });
-        let mut facility_links: HashMap<u32, Vec<usize>> = HashMap::new();
-        for (i, l) in out_links.iter().enumerate() {
-            facility_links.entry(l.facility).or_default().push(i);
-        }
+        let facility_links = Lists::from_pairs(
+            facilities.len(),
+            out_links
+                .iter()
+                .enumerate()
+                .map(|(i, l)| (l.facility as usize, i as u32)),
+        );
+        let links_ref = &out_links;
+        let service_places = Lists::from_pairs(
+            services.len(),
+            sl.iter().enumerate().flat_map(|(s, ls)| {
+                ls.iter()
+                    .map(move |&l| (s, (l as u32, links_ref[l].facility)))
+            }),
+        );
+        let n_terms = terms.len() as u32;
+        let index_ref = &index;
+        let service_facets = Lists::from_pairs(
+            services.len(),
+            st.iter()
+                .enumerate()
+                .flat_map(|(s, ts)| ts.iter().map(move |&t| (s, t as u32)))
+                .chain(
+                    (0..services.len())
+                        .flat_map(|s| index_ref.needs_of(s).iter().map(move |&n| (s, n_terms + n))),
+                ),
+        );
         let service_order = order_of(services.len(), |a, b| {
             services[a]
                 .name
@@ -290,6 +320,8 @@ impl ServiceDirectory {
         ServiceDirectory {
             index,
             facility_links,
+            service_places,
+            service_facets,
             service_order,
             link_order,
             organizations,

@@ -10,6 +10,7 @@
 
 pub mod directory;
 pub mod export;
+pub mod lists;
 pub mod search;
 pub mod shape;
 pub mod vocabulary;

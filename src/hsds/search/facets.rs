@@ -40,19 +40,16 @@ pub struct Facets {
 pub fn facets(snap: &Snapshot, r: &ServiceResults, lang: &str) -> Facets {
     let dir = &snap.directory;
     // Dense counters: a national search counts tens of thousands of results.
-    let mut terms = vec![0usize; dir.terms.len()];
-    let mut needs = vec![0usize; dir.index.needs.len()];
+    // Terms first, then needs, as `service_facets` numbers them.
+    let mut counts = vec![0usize; dir.terms.len() + dir.index.needs.len()];
     let mut open = OpenCounts::default();
     // Open-now from the snapshot's tables (kept current for every place and
     // service); other instants are evaluated.
     let states = OpenStates::new(snap);
     let at = r.open_at.unwrap_or(r.now);
     for f in &r.found {
-        for &t in &dir.service_terms[f.service_ix] {
-            terms[t] += 1;
-        }
-        for &n in dir.index.needs_of(f.service_ix) {
-            if let Some(c) = needs.get_mut(n as usize) {
+        for &v in dir.service_facets.get(f.service_ix) {
+            if let Some(c) = counts.get_mut(v as usize) {
                 *c += 1;
             }
         }
@@ -63,39 +60,37 @@ pub fn facets(snap: &Snapshot, r: &ServiceResults, lang: &str) -> Facets {
             None => open.unknown += 1,
         }
     }
-    let mut categories: Vec<Facet> = terms
-        .into_iter()
-        .enumerate()
-        .filter(|(_, count)| *count > 0)
-        .filter_map(|(t, count)| {
-            let term = dir.terms.get(t)?;
-            Some(Facet {
-                id: term.uuid.clone(),
-                name: term.name.clone(),
-                count,
-            })
-        })
-        .collect();
-    let mut need_facets: Vec<Facet> = needs
-        .into_iter()
-        .enumerate()
-        .filter(|(_, count)| *count > 0)
-        .filter_map(|(n, count)| {
-            let need = dir.index.needs.needs.get(n)?;
-            Some(Facet {
-                id: need.id.clone(),
-                name: vocabulary::label(&dir.index.needs, n as u32, lang).to_string(),
-                count,
-            })
-        })
-        .collect();
-    for list in [&mut categories, &mut need_facets] {
-        list.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.cmp(&b.name)));
-        list.truncate(FACET_MAX);
-    }
+    let (terms, needs) = counts.split_at(dir.terms.len());
+    let categories = top(terms, |t| {
+        let term = dir.terms.get(t)?;
+        Some((term.uuid.clone(), term.name.clone()))
+    });
+    let need_facets = top(needs, |n| {
+        let need = dir.index.needs.needs.get(n)?;
+        let label = vocabulary::label(&dir.index.needs, n as u32, lang);
+        Some((need.id.clone(), label.to_string()))
+    });
     Facets {
         categories,
         needs: need_facets,
         open_now: open,
     }
+}
+
+/// The [`FACET_MAX`] values counted most (ties by name), named by `named`
+/// (id, name): only the values listed are named, not every term of a national
+/// taxonomy that some result has.
+fn top(counts: &[usize], named: impl Fn(usize) -> Option<(String, String)>) -> Vec<Facet> {
+    let mut listed: Vec<Facet> = counts
+        .iter()
+        .enumerate()
+        .filter(|(_, count)| **count > 0)
+        .filter_map(|(v, &count)| {
+            let (id, name) = named(v)?;
+            Some(Facet { id, name, count })
+        })
+        .collect();
+    listed.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.cmp(&b.name)));
+    listed.truncate(FACET_MAX);
+    listed
 }

@@ -292,10 +292,12 @@ fn filter(
         }
         let first = out.len();
         // Each place of the service, or the service alone when it has none.
-        let links = &dir.service_links[si];
-        for k in 0..links.len().max(1) {
-            let link = links.get(k).copied();
-            let f = link.map(|l| dir.links[l].facility);
+        let places = dir.service_places.get(si);
+        for k in 0..places.len().max(1) {
+            let (link, f) = match places.get(k) {
+                Some(&(l, f)) => (Some(l as usize), Some(f)),
+                None => (None, None),
+            };
             let near_km = match (near, f) {
                 (Some(n), Some(f)) => n.km(f),
                 _ => None,

@@ -45,8 +45,8 @@ impl Near {
             };
             *slot = m / 1000.0;
             inside.push(f);
-            for &l in dir.facility_links.get(&f).into_iter().flatten() {
-                let s = dir.links[l].service;
+            for &l in dir.facility_links.get(f as usize) {
+                let s = dir.links[l as usize].service;
                 let (w, b) = (s / 64, 1u64 << (s % 64));
                 if let Some(word) = service_bits.get_mut(w) {
                     if *word & b == 0 {
