@@ -53,6 +53,8 @@ impl Field {
 const WEIGHT: [f32; 4] = [4.0, 2.0, 1.0, 0.6];
 /// Length normalisation per field: names are short and their length says little.
 const B: [f32; 4] = [0.4, 0.5, 0.75, 0.5];
+/// BM25 saturation: how fast repeated mentions stop adding relevance.
+pub(crate) const K1: f32 = 2.0;
 /// Positions kept per service for proximity.
 const MAX_POSITIONS: usize = 128;
 /// A position that holds no term (a stop word, or the gap between fields).
@@ -89,7 +91,9 @@ pub struct ServiceIndex {
     /// Postings of term `t`: `post_off[t]..post_off[t + 1]`.
     pub(crate) post_off: Vec<u32>,
     pub(crate) post_doc: Vec<u32>,
-    /// Field-weighted, length-normalised term frequency.
+    /// Field-weighted, length-normalised term frequency, already saturated
+    /// (`tf / (K1 + tf)`, BM25's curve): a query multiplies it by the term's
+    /// idf and nothing else per posting.
     pub(crate) post_tf: Vec<f32>,
     /// Bit `f` set: the term occurs in field `f`.
     pub(crate) post_fields: Vec<u8>,
@@ -215,7 +219,7 @@ impl ServiceIndex {
                     tf += WEIGHT[f] * c[f] as f32 / norm.max(0.1);
                 }
                 post_doc.push(d);
-                post_tf.push(tf);
+                post_tf.push(tf / (K1 + tf));
                 post_fields.push(mask);
             }
             post_off.push(post_doc.len() as u32);

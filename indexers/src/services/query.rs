@@ -22,8 +22,6 @@ use crate::names::{is_cyrillic, normalize, switch_layout_all, to_cyrillic, to_la
 pub const MAX_QUERY_CHARS: usize = 300;
 /// Most groups a query keeps (a pasted paragraph is cut, not rejected).
 const MAX_GROUPS: usize = 16;
-/// BM25 saturation.
-const K1: f32 = 2.0;
 /// Leading services the proximity tie breaker is read for.
 pub const PROXIMITY_HEAD: usize = 200;
 
@@ -341,8 +339,8 @@ impl Query {
                 for a in &g.alts {
                     let idf = a.idf(ix);
                     let r = ix.postings(a.term);
-                    for (&d, &tf) in ix.post_doc[r.clone()].iter().zip(&ix.post_tf[r]) {
-                        let v = idf * tf / (K1 + tf);
+                    for (&d, &sat) in ix.post_doc[r.clone()].iter().zip(&ix.post_tf[r]) {
+                        let v = idf * sat;
                         let slot = &mut s.group[d as usize];
                         if *slot == 0.0 {
                             s.group_touched.push(d);

@@ -222,10 +222,11 @@ pub(super) fn hours_at(snap: &Snapshot, service_ix: usize, facility: Option<u32>
         .unwrap_or(&snap.directory.service_hours[service_ix])
 }
 
-/// Whether a service is open at a place (see [`hours_at`]), from the snapshot's
-/// open-now tables while they hold for the instant asked, else from the hours:
-/// evaluating an opening-hours expression costs microseconds, and a national
-/// search asks for tens of thousands of results.
+/// Whether a service is open at a place (the place's hours where they can say,
+/// else the service's own), from the snapshot's open-now tables while they hold
+/// for the instant asked, else from the hours: evaluating an opening-hours
+/// expression costs microseconds, and a national search asks for tens of
+/// thousands of results.
 pub(crate) struct OpenStates<'a> {
     snap: &'a Snapshot,
     places: arc_swap::Guard<std::sync::Arc<OpenTable>>,
@@ -248,14 +249,19 @@ impl<'a> OpenStates<'a> {
         at: DateTime<Utc>,
     ) -> Option<bool> {
         let ts = at.timestamp();
-        let place_known = |f: u32| self.snap.hours.get(f as usize).is_some_and(Hours::is_known);
         if let Some(f) = facility {
-            match self.places.get_at(f, ts) {
-                Some(Some(open)) => return Some(open),
-                // Cached as unknown: the service's own hours, unless the place
-                // keeps hours that cannot say.
-                Some(None) if !place_known(f) => {}
-                _ => return hours_at(self.snap, service_ix, facility).is_open_at(at),
+            let place = match self.places.get_at(f, ts) {
+                Some(state) => state,
+                None => self
+                    .snap
+                    .hours
+                    .get(f as usize)
+                    .and_then(|h| h.is_open_at(at)),
+            };
+            // When the place cannot say (it keeps no hours, or hours that do
+            // not tell), the service's own hours do.
+            if place.is_some() {
+                return place;
             }
         }
         match self.services.get_at(service_ix as u32, ts) {
