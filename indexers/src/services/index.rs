@@ -95,6 +95,9 @@ pub struct ServiceIndex {
     /// (`tf / (K1 + tf)`, BM25's curve): a query multiplies it by the term's
     /// idf and nothing else per posting.
     pub(crate) post_tf: Vec<f32>,
+    /// Per term, the largest of its postings' saturated tf: a bound on what
+    /// the term can add to any service, for pruning ([`crate::services::Query::score`]).
+    pub(crate) term_max: Vec<f32>,
     /// Bit `f` set: the term occurs in field `f`.
     pub(crate) post_fields: Vec<u8>,
     pub(crate) pos_off: Vec<u32>,
@@ -204,7 +207,9 @@ impl ServiceIndex {
             Vec::with_capacity(total),
         );
         post_off.push(0u32);
+        let mut term_max = Vec::with_capacity(raw.len());
         for list in &mut raw {
+            let mut max = 0.0f32;
             list.sort_unstable_by_key(|p| p.0);
             for &(d, c) in list.iter() {
                 let l = &lens[d as usize];
@@ -218,10 +223,13 @@ impl ServiceIndex {
                     let norm = 1.0 - B[f] + B[f] * (l[f] as f32 / avg[f].max(1.0));
                     tf += WEIGHT[f] * c[f] as f32 / norm.max(0.1);
                 }
+                let sat = tf / (K1 + tf);
+                max = max.max(sat);
                 post_doc.push(d);
-                post_tf.push(tf / (K1 + tf));
+                post_tf.push(sat);
                 post_fields.push(mask);
             }
+            term_max.push(max);
             post_off.push(post_doc.len() as u32);
         }
         let mut keys: Vec<(&String, u32)> = ids.iter().map(|(k, &v)| (k, v)).collect();
@@ -239,6 +247,7 @@ impl ServiceIndex {
             post_off,
             post_doc,
             post_tf,
+            term_max,
             post_fields,
             pos_off,
             positions,

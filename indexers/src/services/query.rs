@@ -334,14 +334,44 @@ impl Query {
                 s.mask.resize(n, 0);
             }
             s.touched.clear();
-            for (gi, g) in self.groups.iter().enumerate() {
+            let coverage = Coverage::new(&self.groups);
+            // Groups strongest first. A service none of the groups read so far
+            // matched can score at most what the remaining groups can add; once
+            // that is under the cut of the best score already certain, later
+            // groups only raise the services already found (MaxScore pruning:
+            // the answer is the same, and the common word of "food pantry" does
+            // not enter 40,000 services that the rare one already outranks).
+            let bound: Vec<f32> = self
+                .groups
+                .iter()
+                .map(|g| {
+                    g.alts
+                        .iter()
+                        .map(|a| a.idf(ix) * ix.term_max[a.term as usize])
+                        .fold(0.0, f32::max)
+                })
+                .collect();
+            let mut order: Vec<usize> = (0..self.groups.len()).collect();
+            order.sort_by(|&a, &b| bound[b].total_cmp(&bound[a]));
+            let mut certain = 0.0f32;
+            for (k, &gi) in order.iter().enumerate() {
+                let rest_mask = order[k..].iter().fold(0u32, |m, &g| m | 1 << g);
+                let rest: f32 = order[k..].iter().map(|&g| bound[g]).sum();
+                // A little slack over the bound for float rounding.
+                let newcomers =
+                    rest * 1.001 * (0.35 + 0.65 * coverage.of(rest_mask)) >= min_share * certain;
+                let g = &self.groups[gi];
                 s.group_touched.clear();
                 for a in &g.alts {
                     let idf = a.idf(ix);
                     let r = ix.postings(a.term);
                     for (&d, &sat) in ix.post_doc[r.clone()].iter().zip(&ix.post_tf[r]) {
+                        let du = d as usize;
+                        if !newcomers && s.total[du] == 0.0 {
+                            continue;
+                        }
                         let v = idf * sat;
-                        let slot = &mut s.group[d as usize];
+                        let slot = &mut s.group[du];
                         if *slot == 0.0 {
                             s.group_touched.push(d);
                         }
@@ -358,13 +388,14 @@ impl Query {
                     s.total[du] += s.group[du] + 1e-9;
                     s.mask[du] |= 1 << gi;
                     s.group[du] = 0.0;
+                    // What this service scores at least, whatever comes next.
+                    certain = certain.max(s.total[du] * (0.35 + 0.65 * coverage.of(s.mask[du])));
                 }
             }
             // Coverage: the share of the query's information a service matched,
             // per set of matched groups (a table when the query is short enough).
             // Final scores are written in place first, so only the services
             // above the cut are collected.
-            let coverage = Coverage::new(&self.groups);
             let mut best = 0.0f32;
             for &d in &s.touched {
                 let du = d as usize;

@@ -172,3 +172,67 @@ proptest::proptest! {
         let _ = parsed.search(&ix, 0.0);
     }
 }
+
+/// A directory where some words are in nearly every service and some in a few,
+/// as in a national one: what pruning is for.
+fn skewed_directory(seed: u64) -> ServiceIndex {
+    let common = ["support", "help", "services", "people", "community", "free"];
+    let rare = [
+        "pantry",
+        "dental",
+        "shelter",
+        "dementia",
+        "notary",
+        "tax",
+        "eviction",
+        "wheelchair",
+    ];
+    let mut s = seed | 1;
+    let mut rnd = move |n: usize| {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        (s % n as u64) as usize
+    };
+    let docs: Vec<ServiceDoc> = (0..300)
+        .map(|_| {
+            let mut words: Vec<&str> = (0..1 + rnd(4)).map(|_| common[rnd(common.len())]).collect();
+            if rnd(5) == 0 {
+                words.push(rare[rnd(rare.len())]);
+            }
+            ServiceDoc {
+                name: words[..words.len().min(2)].join(" "),
+                description: words.join(" "),
+                ..ServiceDoc::default()
+            }
+        })
+        .collect();
+    ServiceIndex::build(&docs, Needs::default())
+}
+
+proptest::proptest! {
+    /// Pruning changes nothing: the services kept and their scores are those of
+    /// scoring everything (a zero share prunes nothing) and then cutting.
+    #[test]
+    fn pruned_scoring_equals_scoring_everything(
+        seed in 0u64..1000,
+        words in proptest::collection::vec(
+            proptest::sample::select(vec![
+                "support", "help", "services", "people", "community", "free", "pantry",
+                "dental", "shelter", "dementia", "notary", "tax", "eviction", "wheelchair",
+            ]),
+            1..5,
+        ),
+        share in 0.05f32..0.9,
+    ) {
+        let ix = skewed_directory(seed);
+        let q = Query::parse(&ix, &words.join(" "));
+        let mut pruned = q.score(&ix, share, |_| true);
+        let all = q.score(&ix, 0.0, |_| true);
+        let best = all.iter().map(|s| s.score).fold(0.0f32, f32::max);
+        let mut cut: Vec<Scored> = all.into_iter().filter(|s| s.score >= best * share).collect();
+        pruned.sort_by_key(|s| s.doc);
+        cut.sort_by_key(|s| s.doc);
+        proptest::prop_assert_eq!(pruned, cut);
+    }
+}
