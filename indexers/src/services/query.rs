@@ -143,6 +143,13 @@ pub struct Scored {
     pub score: f32,
 }
 
+/// A service's running score and the groups (bits) it matched.
+#[derive(Debug, Clone, Copy, Default)]
+struct Acc {
+    total: f32,
+    mask: u32,
+}
+
 thread_local! {
     /// Dense accumulators reused across queries, so a search allocates nothing
     /// proportional to the directory.
@@ -151,9 +158,10 @@ thread_local! {
 
 #[derive(Default)]
 struct Scratch {
-    total: Vec<f32>,
+    /// Per service: its score so far and the groups it matched, side by side
+    /// (one memory access per service touched).
+    acc: Vec<Acc>,
     group: Vec<f32>,
-    mask: Vec<u32>,
     touched: Vec<u32>,
     group_touched: Vec<u32>,
 }
@@ -328,10 +336,9 @@ impl Query {
             let mut s = cell.borrow_mut();
             let s = &mut *s;
             let n = ix.n_docs as usize;
-            if s.total.len() < n {
-                s.total.resize(n, 0.0);
+            if s.acc.len() < n {
+                s.acc.resize(n, Acc::default());
                 s.group.resize(n, 0.0);
-                s.mask.resize(n, 0);
             }
             s.touched.clear();
             let coverage = Coverage::new(&self.groups);
@@ -367,7 +374,7 @@ impl Query {
                     let r = ix.postings(a.term);
                     for (&d, &sat) in ix.post_doc[r.clone()].iter().zip(&ix.post_tf[r]) {
                         let du = d as usize;
-                        if !newcomers && s.total[du] == 0.0 {
+                        if !newcomers && s.acc[du].total == 0.0 {
                             continue;
                         }
                         let v = idf * sat;
@@ -382,14 +389,15 @@ impl Query {
                 }
                 for &d in &s.group_touched {
                     let du = d as usize;
-                    if s.total[du] == 0.0 {
+                    let acc = &mut s.acc[du];
+                    if acc.total == 0.0 {
                         s.touched.push(d);
                     }
-                    s.total[du] += s.group[du] + 1e-9;
-                    s.mask[du] |= 1 << gi;
+                    acc.total += s.group[du] + 1e-9;
+                    acc.mask |= 1 << gi;
                     s.group[du] = 0.0;
                     // What this service scores at least, whatever comes next.
-                    certain = certain.max(s.total[du] * (0.35 + 0.65 * coverage.of(s.mask[du])));
+                    certain = certain.max(acc.total * (0.35 + 0.65 * coverage.of(acc.mask)));
                 }
             }
             // Coverage: the share of the query's information a service matched,
@@ -398,23 +406,20 @@ impl Query {
             // above the cut are collected.
             let mut best = 0.0f32;
             for &d in &s.touched {
-                let du = d as usize;
-                let v = s.total[du] * (0.35 + 0.65 * coverage.of(s.mask[du]));
-                s.total[du] = v;
-                best = best.max(v);
+                let acc = &mut s.acc[d as usize];
+                acc.total *= 0.35 + 0.65 * coverage.of(acc.mask);
+                best = best.max(acc.total);
             }
             let cut = best * min_share;
             let mut out: Vec<Scored> = Vec::new();
             for &d in &s.touched {
-                let du = d as usize;
-                if s.total[du] >= cut && keep(d) {
+                let acc = std::mem::take(&mut s.acc[d as usize]);
+                if acc.total >= cut && keep(d) {
                     out.push(Scored {
                         doc: d,
-                        score: s.total[du],
+                        score: acc.total,
                     });
                 }
-                s.total[du] = 0.0;
-                s.mask[du] = 0;
             }
             out
         })
