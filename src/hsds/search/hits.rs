@@ -149,12 +149,33 @@ pub(super) fn order(dir: &ServiceDirectory) -> impl Fn(&Found, &Found) -> Orderi
 /// place; the rest follow in no order. The text's proximity tie breaker is read
 /// for the leading results that passed the filters (so a search near a point
 /// has it too, not only the directory's overall best).
-pub(super) fn rank(snap: &Snapshot, found: &mut [Found], ordered: usize, query: Option<&Query>) {
+///
+/// The unordered rest keeps the order it came in (service order, from the
+/// search): facets and counts then read the directory's per-service data in
+/// memory order, not at random.
+pub(super) fn rank(snap: &Snapshot, found: &mut Vec<Found>, ordered: usize, query: Option<&Query>) {
     let dir = &snap.directory;
     let order = order(dir);
     let head = ordered.max(PROXIMITY_HEAD).min(found.len());
     if head < found.len() {
-        found.select_nth_unstable_by(head, &order);
+        // The leading `head` by index, then moved to the front; the rest keep
+        // their order.
+        let mut ix: Vec<u32> = (0..found.len() as u32).collect();
+        ix.select_nth_unstable_by(head, |&a, &b| order(&found[a as usize], &found[b as usize]));
+        let mut lead = vec![false; found.len()];
+        let mut ranked: Vec<Found> = Vec::with_capacity(found.len());
+        for &i in &ix[..head] {
+            lead[i as usize] = true;
+            ranked.push(found[i as usize]);
+        }
+        ranked.extend(
+            found
+                .iter()
+                .zip(&lead)
+                .filter(|(_, l)| !**l)
+                .map(|(f, _)| *f),
+        );
+        *found = ranked;
     }
     found[..head].sort_unstable_by(&order);
     if let Some(q) = query {

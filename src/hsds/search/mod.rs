@@ -214,7 +214,14 @@ pub fn search_listed(
     // Candidates: the index's for a text (only services with a place inside the
     // radius), else the services near the point, else every service.
     let candidates: Vec<(usize, f32)> = match (&query, &near) {
-        (Some(parsed), _) => scored(parsed, near.as_ref()),
+        // In service order (the scorer gives a few ascending runs, which a
+        // stable sort merges cheaply): the filters then read the directory
+        // in memory order.
+        (Some(parsed), _) => {
+            let mut c = scored(parsed, near.as_ref());
+            c.sort_by_key(|c| c.0);
+            c
+        }
         (None, Some(n)) => n.services().iter().map(|&s| (s, 0.0)).collect(),
         (None, None) => (0..dir.services.len()).map(|s| (s, 0.0)).collect(),
     };
