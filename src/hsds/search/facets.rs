@@ -47,28 +47,18 @@ pub fn facets(snap: &Snapshot, r: &ServiceResults, lang: &str) -> Facets {
     // service); other instants are evaluated.
     let states = OpenStates::new(snap);
     let at = r.open_at.unwrap_or(r.now);
-    // Results per service first, then each service's facet values read in
-    // service order: the results come in rank order, and reading the flat
-    // lists in that order would be a cache miss per result.
-    let mut per_service = vec![0u32; dir.services.len()];
+    // The results past the ranked head come in service order (see
+    // `hits::rank`), so the flat lists are read in memory order.
     for f in &r.found {
-        if let Some(m) = per_service.get_mut(f.service_ix) {
-            *m += 1;
+        for &v in dir.service_facets.get(f.service_ix) {
+            if let Some(c) = counts.get_mut(v as usize) {
+                *c += 1;
+            }
         }
         match states.at(f.service_ix, f.facility, at) {
             Some(true) => open.open += 1,
             Some(false) => open.closed += 1,
             None => open.unknown += 1,
-        }
-    }
-    for (si, &m) in per_service.iter().enumerate() {
-        if m == 0 {
-            continue;
-        }
-        for &v in dir.service_facets.get(si) {
-            if let Some(c) = counts.get_mut(v as usize) {
-                *c += m as usize;
-            }
         }
     }
     let (terms, needs) = counts.split_at(dir.terms.len());
