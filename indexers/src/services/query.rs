@@ -368,6 +368,31 @@ impl Query {
                 let newcomers =
                     rest * 1.001 * (0.35 + 0.65 * coverage.of(rest_mask)) >= min_share * certain;
                 let g = &self.groups[gi];
+                // The bound matters only for the groups still to come.
+                let last = k + 1 == order.len();
+                if let [a] = g.alts.as_slice() {
+                    // One term: its postings go straight to the services (a
+                    // service has at most one posting per term, so there is
+                    // no best-of-alternatives to take first).
+                    let idf = a.idf(ix);
+                    let r = ix.postings(a.term);
+                    for (&d, &sat) in ix.post_doc[r.clone()].iter().zip(&ix.post_tf[r]) {
+                        let acc = &mut s.acc[d as usize];
+                        if acc.total == 0.0 {
+                            if !newcomers {
+                                continue;
+                            }
+                            s.touched.push(d);
+                        }
+                        acc.total += idf * sat + 1e-9;
+                        acc.mask |= 1 << gi;
+                        if !last {
+                            certain =
+                                certain.max(acc.total * (0.35 + 0.65 * coverage.of(acc.mask)));
+                        }
+                    }
+                    continue;
+                }
                 s.group_touched.clear();
                 for a in &g.alts {
                     let idf = a.idf(ix);
@@ -397,7 +422,9 @@ impl Query {
                     acc.mask |= 1 << gi;
                     s.group[du] = 0.0;
                     // What this service scores at least, whatever comes next.
-                    certain = certain.max(acc.total * (0.35 + 0.65 * coverage.of(acc.mask)));
+                    if !last {
+                        certain = certain.max(acc.total * (0.35 + 0.65 * coverage.of(acc.mask)));
+                    }
                 }
             }
             // Coverage: the share of the query's information a service matched,
