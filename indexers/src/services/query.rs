@@ -68,6 +68,13 @@ impl Coverage {
             None => self.compute(mask),
         }
     }
+
+    /// What a service matching the groups of `mask` keeps of its summed
+    /// score: a service covering little of the query ranks below one covering
+    /// all of it, but is not dropped.
+    fn factor(&self, mask: u32) -> f32 {
+        0.35 + 0.65 * self.of(mask)
+    }
 }
 
 /// How a term was reached from the query.
@@ -148,6 +155,16 @@ pub struct Scored {
 struct Acc {
     total: f32,
     mask: u32,
+}
+
+impl Acc {
+    /// Credits group `gi`'s best term, worth `v`. The tiny constant marks a
+    /// service as touched even when `v` is zero.
+    #[inline]
+    fn add(&mut self, v: f32, gi: usize) {
+        self.total += v + 1e-9;
+        self.mask |= 1 << gi;
+    }
 }
 
 thread_local! {
@@ -365,8 +382,7 @@ impl Query {
                 let rest_mask = order[k..].iter().fold(0u32, |m, &g| m | 1 << g);
                 let rest: f32 = order[k..].iter().map(|&g| bound[g]).sum();
                 // A little slack over the bound for float rounding.
-                let newcomers =
-                    rest * 1.001 * (0.35 + 0.65 * coverage.of(rest_mask)) >= min_share * certain;
+                let newcomers = rest * 1.001 * coverage.factor(rest_mask) >= min_share * certain;
                 let g = &self.groups[gi];
                 // The bound matters only for the groups still to come.
                 let last = k + 1 == order.len();
@@ -384,11 +400,9 @@ impl Query {
                             }
                             s.touched.push(d);
                         }
-                        acc.total += idf * sat + 1e-9;
-                        acc.mask |= 1 << gi;
+                        acc.add(idf * sat, gi);
                         if !last {
-                            certain =
-                                certain.max(acc.total * (0.35 + 0.65 * coverage.of(acc.mask)));
+                            certain = certain.max(acc.total * coverage.factor(acc.mask));
                         }
                     }
                     continue;
@@ -418,12 +432,11 @@ impl Query {
                     if acc.total == 0.0 {
                         s.touched.push(d);
                     }
-                    acc.total += s.group[du] + 1e-9;
-                    acc.mask |= 1 << gi;
+                    acc.add(s.group[du], gi);
                     s.group[du] = 0.0;
                     // What this service scores at least, whatever comes next.
                     if !last {
-                        certain = certain.max(acc.total * (0.35 + 0.65 * coverage.of(acc.mask)));
+                        certain = certain.max(acc.total * coverage.factor(acc.mask));
                     }
                 }
             }
@@ -434,7 +447,7 @@ impl Query {
             let mut best = 0.0f32;
             for &d in &s.touched {
                 let acc = &mut s.acc[d as usize];
-                acc.total *= 0.35 + 0.65 * coverage.of(acc.mask);
+                acc.total *= coverage.factor(acc.mask);
                 best = best.max(acc.total);
             }
             let cut = best * min_share;
