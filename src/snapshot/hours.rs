@@ -9,6 +9,7 @@ use medmap_indexers::hours::{Hours, OpenTable, WeeklySlot};
 use serde::Serialize;
 
 use super::Snapshot;
+use crate::hsds::directory::parse_time;
 use crate::store::FacilityRow;
 
 /// Opening hours as answers show them.
@@ -73,20 +74,17 @@ impl Snapshot {
     /// Recomputes the open-now caches, places' and services' (called
     /// periodically by the server).
     pub fn refresh_open(&self, now: DateTime<Utc>) {
-        let mut t = OpenTable::clone(&self.open.load());
-        t.refresh(now, |i| self.hours.get(i as usize));
-        self.open.store(Arc::new(t));
-        let service_hours = &self.directory.service_hours;
-        let mut t = OpenTable::clone(&self.service_open.load());
-        t.refresh(now, |i| service_hours.get(i as usize));
-        self.service_open.store(Arc::new(t));
+        refresh(&self.open, now, &self.hours);
+        refresh(&self.service_open, now, &self.directory.service_hours);
     }
 }
 
-fn parse_time(s: &str) -> Option<chrono::NaiveTime> {
-    chrono::NaiveTime::parse_from_str(s, "%H:%M:%S")
-        .or_else(|_| chrono::NaiveTime::parse_from_str(s, "%H:%M"))
-        .ok()
+/// Swaps in a copy of `table` refreshed at `now` from `hours`: readers keep the
+/// table they loaded while this runs.
+fn refresh(table: &arc_swap::ArcSwap<OpenTable>, now: DateTime<Utc>, hours: &[Hours]) {
+    let mut t = OpenTable::clone(&table.load());
+    t.refresh(now, |i| hours.get(i as usize));
+    table.store(Arc::new(t));
 }
 
 /// Hours per facility: OSM `opening_hours` where the source has it, else the weekly
