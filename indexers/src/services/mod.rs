@@ -17,11 +17,13 @@ pub mod analyze;
 pub mod index;
 pub mod needs;
 pub mod query;
+pub mod score;
 pub mod ukrainian;
 
 pub use index::{Field, ServiceDoc, ServiceIndex};
 pub use needs::{Need, NeedInput, Needs};
-pub use query::{MatchKind, Query, Scored, Why, MAX_QUERY_CHARS, PROXIMITY_HEAD};
+pub use query::{MatchKind, Query, Why, MAX_QUERY_CHARS};
+pub use score::{Scored, PROXIMITY_HEAD};
 
 #[cfg(test)]
 mod tests;
