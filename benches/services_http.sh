@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # HTTP load of the HSDS services search over the synthetic national directory, with wrk
 # (Debian), loopback only.
-#   benches/services_http.sh [BASE_URL]
+#   benches/services_http.sh [BASE_URL [BASE_URL_MEMO_OFF]]
 # Without BASE_URL it builds the release binary, imports the synthetic directory
 # (`medmap import synthetic-services --seed 42`; SERVICES/LOCATIONS, default 200000/120000)
 # into a fresh SQLite database, starts `medmap serve` on a free port with it (the server adds
-# the bundled data on its first start) and waits for /readyz. Queries rotate over the 40
+# the bundled data on its first start) and a second server on the same database with the
+# answer memo off (MEDMAP_SEARCH_CACHE_MB=0), and waits for /readyz. The first measures
+# what clients see (a query asked again within the minute is served from the memo), the
+# second the search engine itself, every request computed. Queries rotate over the 40
 # gen: queries of tests/eval/services_truth.tsv; the radius runs rotate over real
 # cities of the generator (10 km). Prints requests/s and latency percentiles per run.
 set -euo pipefail
@@ -47,8 +50,17 @@ if [ -z "$BASE" ]; then
     wait_ready "$BASE" "${PIDS[0]}"
     t1=$(date +%s%N)
     printf 'ready in %.1f s, RSS %d MB\n' "$(echo "($t1 - $t0) / 1000000000" | bc -l)" $(( $(awk '/VmRSS/ {print $2}' "/proc/${PIDS[0]}/status") / 1024 ))
+    PORT2=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    MEDMAP_SEARCH_CACHE_MB=0 "$BIN" --db "sqlite://$DB" serve --addr "127.0.0.1:$PORT2" --data-dir data >"$WORK/serve2.log" 2>&1 &
+    PIDS+=($!)
+    BASE_OFF="http://127.0.0.1:$PORT2"
+    wait_ready "$BASE_OFF" "${PIDS[1]}"
+else
+    BASE_OFF=${2:-}
 fi
-case "$BASE" in http://127.*|http://localhost*) ;; *) echo "refusing non-loopback target $BASE" >&2; exit 2;; esac
+for b in "$BASE" $BASE_OFF; do
+    case "$b" in http://127.*|http://localhost*) ;; *) echo "refusing non-loopback target $b" >&2; exit 2;; esac
+done
 
 QUERIES="$WORK/queries.txt"
 grep -v '^#' tests/eval/services_truth.tsv | grep 'gen:' | cut -f2 >"$QUERIES"
@@ -85,9 +97,13 @@ services_script "radius" >"$WORK/services-radius.lua"
 
 # A slow search can exceed wrk's default 2 s timeout; give it 30 s so latency is measured,
 # not counted as errors.
-run() { # name script
-    printf '%-24s ' "$1"
-    wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --timeout 30s --latency -s "$2" "$BASE" | grep RESULT
+run() { # name script base
+    printf '%-32s ' "$1"
+    wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --timeout 30s --latency -s "$2" "$3" | grep RESULT
 }
-run services-search "$WORK/services.lua"
-run services-search-10km "$WORK/services-radius.lua"
+run services-search "$WORK/services.lua" "$BASE"
+run services-search-10km "$WORK/services-radius.lua" "$BASE"
+if [ -n "$BASE_OFF" ]; then
+    run services-search-memo-off "$WORK/services.lua" "$BASE_OFF"
+    run services-search-10km-memo-off "$WORK/services-radius.lua" "$BASE_OFF"
+fi

@@ -130,13 +130,17 @@ pub async fn start(store: Store, settings: Settings) -> anyhow::Result<Running> 
     Ok(Running { addr, state, task })
 }
 
-/// Keeps the "open now" cache current: every 30 s, only facilities whose state
-/// has expired are re-evaluated.
+/// Keeps the "open now" caches current: right after the earliest state change
+/// (and at least every 30 s, for snapshots swapped in meanwhile), only the
+/// facilities whose state has expired are re-evaluated.
 fn refresh_open_hours(snapshot: crate::snapshot::SharedSnapshot) {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(30));
         loop {
-            tick.tick().await;
+            let next = snapshot.get().map_or(i64::MAX, |s| s.open_valid_until());
+            let wait = next
+                .saturating_sub(chrono::Utc::now().timestamp())
+                .clamp(1, 30);
+            tokio::time::sleep(std::time::Duration::from_secs(wait as u64)).await;
             if let Some(s) = snapshot.get() {
                 let _ =
                     tokio::task::spawn_blocking(move || s.refresh_open(chrono::Utc::now())).await;

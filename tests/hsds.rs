@@ -1170,3 +1170,51 @@ backend_test! {
         );
     }
 }
+
+backend_test! {
+    /// A search asked again is answered from the memo (the same bytes, whatever
+    /// the order of its parameters), a different page or language is not taken
+    /// for it, and after the directory is rebuilt no older answer is served.
+    async fn a_memoised_search_never_outlives_its_directory(backend) {
+        let db = TestDb::new(backend).await;
+        let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hsds_confidential");
+        import::import_source(&db.store, "hsds-json", &fixture, 0)
+            .await
+            .expect("import fixture");
+        let app = TestApp::start(db, Data::None, Settings::default()).await;
+        let ask = |q: &'static str| {
+            let app = &app;
+            async move {
+                let (s, body) = app.get_text(&format!("{SERVICES}?{q}")).await;
+                assert_eq!(s, 200, "{q}: {body}");
+                body
+            }
+        };
+        let first = ask("search=food%20pantry&per_page=1").await;
+        assert_eq!(ask("per_page=1&search=food%20pantry").await, first);
+        let v: Value = serde_json::from_str(&first).expect("json");
+        assert_eq!(names(&v), ["Harbor Food Pantry"], "{v}");
+        let total = v["total_items"].as_u64().expect("total");
+        assert_ne!(ask("search=food%20pantry&per_page=1&page=2").await, first);
+        let uk = ask("search=food%20pantry&per_page=1&lang=uk").await;
+        let uk: Value = serde_json::from_str(&uk).expect("json");
+        assert_ne!(uk["facets"], v["facets"], "need labels in Ukrainian");
+
+        // San Mateo's food services join the directory: the same search sees them.
+        import::import_source(
+            app.store(),
+            "ohana",
+            &data_dir().join("facilities/us_san_mateo_ohana_sample"),
+            0,
+        )
+        .await
+        .expect("import ohana");
+        app.rebuild_snapshot().await;
+        let after: Value =
+            serde_json::from_str(&ask("search=food%20pantry&per_page=1").await).expect("json");
+        assert!(
+            after["total_items"].as_u64().expect("total") > total,
+            "before {total}, after {after}"
+        );
+    }
+}

@@ -7,8 +7,17 @@
 //! is until it is evicted; a new catalog generation makes every older entry
 //! unreachable, and eviction reclaims them. Availability answers depend on stock and
 //! the clock and are never memoised.
+//!
+//! Services search answers depend on the directory (rebuilt only with the whole
+//! snapshot, so under the same generation) and on the clock through "open now" and
+//! "today's hours", which change only at whole minutes (opening hours are written
+//! to the minute): they are kept per minute as well. Social workers' needs follow
+//! the same popularity curve as medication names, and paging through one answer
+//! asks the same search again.
 
 use axum::body::Bytes;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use quick_cache::sync::Cache;
 use quick_cache::Weighter;
 
@@ -17,6 +26,10 @@ use quick_cache::Weighter;
 pub enum Endpoint {
     Search,
     Suggest,
+    /// `/api/v1/hsds/services`
+    Services,
+    /// `/api/v1/hsds/service_at_locations`
+    ServiceAtLocations,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -26,6 +39,9 @@ pub struct Key {
     pub query: String,
     pub limit: usize,
     pub lang: u8,
+    /// The minute (unix s / 60) a clock-dependent answer was made in; 0 for
+    /// answers that depend on the snapshot alone.
+    pub minute: i64,
 }
 
 #[derive(Clone)]
@@ -62,6 +78,24 @@ impl ResponseCache {
             c.insert(key, body);
         }
     }
+
+    /// The JSON answer memoised under `key`, or the one `build` makes, kept for
+    /// the next request that asks the same.
+    pub fn json<E>(
+        &self,
+        key: Key,
+        build: impl FnOnce(&Key) -> Result<Vec<u8>, E>,
+    ) -> Result<Response, E> {
+        let body = match self.get(&key) {
+            Some(body) => body,
+            None => {
+                let body = Bytes::from(build(&key)?);
+                self.put(key, body.clone());
+                body
+            }
+        };
+        Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+    }
 }
 
 impl std::fmt::Debug for ResponseCache {
@@ -83,6 +117,7 @@ mod tests {
             query: q.into(),
             limit: 10,
             lang: 0,
+            minute: 0,
         }
     }
 

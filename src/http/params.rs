@@ -77,6 +77,14 @@ impl Params {
         Ok(crate::catalog::DisplayLang::parse_param(self.raw("lang"))?)
     }
 
+    /// Every name and value, the same for the same request however its parameters
+    /// are ordered: what a memoised answer is kept under.
+    pub fn canonical(&self) -> String {
+        let mut all: Vec<_> = self.0.iter().collect();
+        all.sort();
+        format!("{all:?}")
+    }
+
     pub fn raw(&self, name: &str) -> Option<&str> {
         self.0.get(name).and_then(|v| v.first()).map(String::as_str)
     }

@@ -77,6 +77,15 @@ impl Snapshot {
         refresh(&self.open, now, &self.hours);
         refresh(&self.service_open, now, &self.directory.service_hours);
     }
+
+    /// When the open-now caches next need [`Snapshot::refresh_open`] (unix s): from
+    /// then until it runs, lookups of the places that changed go the slow way.
+    pub fn open_valid_until(&self) -> i64 {
+        self.open
+            .load()
+            .valid_until()
+            .min(self.service_open.load().valid_until())
+    }
 }
 
 /// Swaps in a copy of `table` refreshed at `now` from `hours`: readers keep the

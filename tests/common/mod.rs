@@ -601,6 +601,13 @@ impl TestApp {
         self.running.state.snap().expect("snapshot")
     }
 
+    /// Rebuilds the server's snapshot from its store, as a full rebuild does after
+    /// an import: what tests that change the directory behind a running server use.
+    pub async fn rebuild_snapshot(&self) {
+        let snap = Snapshot::load(self.store()).await.expect("snapshot");
+        self.running.state.snapshot.set(snap);
+    }
+
     /// `host:port` of the server.
     pub fn addr(&self) -> std::net::SocketAddr {
         self.running.addr

@@ -49,8 +49,10 @@ pub fn facets(snap: &Snapshot, r: &ServiceResults, lang: &str) -> Facets {
     let at = r.open_at.unwrap_or(r.now);
     // The results past the ranked head come in service order (see
     // `hits::rank`), so the flat lists are read in memory order.
-    for f in &r.found {
-        for &v in dir.service_facets.get(f.service_ix) {
+    let lists = &dir.service_facets;
+    for (i, f) in r.found.iter().enumerate() {
+        lists.prefetch_for(i, |j| r.found.get(j).map(|f| f.service_ix));
+        for &v in lists.get(f.service_ix) {
             if let Some(c) = counts.get_mut(v as usize) {
                 *c += 1;
             }

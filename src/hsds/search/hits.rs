@@ -131,18 +131,44 @@ pub(super) fn languages_at(s: &ServiceRow, fac: Option<&FacilityRow>) -> Vec<Str
 /// The ranking order: text relevance, then distance, then name (then ids, so
 /// the order is stable), comparing precomputed ranks rather than strings.
 pub(super) fn order(dir: &ServiceDirectory) -> impl Fn(&Found, &Found) -> Ordering + '_ {
-    let link = |l: Option<usize>| l.map_or(0, |l| dir.link_order[l] + 1);
-    move |a: &Found, b: &Found| {
-        b.score
-            .total_cmp(&a.score)
-            .then(
-                a.distance_km
-                    .unwrap_or(f64::MAX)
-                    .total_cmp(&b.distance_km.unwrap_or(f64::MAX)),
-            )
-            .then_with(|| dir.service_order[a.service_ix].cmp(&dir.service_order[b.service_ix]))
-            .then_with(|| link(a.link_ix).cmp(&link(b.link_ix)))
+    move |a: &Found, b: &Found| by_key(&rank_key(dir, a, 0), &rank_key(dir, b, 0))
+}
+
+/// What [`order`] compares, in one small record: selecting the leading results
+/// of tens of thousands then reads one contiguous array, not the results and the
+/// directory's ranks at random. `at` says which result it is.
+#[derive(Debug, Clone, Copy)]
+struct RankKey {
+    score: f32,
+    at: u32,
+    distance_km: f64,
+    service: u32,
+    link: u32,
+}
+
+fn rank_key(dir: &ServiceDirectory, f: &Found, at: u32) -> RankKey {
+    RankKey {
+        score: f.score,
+        at,
+        distance_km: f.distance_km.unwrap_or(f64::MAX),
+        service: dir
+            .service_order
+            .get(f.service_ix)
+            .copied()
+            .unwrap_or(u32::MAX),
+        link: f
+            .link_ix
+            .and_then(|l| dir.link_order.get(l))
+            .map_or(0, |&l| l.saturating_add(1)),
     }
+}
+
+fn by_key(a: &RankKey, b: &RankKey) -> Ordering {
+    b.score
+        .total_cmp(&a.score)
+        .then(a.distance_km.total_cmp(&b.distance_km))
+        .then(a.service.cmp(&b.service))
+        .then(a.link.cmp(&b.link))
 }
 
 /// Ranks found services ([`order`]) far enough that the first `ordered` are in
@@ -158,15 +184,17 @@ pub(super) fn rank(snap: &Snapshot, found: &mut Vec<Found>, ordered: usize, quer
     let order = order(dir);
     let head = ordered.max(PROXIMITY_HEAD).min(found.len());
     if head < found.len() {
-        // The leading `head` by index, then moved to the front; the rest keep
+        // The leading `head` by key, then moved to the front; the rest keep
         // their order.
-        let mut ix: Vec<u32> = (0..found.len() as u32).collect();
-        ix.select_nth_unstable_by(head, |&a, &b| order(&found[a as usize], &found[b as usize]));
+        let mut keys: Vec<RankKey> = (found.iter().enumerate())
+            .map(|(i, f)| rank_key(dir, f, i as u32))
+            .collect();
+        keys.select_nth_unstable_by(head, by_key);
         let mut lead = vec![false; found.len()];
         let mut ranked: Vec<Found> = Vec::with_capacity(found.len());
-        for &i in &ix[..head] {
-            lead[i as usize] = true;
-            ranked.push(found[i as usize]);
+        for k in &keys[..head] {
+            lead[k.at as usize] = true;
+            ranked.push(found[k.at as usize]);
         }
         ranked.extend(
             found

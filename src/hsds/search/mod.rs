@@ -288,7 +288,9 @@ fn filter(
     // national text search without them lists 100,000 services.
     let reads_place = filters.reads_place() || (q.point.is_some() && near.is_none());
     let mut out = Vec::new();
-    for &(si, score) in candidates {
+    for (i, &(si, score)) in candidates.iter().enumerate() {
+        dir.service_places
+            .prefetch_for(i, |j| candidates.get(j).map(|c| c.0));
         let Some(s) = dir.services.get(si) else {
             continue;
         };

@@ -11,12 +11,13 @@ use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use medmap_indexers::names::normalize;
 use serde_json::{json, Value};
 
 use crate::hsds::search::{facets, search_listed, Found, Listing, ServiceQuery, ServiceResults};
 use crate::hsds::{shape, HSDS_PROFILE, HSDS_VERSION};
+use crate::http::cache::{Endpoint, Key};
 use crate::http::error::ApiError;
 use crate::http::params::{parse_uuid, Params};
 use crate::http::AppState;
@@ -129,19 +130,45 @@ fn paging(p: &Params) -> Result<Paging, ApiError> {
 /// A page of `items` (built lazily: only the page's items are shaped), or all of
 /// them as NDJSON.
 fn page_of<T>(items: &[T], pg: &Paging, shape: impl Fn(&T) -> Value) -> Response {
-    page_with(items, pg, shape, Value::Null)
+    page_with(items, pg, shape, Value::Null).into_response()
+}
+
+/// A list answer, before it becomes a response (or a memoised body).
+enum Page {
+    Json(Value),
+    Ndjson(String),
+}
+
+impl Page {
+    fn into_body(self) -> Result<Vec<u8>, ApiError> {
+        match self {
+            Page::Json(v) => serde_json::to_vec(&v).map_err(|e| ApiError::Internal(e.to_string())),
+            Page::Ndjson(s) => Ok(s.into_bytes()),
+        }
+    }
+}
+
+impl IntoResponse for Page {
+    fn into_response(self) -> Response {
+        match self {
+            Page::Json(v) => Json(v).into_response(),
+            Page::Ndjson(s) => {
+                ([(header::CONTENT_TYPE, "application/x-ndjson")], s).into_response()
+            }
+        }
+    }
 }
 
 /// [`page_of`] with fields beyond the standard's envelope (`facets`,
 /// `beyond_filters`), which HSDS consumers ignore and people need.
-fn page_with<T>(items: &[T], pg: &Paging, shape: impl Fn(&T) -> Value, extra: Value) -> Response {
+fn page_with<T>(items: &[T], pg: &Paging, shape: impl Fn(&T) -> Value, extra: Value) -> Page {
     if pg.ndjson {
         let mut body = String::new();
         for it in items {
             body.push_str(&shape(it).to_string());
             body.push('\n');
         }
-        return ([(header::CONTENT_TYPE, "application/x-ndjson")], body).into_response();
+        return Page::Ndjson(body);
     }
     let total = items.len();
     let total_pages = total.div_ceil(pg.per_page);
@@ -164,7 +191,33 @@ fn page_with<T>(items: &[T], pg: &Paging, shape: impl Fn(&T) -> Value, extra: Va
     if let (Some(b), Value::Object(x)) = (body.as_object_mut(), extra) {
         b.extend(x);
     }
-    Json(body).into_response()
+    Page::Json(body)
+}
+
+/// A search's page, memoised per snapshot generation and minute
+/// ([`crate::http::cache`]): `answer(now)` makes it when it is not kept. NDJSON
+/// lists every result and is made afresh.
+fn memoised(
+    st: &AppState,
+    snap: &Snapshot,
+    endpoint: Endpoint,
+    p: &Params,
+    pg: &Paging,
+    answer: impl FnOnce(DateTime<Utc>) -> Page,
+) -> Result<Response, ApiError> {
+    let now = Utc::now();
+    if pg.ndjson {
+        return Ok(answer(now).into_response());
+    }
+    let key = Key {
+        generation: snap.catalog_generation,
+        endpoint,
+        query: p.canonical(),
+        limit: 0,
+        lang: 0,
+        minute: now.timestamp().div_euclid(60),
+    };
+    st.search_cache.json(key, |_| answer(now).into_body())
 }
 
 /// The service query from the standard's and our parameters. UUIDs and need ids
@@ -274,29 +327,31 @@ pub async fn services(State(st): State<AppState>, p: Params) -> Result<Response,
     let lang = p.display_lang()?.code();
     let minimal = p.boolean("minimal")?.unwrap_or(false);
     let full = p.boolean("full")?.unwrap_or(false);
-    // One entry per service: its best-ranked location.
-    let r = search_listed(&snap, &q, Utc::now(), pg.listing(true));
-    let shape = |f: &Found| {
-        if minimal {
-            let s = &snap.directory.services[f.service_ix];
-            let mut v = json!({"id": s.uuid, "name": s.name, "status": s.status});
-            if let Some(m) = &s.last_modified {
-                v["last_modified"] = json!(m);
+    memoised(&st, &snap, Endpoint::Services, &p, &pg, |now| {
+        // One entry per service: its best-ranked location.
+        let r = search_listed(&snap, &q, now, pg.listing(true));
+        let shape = |f: &Found| {
+            if minimal {
+                let s = &snap.directory.services[f.service_ix];
+                let mut v = json!({"id": s.uuid, "name": s.name, "status": s.status});
+                if let Some(m) = &s.last_modified {
+                    v["last_modified"] = json!(m);
+                }
+                v
+            } else if full {
+                shape::service_full(&snap, f.service_ix)
+            } else {
+                with_extras(
+                    shape::service_basic(&snap.directory, f.service_ix),
+                    &r,
+                    &snap,
+                    f,
+                )
             }
-            v
-        } else if full {
-            shape::service_full(&snap, f.service_ix)
-        } else {
-            with_extras(
-                shape::service_basic(&snap.directory, f.service_ix),
-                &r,
-                &snap,
-                f,
-            )
-        }
-    };
-    let extra = search_extras(&snap, &r, lang, shape);
-    Ok(page_with(&r.found, &pg, shape, extra))
+        };
+        let extra = search_extras(&snap, &r, lang, shape);
+        page_with(&r.found, &pg, shape, extra)
+    })
 }
 
 /// Adds what a search adds to a record (distance, hours, why it matched) as extra
@@ -359,21 +414,23 @@ pub async fn service_at_locations(
     let q = service_query(&p, &snap)?;
     let lang = p.display_lang()?.code();
     let full = p.boolean("full")?.unwrap_or(false);
-    let mut r = search_listed(&snap, &q, Utc::now(), pg.listing(false));
-    r.found.retain(|f| f.link_ix.is_some());
-    if let Some(b) = r.beyond.as_mut() {
-        b.found.retain(|f| f.link_ix.is_some());
-    }
-    let shape = |f: &Found| {
-        let l = f.link_ix.unwrap_or_default();
-        if full {
-            shape::link_full(&snap, l)
-        } else {
-            with_extras(shape::link(&snap, l, true), &r, &snap, f)
+    memoised(&st, &snap, Endpoint::ServiceAtLocations, &p, &pg, |now| {
+        let mut r = search_listed(&snap, &q, now, pg.listing(false));
+        r.found.retain(|f| f.link_ix.is_some());
+        if let Some(b) = r.beyond.as_mut() {
+            b.found.retain(|f| f.link_ix.is_some());
         }
-    };
-    let extra = search_extras(&snap, &r, lang, shape);
-    Ok(page_with(&r.found, &pg, shape, extra))
+        let shape = |f: &Found| {
+            let l = f.link_ix.unwrap_or_default();
+            if full {
+                shape::link_full(&snap, l)
+            } else {
+                with_extras(shape::link(&snap, l, true), &r, &snap, f)
+            }
+        };
+        let extra = search_extras(&snap, &r, lang, shape);
+        page_with(&r.found, &pg, shape, extra)
+    })
 }
 
 /// `GET /api/v1/hsds/service_at_locations/{id}`

@@ -2,10 +2,8 @@
 //! answers from [`crate::catalog`], search and suggest memoised per catalog
 //! generation as finished JSON bodies.
 
-use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::Json;
 
 use crate::catalog::{Detail, DisplayLang, SearchResponse, SuggestResponse};
@@ -58,17 +56,11 @@ fn memoised(
         query,
         limit,
         lang: lang as u8,
+        minute: 0,
     };
-    let body = match st.search_cache.get(&key) {
-        Some(body) => body,
-        None => {
-            let body =
-                Bytes::from(build(&key.query).map_err(|e| ApiError::Internal(e.to_string()))?);
-            st.search_cache.put(key, body.clone());
-            body
-        }
-    };
-    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+    st.search_cache.json(key, |key| {
+        build(&key.query).map_err(|e| ApiError::Internal(e.to_string()))
+    })
 }
 
 /// `GET /api/v1/medications/{id}`
