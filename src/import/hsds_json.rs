@@ -174,10 +174,7 @@ impl Walker<'_> {
             city: a("city"),
             region: a("state_province"),
             postcode: a("postal_code"),
-            timezone: country
-                .as_deref()
-                .and_then(super::geo::timezone_of)
-                .map(String::from),
+            timezone: None,
             country,
             lat: lat.filter(|_| lon.is_some()),
             lon: lon.filter(|_| lat.is_some()),

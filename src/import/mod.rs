@@ -6,7 +6,7 @@
 mod csvutil;
 pub mod demo_stock;
 pub mod directory;
-mod geo;
+pub mod geo;
 pub mod hsds_csv;
 pub mod hsds_json;
 pub mod medications;
@@ -99,7 +99,9 @@ async fn save_facilities(
     store: &Store,
     (facilities, report): (Vec<Facility>, ImportReport),
 ) -> Result<ImportReport, ImportError> {
-    store.upsert_facilities(&facilities).await?;
+    store
+        .upsert_facilities(&geo::completed(&facilities))
+        .await?;
     Ok(report)
 }
 

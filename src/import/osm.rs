@@ -9,7 +9,6 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::directory::Directory;
-use super::geo::{country_of, timezone_of};
 use super::report::{ImportError, ImportReport};
 use crate::model::{Facility, FacilityKind, Service, SourceRef, TaxonomyTerm};
 
@@ -184,9 +183,7 @@ pub fn read(path: &Path) -> Result<(Directory, ImportReport), ImportError> {
                 continue;
             }
         };
-        let country = tag("addr:country")
-            .map(str::to_uppercase)
-            .or_else(|| country_of(lat, lon).map(String::from));
+        let country = tag("addr:country").map(str::to_uppercase);
         let street = match (tag("addr:street"), tag("addr:housenumber")) {
             (Some(s), Some(n)) => Some(format!("{s} {n}")),
             (Some(s), None) => Some(s.to_string()),
@@ -205,7 +202,7 @@ pub fn read(path: &Path) -> Result<(Directory, ImportReport), ImportError> {
             city: tag("addr:city").map(String::from),
             region: None,
             postcode: tag("addr:postcode").map(String::from),
-            timezone: country.as_deref().and_then(timezone_of).map(String::from),
+            timezone: None,
             country,
             lat: Some(lat),
             lon: Some(lon),

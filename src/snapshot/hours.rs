@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use super::Snapshot;
 use crate::hsds::directory::parse_time;
+use crate::import::geo::{self, Located};
 use crate::store::FacilityRow;
 
 /// Opening hours as answers show them.
@@ -128,13 +129,23 @@ pub(super) fn build_hours(
         .iter()
         .enumerate()
         .map(|(i, f)| {
-            let tz: chrono_tz::Tz = f
-                .timezone
-                .as_deref()
-                .and_then(|t| t.parse().ok())
+            let weekly = slots.remove(&(i as u32));
+            if f.opening_hours.is_none() && weekly.is_none() {
+                return Hours::Unknown { raw: String::new() };
+            }
+            // Rows saved before zones came from coordinates may lack one (or a
+            // country): the point says, as it does for new imports.
+            let stored: Option<chrono_tz::Tz> = f.timezone.as_deref().and_then(|t| t.parse().ok());
+            let here = match (stored, &f.country, f.lat, f.lon) {
+                (Some(_), Some(_), _, _) | (_, _, None, _) | (_, _, _, None) => Located::default(),
+                (_, _, Some(lat), Some(lon)) => geo::locate(lat, lon),
+            };
+            let tz = stored
+                .or_else(|| here.timezone.as_deref().and_then(|t| t.parse().ok()))
                 .unwrap_or(chrono_tz::UTC);
-            match (&f.opening_hours, slots.remove(&(i as u32))) {
-                (Some(raw), _) => Hours::parse_osm(raw, tz, f.country.as_deref()),
+            let country = f.country.as_deref().or(here.country.as_deref());
+            match (&f.opening_hours, weekly) {
+                (Some(raw), _) => Hours::parse_osm(raw, tz, country),
                 (None, Some(s)) => Hours::from_weekly(s, tz),
                 (None, None) => Hours::Unknown { raw: String::new() },
             }

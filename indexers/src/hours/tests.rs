@@ -225,6 +225,65 @@ fn kyiv_dst_fall_back() {
     );
 }
 
+/// Weekend nights (`Fr-Sa 22:00-02:00`) on both sides of the 2026 clock changes in
+/// three zones whose rules differ: where the night's end falls into the skipped
+/// hour, on the repeated hour, or clear of both.
+#[test]
+fn overnight_ranges_across_the_2026_changes_in_three_zones() {
+    use chrono_tz::Europe::London;
+    let nights = |tz| Hours::parse_osm("Fr-Sa 22:00-02:00", tz, None);
+    #[track_caller]
+    fn check(h: &Hours, at: DateTime<Utc>, open: bool, next: DateTime<Utc>) {
+        assert_eq!(
+            h.state_at(at),
+            OpenState {
+                open: Some(open),
+                next_change: Some(next)
+            },
+            "at {at}"
+        );
+    }
+    // London, spring (29 Mar 01:00 GMT -> 02:00 BST): Saturday's night loses
+    // its last hour, 02:00 BST being 01:00 UTC.
+    let l = nights(London);
+    check(&l, utc(2026, 3, 27, 23, 0), true, utc(2026, 3, 28, 2, 0));
+    check(&l, utc(2026, 3, 28, 23, 30), true, utc(2026, 3, 29, 1, 0));
+    check(&l, utc(2026, 3, 29, 1, 30), false, utc(2026, 4, 3, 21, 0));
+    // London, autumn (25 Oct 02:00 BST -> 01:00 GMT): the night gains an hour,
+    // and the repeated 01:30 is inside it both times.
+    check(&l, utc(2026, 10, 24, 21, 30), true, utc(2026, 10, 25, 2, 0));
+    check(&l, utc(2026, 10, 25, 0, 30), true, utc(2026, 10, 25, 2, 0));
+    check(&l, utc(2026, 10, 25, 1, 30), true, utc(2026, 10, 25, 2, 0));
+    check(
+        &l,
+        utc(2026, 10, 25, 2, 30),
+        false,
+        utc(2026, 10, 30, 22, 0),
+    );
+    // Kyiv (changes at 03:00 and 04:00 local): the nights end before them,
+    // in the zone's offset of the moment.
+    let k = nights(Kyiv);
+    check(&k, utc(2026, 3, 28, 21, 0), true, utc(2026, 3, 29, 0, 0));
+    check(&k, utc(2026, 3, 29, 0, 30), false, utc(2026, 4, 3, 19, 0));
+    check(&k, utc(2026, 10, 24, 20, 0), true, utc(2026, 10, 24, 23, 0));
+    check(
+        &k,
+        utc(2026, 10, 24, 23, 30),
+        false,
+        utc(2026, 10, 30, 20, 0),
+    );
+    // New York, spring (8 Mar 02:00 EST -> 03:00 EDT): the night ends where the
+    // skipped hour begins, 07:00 UTC.
+    let n = nights(New_York);
+    check(&n, utc(2026, 3, 8, 6, 30), true, utc(2026, 3, 8, 7, 0));
+    check(&n, utc(2026, 3, 8, 7, 30), false, utc(2026, 3, 14, 2, 0));
+    // New York, autumn (1 Nov 02:00 EDT -> 01:00 EST): 02:00 EST is 07:00 UTC,
+    // five hours after 22:00 EDT.
+    check(&n, utc(2026, 11, 1, 2, 30), true, utc(2026, 11, 1, 7, 0));
+    check(&n, utc(2026, 11, 1, 6, 30), true, utc(2026, 11, 1, 7, 0));
+    check(&n, utc(2026, 11, 1, 7, 30), false, utc(2026, 11, 7, 3, 0));
+}
+
 #[test]
 fn unparseable_is_unknown_with_raw_kept() {
     for raw in [
