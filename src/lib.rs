@@ -14,6 +14,7 @@ pub mod hsds;
 pub mod http;
 pub mod import;
 pub mod model;
+pub mod places;
 pub mod privacy;
 pub mod serve;
 pub mod snapshot;

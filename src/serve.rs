@@ -89,6 +89,8 @@ pub async fn start(store: Store, settings: Settings) -> anyhow::Result<Running> 
     let addr = settings.addr;
     let data_dir = settings.data_dir.clone();
     let state = AppState::new(store, settings);
+    // The world's towns for `near=`, built while the snapshot loads.
+    crate::places::warm();
     let listener = TcpListener::bind(addr)
         .await
         .with_context(|| format!("binding {addr}"))?;

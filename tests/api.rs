@@ -282,3 +282,65 @@ shared_app_test! { APP;
         assert!(text.contains("medmap_snapshot_age_seconds"), "{text}");
     }
 }
+
+/// `GET /api/v1/places` for `q` (percent-encoded by the caller) in `lang`.
+async fn place(app: &TestApp, q: &str, lang: &str) -> (u16, Value) {
+    app.get_json(&format!("/api/v1/places?q={q}&lang={lang}"))
+        .await
+}
+
+shared_app_test! { APP;
+    /// `near=` resolves towns anywhere, typed in Latin or Cyrillic letters, offline, and
+    /// says which one it took: the examples, in three scripts.
+    async fn towns_resolve_in_three_scripts_and_say_which_they_are(app) {
+        for (typed, name, country) in [
+            ("Lviv", "Lviv", "UA"),
+            ("%D0%9B%D1%8C%D0%B2%D1%96%D0%B2", "Lviv", "UA"), // Львів
+            ("%D0%9B%D1%8C%D0%B2%D0%BE%D0%B2", "Lviv", "UA"), // Львов
+            ("Ivano-Frankivsk", "Ivano-Frankivsk", "UA"),
+            ("Petrozavodsk", "Petrozavodsk", "RU"),
+            ("%D0%9F%D0%B5%D1%80%D0%BD%D0%B8%D0%BA", "Pernik", "BG"), // Перник
+            ("Kungsbacka", "Kungsbacka", "SE"),
+            ("New%20York", "New York City", "US"),
+        ] {
+            let (s, b) = place(app, typed, "en").await;
+            assert_eq!(s, 200, "{typed}: {b}");
+            assert_eq!((b["name"].as_str(), b["country"].as_str()), (Some(name), Some(country)), "{typed}: {b}");
+            assert_eq!(b["source"], "gazetteer", "{b}");
+            assert!(b["lat"].as_f64().is_some() && b["lon"].as_f64().is_some(), "{b}");
+        }
+    }
+}
+
+shared_app_test! { APP;
+    /// Of several towns of one name the larger is chosen (a Russian reader's
+    /// village called Париж does not outweigh Paris) and the others are listed; the
+    /// directory's own town comes first; coordinates and postcodes keep working.
+    async fn ambiguous_names_choose_the_larger_town_and_list_the_others(app) {
+        let (s, b) = place(app, "%D0%9F%D0%B0%D1%80%D0%B8%D0%B6", "ru").await; // Париж
+        assert_eq!(s, 200, "{b}");
+        assert_eq!(b["country"], "FR", "{b}");
+        let (_, b) = place(app, "Paris", "en").await;
+        assert_eq!(b["country"], "FR", "{b}");
+        assert!(
+            b["others"].as_array().is_some_and(|o| o.iter().any(|t| t["country"] == "US")),
+            "{b}"
+        );
+        // The bundled directory is about San Mateo, California.
+        let (_, b) = place(app, "San%20Mateo", "en").await;
+        assert_eq!((b["country"].as_str(), b["name"].as_str()), (Some("US"), Some("San Mateo")), "{b}");
+        assert!((b["lat"].as_f64().unwrap_or(0.0) - 37.56).abs() < 0.2, "{b}");
+        let (s, b) = place(app, "49.84,24.03", "en").await;
+        assert_eq!((s, b["source"].as_str()), (200, Some("coordinates")), "{b}");
+    }
+}
+
+shared_app_test! { APP;
+    async fn an_unknown_place_is_a_404_and_no_place_a_400(app) {
+        let (s, b) = place(app, "Qwertyuiopville", "en").await;
+        assert_eq!(s, 404, "{b}");
+        let (s, b) = app.get_json("/api/v1/places").await;
+        assert_eq!(s, 400, "{b}");
+        assert!(b.to_string().contains('q'), "{b}");
+    }
+}

@@ -272,7 +272,7 @@ shared_app_test! { APP;
                 400,
                 "radius_km",
             ),
-            ("/where?q=ibuprofen&near=Atlantis", 404, "Atlantis"),
+            ("/where?q=ibuprofen&near=Qwertyuiopville", 404, "Qwertyuiopville"),
             ("/where?q=ibuprofen&near=London&sort=cheap", 400, "sort"),
             ("/facilities/abc", 400, "not a facility id"),
             ("/facilities/999999999", 404, "not found"),
@@ -413,5 +413,17 @@ shared_app_test! { APP;
             sizes.push(format!("{link}: {} B", m.body.len()));
         }
         eprintln!("app.js: {} B\n{}", js.body.len(), sizes.join("\n"));
+    }
+}
+
+shared_app_test! { APP;
+    /// The pages say which place `near` was taken for, in the reader's language.
+    async fn the_where_page_says_which_town_it_searched_near(app) {
+        let p = page(app, "/where?q=ibuprofen&near=%D0%9B%D1%8C%D0%B2%D1%96%D0%B2&lang=uk").await;
+        assert_eq!(p.status, 200, "{}", p.body);
+        assert!(p.body.contains("Поблизу: Lviv (UA)"), "{}", p.body);
+        let p = page(app, "/services?q=food&near=Paris").await;
+        assert!(p.body.contains("Near Paris (FR)"), "{}", p.body);
+        assert!(p.body.contains("Other places of that name"), "{}", p.body);
     }
 }

@@ -5,6 +5,7 @@
 //! unit-testable and benchmarkable alone, the way meilisearch keeps milli apart
 //! from its HTTP layer.
 
+pub mod gazetteer;
 pub mod hash;
 pub mod hours;
 pub mod names;

@@ -1,12 +1,11 @@
-//! Place names people type into "near" (towns, postcodes, UK postcode districts):
-//! an offline geocoder built from the facilities' own addresses, good enough to sort
-//! pharmacies by distance without sending the place to an outside service.
+//! Place names the facilities' own addresses give (towns, postcodes, UK postcode
+//! districts): with the bundled gazetteer of the world's towns, what
+//! [`crate::places::resolve`] answers `near=` from, offline.
 
 use std::collections::HashMap;
 
 use medmap_indexers::names::normalize;
 
-use super::Snapshot;
 use crate::store::FacilityRow;
 
 /// A named place: where it is and how many facilities it has.
@@ -62,19 +61,4 @@ pub(super) fn build_place_names(
     top.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     let top = top.into_iter().take(20).map(|(n, _)| n).collect();
     (acc, top)
-}
-
-impl Snapshot {
-    /// A place typed by a person: `lat,lon`, or a town or postcode the data knows.
-    pub fn locate(&self, text: &str) -> Option<(f64, f64)> {
-        if let Some((a, b)) = text.split_once(',') {
-            if let (Ok(lat), Ok(lon)) = (a.trim().parse::<f64>(), b.trim().parse::<f64>()) {
-                let ok = (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon);
-                return ok.then_some((lat, lon));
-            }
-        }
-        self.places_by_name
-            .get(&normalize(text))
-            .map(|p| (p.lat, p.lon))
-    }
 }

@@ -5,6 +5,7 @@ pub mod facilities;
 pub mod feeds;
 pub mod hsds;
 pub mod medications;
+pub mod places;
 pub mod shortlists;
 
 use std::time::Duration;
@@ -34,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .route("/medications/suggest", get(medications::suggest))
         .route("/medications/{id}", get(medications::detail))
         .route("/availability", get(availability::availability))
+        .route("/places", get(places::resolve))
         .route("/facilities", get(facilities::list))
         .route("/facilities/{id}", get(facilities::detail))
         .route("/feeds/{id}", get(feeds::report))

@@ -96,6 +96,8 @@ struct WherePage {
     open_now: bool,
     analogs: bool,
     towns: Vec<String>,
+    /// Which place `near` was taken for.
+    chosen_place: Option<String>,
     /// Why there is no list yet, or what was wrong with the question.
     notice: Option<String>,
     medication: Option<(String, String)>,
@@ -112,11 +114,7 @@ pub async fn page(State(st): State<AppState>, ctx: Ctx, p: Result<Params, ApiErr
         let t = ctx.tr();
         let snap = st.snap()?;
         let near = p.text("near")?.unwrap_or_default();
-        let point = if near.is_empty() {
-            None
-        } else {
-            snap.locate(&near)
-        };
+        let (point, chosen_place) = super::near_place(&snap, &t, &near);
         // The form's other fields parse before anything is searched, so a bad radius
         // is a 400 whatever else is missing.
         let mut aq = query_from_params(&p, 0.0, 0.0, LISTED)?;
@@ -213,6 +211,7 @@ pub async fn page(State(st): State<AppState>, ctx: Ctx, p: Result<Params, ApiErr
             open_now: aq.open_now,
             analogs: aq.analogs,
             towns: snap.top_towns.iter().cloned().collect(),
+            chosen_place,
             notice,
             medication,
             corrected,

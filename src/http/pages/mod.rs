@@ -286,6 +286,29 @@ pub async fn not_found(ctx: Ctx, uri: axum::http::Uri, headers: axum::http::Head
     ctx.error(ApiError::NotFound(format!("page {}", uri.path())))
 }
 
+/// Resolves a page's `near=` ([`crate::places::resolve`], the reader's language
+/// choosing among towns of one name) and says which place it took, so a reader who
+/// meant another Paris sees it at once.
+pub fn near_place(
+    snap: &crate::snapshot::Snapshot,
+    t: &Tr,
+    near: &str,
+) -> (Option<(f64, f64)>, Option<String>) {
+    if near.trim().is_empty() {
+        return (None, None);
+    }
+    let Some(place) = crate::places::resolve(snap, near, crate::places::reader_country(t.code()))
+    else {
+        return (None, None);
+    };
+    let mut said = t.arg("near-chosen", "place", place.label());
+    if !place.others.is_empty() {
+        said.push(' ');
+        said.push_str(&t.arg("near-others", "places", place.others_label()));
+    }
+    (Some((place.lat, place.lon)), Some(said))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

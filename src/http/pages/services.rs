@@ -266,6 +266,8 @@ struct ServicesPage {
     language: String,
     languages: Vec<String>,
     towns: Vec<String>,
+    /// Which place `near` was taken for.
+    chosen_place: Option<String>,
     notice: Option<String>,
     total: String,
     rows: Vec<HitRow>,
@@ -329,16 +331,11 @@ pub async fn page(State(st): State<AppState>, ctx: Ctx, p: Result<Params, ApiErr
             || language.is_some();
         let mut status = StatusCode::OK;
         let mut notice = None;
-        let point = if near.is_empty() {
-            None
-        } else {
-            let pt = snap.locate(&near);
-            if pt.is_none() {
-                status = StatusCode::NOT_FOUND;
-                notice = Some(t.arg("where-unknown-place", "place", near.as_str()));
-            }
-            pt
-        };
+        let (point, chosen_place) = super::near_place(&snap, &t, &near);
+        if !near.is_empty() && point.is_none() {
+            status = StatusCode::NOT_FOUND;
+            notice = Some(t.arg("where-unknown-place", "place", near.as_str()));
+        }
         let now = Utc::now();
         let query = ServiceQuery {
             text: q.clone(),
@@ -422,6 +419,7 @@ pub async fn page(State(st): State<AppState>, ctx: Ctx, p: Result<Params, ApiErr
             language: language.unwrap_or_default(),
             languages: known_languages(&snap),
             towns: snap.top_towns.iter().cloned().collect(),
+            chosen_place,
             notice,
             total: t.int(total as i64),
             rows,
