@@ -254,6 +254,7 @@ fn facility(i: usize) -> Facility {
         languages: Vec::new(),
         external_ids: Vec::new(),
         confidential: false,
+        reimbursement: Vec::new(),
     }
 }
 

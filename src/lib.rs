@@ -10,6 +10,7 @@ pub mod config;
 pub mod eval;
 pub mod facilities;
 pub mod feeds;
+pub mod geo;
 pub mod hsds;
 pub mod http;
 pub mod import;

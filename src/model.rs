@@ -169,7 +169,14 @@ pub struct Facility {
     /// HSDS extension field `x_confidential` (see [`crate::privacy`]).
     #[serde(default)]
     pub confidential: bool,
+    /// Reimbursement programmes it dispenses under ([`REIMBURSEMENT_UA`]).
+    #[serde(default)]
+    pub reimbursement: Vec<String>,
 }
+
+/// Ukraine's "Доступні ліки" (affordable medicines): a pharmacy contracted by the
+/// National Health Service of Ukraine dispenses reimbursed prescriptions.
+pub const REIMBURSEMENT_UA: &str = "UA:affordable-medicines";
 
 /// An organization that runs services (HSDS `organization`).
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -60,6 +60,8 @@ fn nothing_below_http_uses_it() {
         "hsds",
         "model",
         "config",
+        "geo",
+        "places",
     ] {
         bad.extend(offending(m, &["crate::http", "axum::", "medmap::http"]));
     }
@@ -73,7 +75,15 @@ fn nothing_below_http_uses_it() {
 #[test]
 fn the_snapshot_and_the_domain_do_not_use_the_importers() {
     let mut bad = Vec::new();
-    for m in ["snapshot", "catalog", "availability", "facilities", "store"] {
+    for m in [
+        "snapshot",
+        "catalog",
+        "availability",
+        "facilities",
+        "store",
+        "geo",
+        "places",
+    ] {
         bad.extend(offending(m, &["crate::import"]));
     }
     assert!(bad.is_empty(), "uses the importers:\n{}", bad.join("\n"));

@@ -40,6 +40,9 @@ pub struct PlaceRef {
     pub lat: Option<f64>,
     pub lon: Option<f64>,
     pub phones: Vec<String>,
+    /// Reimbursement programmes it dispenses under (`UA:affordable-medicines`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reimbursement: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -73,6 +76,9 @@ pub struct AvailabilityQuery {
     pub lon: f64,
     pub radius_km: f64,
     pub open_now: bool,
+    /// Only pharmacies of a reimbursement programme (where a reimbursed
+    /// prescription can be dispensed).
+    pub reimbursed: bool,
     pub analogs: bool,
     pub sort: Sort,
     pub limit: usize,
@@ -104,6 +110,7 @@ pub fn find(
         now.timestamp(),
     );
     q.open_now = aq.open_now;
+    q.only_facilities = aq.reimbursed.then(|| snap.reimbursed.clone());
     q.sort = aq.sort;
     q.limit = aq.limit;
     q.fresh_secs = ages.fresh_secs;
@@ -128,6 +135,7 @@ pub fn find(
                     lat: crate::privacy::shown_point(f).map(|p| p.0),
                     lon: crate::privacy::shown_point(f).map(|p| p.1),
                     phones: f.phones.clone(),
+                    reimbursement: f.reimbursement.clone(),
                 },
                 product: Ref::of(&snap.catalog, ConceptKind::Product, group, lang),
                 distance_m: h.distance_m.round(),

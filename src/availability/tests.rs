@@ -74,6 +74,7 @@ fn pharmacy() -> FacilityRow {
         region: None,
         confidential: false,
         public_contact: None,
+        reimbursement: Vec::new(),
     }
 }
 
@@ -255,6 +256,7 @@ fn every_price_carries_its_own_currency() {
             lon: 24.03,
             radius_km: 5.0,
             open_now: false,
+            reimbursed: false,
             analogs: false,
             sort: Sort::Distance,
             limit: 10,

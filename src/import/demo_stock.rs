@@ -25,7 +25,7 @@ pub struct DemoProduct {
 fn currency(country: Option<&str>) -> &'static str {
     match country {
         Some("GB") => "GBP",
-        Some("FI") => "EUR",
+        Some("FI" | "EE" | "BG") => "EUR",
         Some("SE") => "SEK",
         Some("US") => "USD",
         Some("RU") => "RUB",

@@ -26,7 +26,7 @@ impl Directory {
     pub async fn save(&self, store: &Store) -> Result<()> {
         store.upsert_organizations(&self.organizations).await?;
         store
-            .upsert_facilities(&super::geo::completed(&self.facilities))
+            .upsert_facilities(&crate::geo::completed(&self.facilities))
             .await?;
         store.upsert_taxonomy(&self.taxonomy).await?;
         store.upsert_services(&self.services).await?;

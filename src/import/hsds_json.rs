@@ -186,6 +186,7 @@ impl Walker<'_> {
             languages: arr(l, "languages").filter_map(language).collect(),
             external_ids: Vec::new(),
             confidential: confidential(l),
+            reimbursement: Vec::new(),
         });
         self.rep.imported += 1;
         for (i, sc) in arr(l, "schedules").enumerate() {

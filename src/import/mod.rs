@@ -6,7 +6,6 @@
 mod csvutil;
 pub mod demo_stock;
 pub mod directory;
-pub mod geo;
 pub mod hsds_csv;
 pub mod hsds_json;
 pub mod medications;
@@ -100,12 +99,13 @@ async fn save_facilities(
     (facilities, report): (Vec<Facility>, ImportReport),
 ) -> Result<ImportReport, ImportError> {
     store
-        .upsert_facilities(&geo::completed(&facilities))
+        .upsert_facilities(&crate::geo::completed(&facilities))
         .await?;
     Ok(report)
 }
 
-/// Every `osm_*.geojson` in a folder, or one file.
+/// Every `*.geojson` (OSM-style properties: OpenStreetMap extracts, the NSZU lists) in
+/// a folder, or one file.
 pub async fn import_osm(store: &Store, path: &Path) -> Result<Vec<ImportReport>, ImportError> {
     let mut reports = Vec::new();
     for (d, rep) in read_osm(path)? {
@@ -115,7 +115,7 @@ pub async fn import_osm(store: &Store, path: &Path) -> Result<Vec<ImportReport>,
     Ok(reports)
 }
 
-/// Parses every `osm_*.geojson` in a folder (or one file), in name order.
+/// Parses every `*.geojson` in a folder (or one file), in name order.
 fn read_osm(path: &Path) -> Result<Vec<(Directory, ImportReport)>, ImportError> {
     let files: Vec<std::path::PathBuf> = if path.is_dir() {
         let mut v: Vec<_> = std::fs::read_dir(path)
@@ -126,7 +126,7 @@ fn read_osm(path: &Path) -> Result<Vec<(Directory, ImportReport)>, ImportError> 
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| {
                 let n = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-                n.starts_with("osm_") && n.ends_with(".geojson")
+                n.ends_with(".geojson")
             })
             .collect();
         v.sort();
@@ -168,20 +168,38 @@ async fn write_demo_stock(
     now: i64,
 ) -> Result<(ImportReport, Vec<crate::model::StockRow>), ImportError> {
     let (pharmacies, links) = store.demo_stock_inputs().await?;
-    let pharmacies: Vec<DemoPharmacy> = pharmacies
+    // Ukrainian pharmacies stock the Ukrainian register's products (in UAH); the
+    // others, in England, Finland, Sweden, Estonia, the English-named US products.
+    let (ukrainian, others): (Vec<DemoPharmacy>, Vec<DemoPharmacy>) = pharmacies
         .into_iter()
         .map(|(id, country)| DemoPharmacy { id, country })
-        .collect();
-    // How common a product is: its commonest ingredient, divided among the
-    // ingredients (single-substance products are what pharmacies stock most).
+        .partition(|p| p.country.as_deref() == Some("UA"));
+    let mut lines =
+        demo_stock::generate(seed, now, &others, &demo_pool(&links, "us_drugsatfda"), 20);
+    lines.extend(demo_stock::generate(
+        seed.wrapping_add(1),
+        now,
+        &ukrainian,
+        &demo_pool(&links, "ua_drlz"),
+        20,
+    ));
+    tracing::debug!(lines = lines.len(), "demo stock generated");
+    let mut rep = ImportReport::new(format!("demo-stock (seed {seed})"));
+    rep.read = lines.len() as u64;
+    rep.imported = store.replace_stock_source(DEMO_SOURCE, &lines).await? as u64;
+    Ok((rep, lines))
+}
+
+/// The 600 commonest products of `register`: how common a product is, its
+/// commonest ingredient, divided among the ingredients (single-substance products
+/// are what pharmacies stock most).
+fn demo_pool(links: &[(i64, i64, i64, String)], register: &str) -> Vec<DemoProduct> {
     let mut weight: HashMap<i64, (f64, usize)> = HashMap::new();
-    for (p, _, products_with_substance) in &links {
+    for (p, _, products_with_substance, _) in links.iter().filter(|l| l.3 == register) {
         let w = weight.entry(*p).or_default();
         w.0 = w.0.max((1.0 + *products_with_substance as f64).ln());
         w.1 += 1;
     }
-    // English-named US products, the commonest first: the bundled pharmacies are in
-    // England, Finland and Sweden.
     let mut pool: Vec<DemoProduct> = weight
         .into_iter()
         .map(|(p, (w, n))| DemoProduct {
@@ -191,12 +209,7 @@ async fn write_demo_stock(
         .collect();
     pool.sort_by(|a, b| b.weight.total_cmp(&a.weight).then(a.id.cmp(&b.id)));
     pool.truncate(600);
-    let lines = demo_stock::generate(seed, now, &pharmacies, &pool, 20);
-    tracing::debug!(lines = lines.len(), "demo stock generated");
-    let mut rep = ImportReport::new(format!("demo-stock (seed {seed})"));
-    rep.read = lines.len() as u64;
-    rep.imported = store.replace_stock_source(DEMO_SOURCE, &lines).await? as u64;
-    Ok((rep, lines))
+    pool
 }
 
 /// The synthetic national services directory ([`synthetic_services`]), sized by

@@ -113,6 +113,7 @@ pub fn read(path: &Path, list: NhsList) -> Result<(Vec<Facility>, ImportReport),
             languages: Vec::new(),
             external_ids: vec![("ods".into(), code.to_string())],
             confidential: false,
+            reimbursement: Vec::new(),
         });
         rep.imported += 1;
     }

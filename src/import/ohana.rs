@@ -205,6 +205,7 @@ pub fn read(dir: &Path) -> Result<(Directory, Vec<ImportReport>), ImportError> {
             languages: list(field(r, langs)),
             external_ids: Vec::new(),
             confidential: flag(r, conf),
+            reimbursement: Vec::new(),
         });
         rep.imported += 1;
     }

@@ -13,6 +13,8 @@ use super::report::{ImportError, ImportReport};
 use crate::model::{Facility, FacilityKind, Service, SourceRef, TaxonomyTerm};
 
 const SOURCE: &str = "osm";
+/// Facilities of the National Health Service of Ukraine's open data, by division id.
+const NSZU: &str = "nszu";
 
 /// Maps OSM tags to our facility kinds; `None` for features we do not list.
 fn kind_of(tags: &serde_json::Map<String, Value>) -> Option<FacilityKind> {
@@ -154,10 +156,30 @@ pub fn read(path: &Path) -> Result<(Directory, ImportReport), ImportError> {
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
         };
-        let id = tag("@id")
-            .map(String::from)
-            .or_else(|| f.get("id").and_then(Value::as_str).map(String::from));
-        let Some(id) = id else {
+        // NSZU's division id names a pharmacy or practice of Ukraine's national
+        // health service lists across re-imports (its name is often just
+        // "Аптека №18"); anything else is an OSM element.
+        // NSZU's primary-care list has no id at all: its name, operator and full
+        // address name the practice, so a stable id is derived from them.
+        let src = match tag("ref:nszu:division_id") {
+            Some(division) => Some(SourceRef::new(NSZU, division.to_string())),
+            None => tag("@id")
+                .or(tag("osm_id"))
+                .or_else(|| f.get("id").and_then(Value::as_str))
+                .map(|id| SourceRef::new(SOURCE, id.to_string()))
+                .or_else(|| {
+                    tag("nszu:primary_care_contract")?;
+                    let key = [
+                        tag("name")?,
+                        tag("operator").unwrap_or(""),
+                        tag("addr:full")?,
+                    ];
+                    let id =
+                        uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, key.join("\n").as_bytes());
+                    Some(SourceRef::new(NSZU, format!("primary-care:{id}")))
+                }),
+        };
+        let Some(src) = src else {
             rep.reject(line, "no OSM id");
             continue;
         };
@@ -187,20 +209,25 @@ pub fn read(path: &Path) -> Result<(Directory, ImportReport), ImportError> {
         let street = match (tag("addr:street"), tag("addr:housenumber")) {
             (Some(s), Some(n)) => Some(format!("{s} {n}")),
             (Some(s), None) => Some(s.to_string()),
-            _ => None,
+            _ => tag("addr:full").map(String::from),
+        };
+        // The NSZU list of pharmacies dispensing "Доступні ліки" says so per row.
+        let reimbursement = if tag("nszu:reimbursement").is_some() {
+            vec![crate::model::REIMBURSEMENT_UA.to_string()]
+        } else {
+            Vec::new()
         };
         let phones = tag("phone")
             .or(tag("contact:phone"))
             .map(|p| p.split(';').map(|x| x.trim().to_string()).collect())
             .unwrap_or_default();
         let facility = Facility {
-            src: SourceRef::new(SOURCE, id.clone()),
             kind,
             name: name.to_string(),
             organization: None,
             address: street,
             city: tag("addr:city").map(String::from),
-            region: None,
+            region: tag("addr:region").map(String::from),
             postcode: tag("addr:postcode").map(String::from),
             timezone: None,
             country,
@@ -212,8 +239,14 @@ pub fn read(path: &Path) -> Result<(Directory, ImportReport), ImportError> {
             email: tag("email").or(tag("contact:email")).map(String::from),
             description: tag("description").map(String::from),
             languages: Vec::new(),
-            external_ids: vec![("osm".into(), id)],
+            external_ids: if src.source == SOURCE {
+                vec![("osm".into(), src.source_id.clone())]
+            } else {
+                Vec::new()
+            },
             confidential: false,
+            reimbursement,
+            src,
         };
         if kind == FacilityKind::Social {
             let svc = social_service(&facility, tags, &mut d);

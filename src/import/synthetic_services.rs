@@ -263,6 +263,7 @@ pub fn national_directory(seed: u64, services: usize, locations: usize) -> Direc
         }
         d.facilities.push(Facility {
             confidential: false,
+            reimbursement: Vec::new(),
             src: SourceRef::new(SOURCE, format!("loc/{i}")),
             kind: FacilityKind::Social,
             name,

@@ -9,8 +9,8 @@ use medmap_indexers::hours::{Hours, OpenTable, WeeklySlot};
 use serde::Serialize;
 
 use super::Snapshot;
+use crate::geo::{self, Located};
 use crate::hsds::directory::parse_time;
-use crate::import::geo::{self, Located};
 use crate::store::FacilityRow;
 
 /// Opening hours as answers show them.

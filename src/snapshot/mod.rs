@@ -70,6 +70,9 @@ pub struct Snapshot {
     pub places_by_name: Arc<HashMap<String, PlaceName>>,
     /// The towns with the most facilities, as the data writes them (form hints).
     pub top_towns: Arc<Vec<String>>,
+    /// Per facility index: dispenses under a reimbursement programme (the
+    /// availability filter `reimbursed=true`, checked inside the stock query).
+    pub reimbursed: Arc<Vec<bool>>,
 }
 
 /// The snapshot a server answers from, and the one lock its writers take.
@@ -195,6 +198,10 @@ impl Snapshot {
             directory.service_hours.get(i as usize)
         });
         let (places_by_name, top_towns) = places::build_place_names(&facilities);
+        let reimbursed = facilities
+            .iter()
+            .map(|f| !f.reimbursement.is_empty())
+            .collect();
         Snapshot {
             built_at: now,
             catalog_generation: next_generation(),
@@ -213,6 +220,7 @@ impl Snapshot {
             directory: Arc::new(directory),
             places_by_name: Arc::new(places_by_name),
             top_towns: Arc::new(top_towns),
+            reimbursed: Arc::new(reimbursed),
         }
     }
 

@@ -183,6 +183,7 @@ impl Snapshot {
             directory: self.directory.clone(),
             places_by_name: self.places_by_name.clone(),
             top_towns: self.top_towns.clone(),
+            reimbursed: self.reimbursed.clone(),
         }
     }
 

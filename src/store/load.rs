@@ -57,6 +57,7 @@ struct FacilityDbRow {
     languages: String,
     region: Option<String>,
     confidential: bool,
+    reimbursement: String,
 }
 
 /// A facility as the snapshot holds it.
@@ -97,11 +98,17 @@ pub struct FacilityRow {
     /// filled by [`crate::privacy::redact`].
     #[serde(skip_serializing_if = "Option::is_none")]
     pub public_contact: Option<String>,
+    /// Reimbursement programmes it dispenses under, e.g. `UA:affordable-medicines`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reimbursement: Vec<String>,
 }
 
 /// Pharmacies `(id, country)` and US product ingredient links with how many
 /// products share each ingredient (see [`Store::demo_stock_inputs`]).
-pub type DemoStockInputs = (Vec<(i64, Option<String>)>, Vec<(i64, i64, i64)>);
+/// Pharmacies (id, country) and product–substance links (product, substance,
+/// products with that substance, the product's register) of the registers demo
+/// stock draws from.
+pub type DemoStockInputs = (Vec<(i64, Option<String>)>, Vec<(i64, i64, i64, String)>);
 
 /// Ranges the stock table is read in at start (see [`Store::load_stock`]).
 const STOCK_LOAD_PARTS: i64 = 4;
@@ -138,7 +145,7 @@ impl Store {
     }
 
     pub async fn load_facilities(&self) -> Result<Vec<FacilityRow>> {
-        let rows: Vec<FacilityDbRow> = dispatch!(self, pool => sqlx::query_as("SELECT id, uuid, source, source_id, kind, name, address, city, postcode, country, lat, lon, opening_hours, timezone, phones, website, email, description, organization_id, languages, region, confidential FROM facilities ORDER BY id").fetch_all(pool).await?);
+        let rows: Vec<FacilityDbRow> = dispatch!(self, pool => sqlx::query_as("SELECT id, uuid, source, source_id, kind, name, address, city, postcode, country, lat, lon, opening_hours, timezone, phones, website, email, description, organization_id, languages, region, confidential, reimbursement FROM facilities ORDER BY id").fetch_all(pool).await?);
         rows.into_iter()
             .map(|r| {
                 let kind = FacilityKind::parse(&r.kind).ok_or_else(|| {
@@ -168,6 +175,7 @@ impl Store {
                     region: r.region,
                     confidential: r.confidential,
                     public_contact: None,
+                    reimbursement: serde_json::from_str(&r.reimbursement).unwrap_or_default(),
                 })
             })
             .collect()
@@ -242,10 +250,10 @@ impl Store {
                 .fetch_all(pool)
                 .await?;
             let links = sqlx::query_as(
-                "SELECT ps.product_id, ps.substance_id, c.n FROM product_substances ps \
+                "SELECT ps.product_id, ps.substance_id, c.n, p.source FROM product_substances ps \
                  JOIN products p ON p.id = ps.product_id \
                  JOIN (SELECT substance_id, COUNT(*) AS n FROM product_substances GROUP BY substance_id) c ON c.substance_id = ps.substance_id \
-                 WHERE p.source = 'us_drugsatfda' ORDER BY ps.product_id, ps.substance_id",
+                 WHERE p.source IN ('us_drugsatfda', 'ua_drlz') ORDER BY ps.product_id, ps.substance_id",
             )
             .fetch_all(pool)
             .await?;

@@ -258,10 +258,10 @@ impl Store {
             let mut tx = pool.begin().await?;
             insert_chunks!(
                 tx,
-                "INSERT INTO facilities (uuid, source, source_id, kind, name, organization_id, address, city, postcode, country, lat, lon, opening_hours, timezone, phones, website, email, description, languages, region, confidential) ",
-                " ON CONFLICT (source, source_id) DO UPDATE SET region = excluded.region, confidential = excluded.confidential, kind = excluded.kind, name = excluded.name, organization_id = excluded.organization_id, address = excluded.address, city = excluded.city, postcode = excluded.postcode, country = excluded.country, lat = excluded.lat, lon = excluded.lon, opening_hours = excluded.opening_hours, timezone = excluded.timezone, phones = excluded.phones, website = excluded.website, email = excluded.email, description = excluded.description, languages = excluded.languages",
+                "INSERT INTO facilities (uuid, source, source_id, kind, name, organization_id, address, city, postcode, country, lat, lon, opening_hours, timezone, phones, website, email, description, languages, region, confidential, reimbursement) ",
+                " ON CONFLICT (source, source_id) DO UPDATE SET region = excluded.region, confidential = excluded.confidential, kind = excluded.kind, name = excluded.name, organization_id = excluded.organization_id, address = excluded.address, city = excluded.city, postcode = excluded.postcode, country = excluded.country, lat = excluded.lat, lon = excluded.lon, opening_hours = excluded.opening_hours, timezone = excluded.timezone, phones = excluded.phones, website = excluded.website, email = excluded.email, description = excluded.description, languages = excluded.languages, reimbursement = excluded.reimbursement",
                 facilities,
-                21,
+                22,
                 |b, f| {
                     b
                         .push_bind(f.src.uuid().to_string())
@@ -285,6 +285,7 @@ impl Store {
                         .push_bind(json_list(&f.languages))
                         .push_bind(f.region.clone())
                         .push_bind(f.confidential)
+                        .push_bind(json_list(&f.reimbursement))
                 }
             );
             let ids = id_map!(tx, "facilities");

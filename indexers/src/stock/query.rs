@@ -66,6 +66,11 @@ pub struct StockQuery {
     pub limit: usize,
     /// Also return lines whose status is [`StockStatus::Out`].
     pub include_out_of_stock: bool,
+    /// Only facilities whose entry is true (by facility index): a property the
+    /// caller knows and the index does not, such as dispensing under a
+    /// reimbursement programme. Checked where `open_now` is, so the limit still
+    /// counts only facilities that pass.
+    pub only_facilities: Option<std::sync::Arc<Vec<bool>>>,
 }
 
 impl StockQuery {
@@ -83,6 +88,7 @@ impl StockQuery {
             sort: Sort::Distance,
             limit: 20,
             include_out_of_stock: false,
+            only_facilities: None,
         }
     }
 }
@@ -228,9 +234,17 @@ struct Ctx<'a> {
     open_now: bool,
     out_ok: bool,
     places: &'a PlaceIndex,
+    only: Option<&'a [bool]>,
 }
 
 impl Ctx<'_> {
+    /// Whether the facility passes [`StockQuery::only_facilities`].
+    #[inline]
+    fn facility_ok(&self, f: u32) -> bool {
+        self.only
+            .is_none_or(|only| only.get(f as usize).copied().unwrap_or(false))
+    }
+
     /// Status and age filter; `Some(freshness)` when the line may be shown.
     #[inline]
     fn line_ok(&self, p: &Packed) -> Option<Freshness> {
@@ -365,6 +379,7 @@ impl StockIndex {
             open_now: q.open_now,
             out_ok: q.include_out_of_stock,
             places,
+            only: q.only_facilities.as_deref().map(Vec::as_slice),
         };
         let mut products = q.products.clone();
         products.sort_unstable();
@@ -427,6 +442,9 @@ impl StockIndex {
                 let Some(freshness) = ctx.line_ok(p) else {
                     continue;
                 };
+                if !ctx.facility_ok(p.facility()) {
+                    continue;
+                }
                 let Some(v) = ctx.places.unit_vector(p.facility()) else {
                     continue;
                 };
@@ -489,6 +507,9 @@ impl StockIndex {
             visits += 1.0;
             if visits > budget {
                 return false;
+            }
+            if !ctx.facility_ok(fac) {
+                continue;
             }
             let mut o: Option<Option<bool>> = None;
             for &(pr, post) in &posts {

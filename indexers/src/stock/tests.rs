@@ -81,6 +81,7 @@ fn brute(
         .filter(|(_, l)| q.now - l.checked_at <= q.cutoff_secs)
         .filter(|(_, l)| q.include_out_of_stock || l.status != StockStatus::Out)
         .filter(|(_, l)| !q.open_now || open[l.facility as usize] == Some(true))
+        .filter(|(_, l)| (q.only_facilities.as_ref()).is_none_or(|only| only[l.facility as usize]))
         .map(|(p, l)| {
             let (_, la, lo) = pts[l.facility as usize];
             let d = haversine_m(q.lat, q.lon, la, lo);
@@ -190,6 +191,11 @@ fn scan_walk_and_auto_agree_with_brute_force() {
         q.include_out_of_stock = r.below(4) == 0;
         if r.below(2) == 0 {
             q.cutoff_secs = q.fresh_secs;
+        }
+        if r.below(3) == 0 {
+            // A facility property the index does not know, on about half of them.
+            let only: Vec<bool> = (0..400).map(|_| r.below(2) == 0).collect();
+            q.only_facilities = Some(std::sync::Arc::new(only));
         }
         let want = brute(&q, &pts, &lines, &open);
         for choice in [PlanChoice::Scan, PlanChoice::Walk, PlanChoice::Auto] {

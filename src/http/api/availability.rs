@@ -11,7 +11,7 @@ use crate::http::error::ApiError;
 use crate::http::params::{Params, MAX_RADIUS_KM};
 use crate::http::AppState;
 
-/// `radius_km`, `open_now`, `analogs`, `limit`, `sort`, `medication_id` and `q` from
+/// `radius_km`, `open_now`, `reimbursed`, `analogs`, `limit`, `sort`, `medication_id` and `q` from
 /// query parameters (the point is the caller's: the API and the page take it
 /// differently).
 pub fn query_from_params(
@@ -37,13 +37,14 @@ pub fn query_from_params(
         lon,
         radius_km: p.radius_km(10.0, MAX_RADIUS_KM)?,
         open_now: p.boolean("open_now")?.unwrap_or(false),
+        reimbursed: p.boolean("reimbursed")?.unwrap_or(false),
         analogs: p.boolean("analogs")?.unwrap_or(false),
         sort,
         limit: p.limit("limit", 20, max_limit)?,
     })
 }
 
-/// `GET /api/v1/availability?q= | medication_id= &lat=&lon=&radius_km=&open_now=&sort=&analogs=&limit=&lang=`
+/// `GET /api/v1/availability?q= | medication_id= &lat=&lon=&radius_km=&open_now=&reimbursed=&sort=&analogs=&limit=&lang=`
 pub async fn availability(
     State(st): State<AppState>,
     p: Params,

@@ -94,6 +94,7 @@ struct WherePage {
     radii: Vec<Opt>,
     by_price: bool,
     open_now: bool,
+    reimbursed: bool,
     analogs: bool,
     towns: Vec<String>,
     /// Which place `near` was taken for.
@@ -209,6 +210,7 @@ pub async fn page(State(st): State<AppState>, ctx: Ctx, p: Result<Params, ApiErr
             radii,
             by_price: aq.sort == Sort::Price,
             open_now: aq.open_now,
+            reimbursed: aq.reimbursed,
             analogs: aq.analogs,
             towns: snap.top_towns.iter().cloned().collect(),
             chosen_place,

@@ -62,6 +62,7 @@ sort = Сортировать по
 sort-distance = расстоянию
 sort-price = цене
 open-now-only = Открыто сейчас
+reimbursed-only = Отпускает по программе «Доступные лекарства»
 include-analogs = Вместе с аналогами
 where-need-medication = Введите название лекарства.
 where-need-place = Укажите, где вы: город или индекс, или ваше местоположение.

@@ -62,6 +62,7 @@ sort = Сортувати за
 sort-distance = відстанню
 sort-price = ціною
 open-now-only = Відчинено зараз
+reimbursed-only = Відпускає за програмою «Доступні ліки»
 include-analogs = Разом з аналогами
 where-need-medication = Введіть назву ліків.
 where-need-place = Вкажіть, де ви: місто чи індекс, або ваше місцезнаходження.

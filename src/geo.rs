@@ -198,6 +198,7 @@ mod tests {
             languages: Vec::new(),
             external_ids: Vec::new(),
             confidential: false,
+            reimbursement: Vec::new(),
         }
     }
 
