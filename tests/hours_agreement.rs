@@ -24,13 +24,13 @@
 //! fails and says to run `./scripts/test`: a comparison that silently did not run
 //! would read as agreement.
 //!
-//! A wider sweep (`HOURS_AGREEMENT_MOMENTS=200`, 46,800 facility-moments, and a
-//! day-by-day comparison of `PH` over 2026) finds differences that are medmap's,
+//! (The last minute before a fall-back change, 01:59 BST in London on 25 October,
+//! answered closed even by `Mo-Su 00:00-24:00`, was found here too and is fixed:
+//! `hours::wall_clock`.) A wider sweep (`HOURS_AGREEMENT_MOMENTS=200`, 46,800
+//! facility-moments, and a day-by-day comparison of `PH` over 2026) finds
+//! differences that are medmap's,
 //! deliberately not excused in [`QUIRKS`], so that sweep fails until they are
 //! fixed (2026-12, opening-hours 2.1.4):
-//! - the last minute before a fall-back change (01:59 BST in London on 25 October,
-//!   01:59 EDT in New York on 1 November, 03:59 EEST in Kyiv) is answered closed
-//!   even by `Mo-Su 00:00-24:00` and overnight ranges;
 //! - on a regional holiday of another region (Scotland's 3 August, Northern
 //!   Ireland's 13 July, in London), `Mo-Su 08:00-23:00; PH 10:00-18:00` is
 //!   unknown from 10:00 to 18:00 but *closed* the rest of the day, where the

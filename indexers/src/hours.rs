@@ -28,7 +28,7 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use chrono::{DateTime, NaiveTime, TimeDelta, Timelike, Utc, Weekday};
+use chrono::{DateTime, LocalResult, NaiveTime, TimeDelta, TimeZone, Timelike, Utc, Weekday};
 use chrono_tz::Tz;
 use opening_hours::localization::{Country, TzLocation};
 use opening_hours::{Context, OpeningHours, RuleKind};
@@ -108,6 +108,19 @@ fn day_abbr(d: Weekday) -> &'static str {
         Weekday::Fri => "Fr",
         Weekday::Sat => "Sa",
         Weekday::Sun => "Su",
+    }
+}
+
+/// `at` in `tz`, taken at the later of the two instants when the autumn change
+/// repeats its wall time. Opening hours are wall-clock times, so both instants of
+/// a repeated 01:30 answer alike; and the evaluator answers the last minute of the
+/// first one (01:59 BST) as closed even for `00:00-24:00`, which the later one
+/// (01:59 GMT) does not (tests/hours_agreement.rs found it).
+fn wall_clock(at: DateTime<Utc>, tz: Tz) -> DateTime<Tz> {
+    let local = at.with_timezone(&tz);
+    match tz.from_local_datetime(&local.naive_local()) {
+        LocalResult::Ambiguous(_, later) => later,
+        _ => local,
     }
 }
 
@@ -221,7 +234,7 @@ impl Hours {
         let (Some(c), Some(tz)) = (self.compiled(), self.tz()) else {
             return OpenState::default();
         };
-        let local = at.with_timezone(&tz);
+        let local = wall_clock(at, tz);
         guarded(|| {
             let open = match c.oh.state(local).0 {
                 RuleKind::Open => Some(true),
@@ -239,7 +252,7 @@ impl Hours {
         let (Some(c), Some(tz)) = (self.compiled(), self.tz()) else {
             return None;
         };
-        let local = at.with_timezone(&tz);
+        let local = wall_clock(at, tz);
         guarded(|| match c.oh.state(local).0 {
             RuleKind::Open => Some(true),
             RuleKind::Closed => Some(false),

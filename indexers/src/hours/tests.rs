@@ -254,6 +254,16 @@ fn overnight_ranges_across_the_2026_changes_in_three_zones() {
     check(&l, utc(2026, 10, 24, 21, 30), true, utc(2026, 10, 25, 2, 0));
     check(&l, utc(2026, 10, 25, 0, 30), true, utc(2026, 10, 25, 2, 0));
     check(&l, utc(2026, 10, 25, 1, 30), true, utc(2026, 10, 25, 2, 0));
+    // The last minute before the change (01:59 BST) is open too, and all day long.
+    check(&l, utc(2026, 10, 25, 0, 59), true, utc(2026, 10, 25, 2, 0));
+    let all_day = Hours::parse_osm("Mo-Su 00:00-24:00", London, None);
+    for (h, m) in [(0, 58), (0, 59), (1, 0), (1, 59)] {
+        assert_eq!(
+            all_day.is_open_at(utc(2026, 10, 25, h, m)),
+            Some(true),
+            "{h}:{m}"
+        );
+    }
     check(
         &l,
         utc(2026, 10, 25, 2, 30),
@@ -281,6 +291,9 @@ fn overnight_ranges_across_the_2026_changes_in_three_zones() {
     // five hours after 22:00 EDT.
     check(&n, utc(2026, 11, 1, 2, 30), true, utc(2026, 11, 1, 7, 0));
     check(&n, utc(2026, 11, 1, 6, 30), true, utc(2026, 11, 1, 7, 0));
+    check(&n, utc(2026, 11, 1, 5, 59), true, utc(2026, 11, 1, 7, 0));
+    let nights = Hours::parse_osm("Mo-Su 20:00-08:00", Kyiv, None);
+    assert_eq!(nights.is_open_at(utc(2026, 10, 25, 0, 59)), Some(true));
     check(&n, utc(2026, 11, 1, 7, 30), false, utc(2026, 11, 7, 3, 0));
 }
 
