@@ -123,5 +123,31 @@ backend_test! {
         );
         let (s, b) = app.get_json("/api/v1/availability?q=ibuprofen&lat=49.84&lon=24.03&reimbursed=maybe").await;
         assert_eq!(s, 400, "{b}");
+
+        // "Open at 3 a.m." in Tartu: only the 24/7 pharmacy (Raekoja Apteek)
+        // may answer; by day, the others do.
+        let tartu_offers = |extra: &'static str| {
+            let app = &app;
+            async move {
+                let (s, b) = app
+                    .get_json(&format!(
+                        "/api/v1/availability?q=paracetamol&lat={}&lon={}&radius_km=15&limit=100&analogs=true{extra}",
+                        TARTU_CENTRE.0, TARTU_CENTRE.1
+                    ))
+                    .await;
+                assert_eq!(s, 200, "{b}");
+                b["items"].as_array().expect("items").iter().map(|o| o["facility"]["name"].as_str().unwrap_or("").to_string()).collect::<Vec<_>>()
+            }
+        };
+        let any_time = tartu_offers("").await;
+        assert!(any_time.iter().any(|n| n != "Raekoja Apteek"), "{any_time:?}");
+        let night = tartu_offers("&open_at=03:00").await;
+        assert!(night.iter().all(|n| n == "Raekoja Apteek"), "{night:?}");
+        // Monday 2026-12-07 12:00 in Tartu (10:00 UTC): the weekday pharmacies.
+        let noon = tartu_offers("&open_at=2026-12-07T10:00:00Z").await;
+        assert!(noon.iter().any(|n| n != "Raekoja Apteek"), "{noon:?}");
+        let (s, b) = app.get_json("/api/v1/availability?q=ibuprofen&lat=58.38&lon=26.73&open_at=25:99").await;
+        assert_eq!(s, 400, "{b}");
+        assert!(b.to_string().contains("open_at"), "{b}");
     }
 }

@@ -79,9 +79,20 @@ pub struct AvailabilityQuery {
     /// Only pharmacies of a reimbursement programme (where a reimbursed
     /// prescription can be dispensed).
     pub reimbursed: bool,
+    /// Only pharmacies open then (a night-time need: "open at 3 a.m.").
+    pub open_at: Option<OpenAt>,
     pub analogs: bool,
     pub sort: Sort,
     pub limit: usize,
+}
+
+/// When a pharmacy must be open.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum OpenAt {
+    /// This instant.
+    Instant(DateTime<Utc>),
+    /// The next time of day on each pharmacy's own clock.
+    Time(chrono::NaiveTime),
 }
 
 /// Pharmacies with the medication in stock: the one code path behind the
@@ -109,15 +120,20 @@ pub fn find(
         aq.radius_km * 1000.0,
         now.timestamp(),
     );
-    q.open_now = aq.open_now;
+    q.open_now = aq.open_now || aq.open_at.is_some();
     q.only_facilities = aq.reimbursed.then(|| snap.reimbursed.clone());
     q.sort = aq.sort;
     q.limit = aq.limit;
     q.fresh_secs = ages.fresh_secs;
     q.cutoff_secs = ages.cutoff_secs;
-    let hits = snap
-        .stock
-        .query(&q, &snap.places, &|f| snap.is_open(f, now));
+    let open = |f: u32| match aq.open_at {
+        // Open now and open then, when both are asked.
+        Some(_) if aq.open_now && snap.is_open(f, now) != Some(true) => Some(false),
+        Some(OpenAt::Instant(at)) => snap.is_open(f, at),
+        Some(OpenAt::Time(t)) => snap.is_open_at_local(f, t, now),
+        None => snap.is_open(f, now),
+    };
+    let hits = snap.stock.query(&q, &snap.places, &open);
     let items = hits
         .iter()
         .filter_map(|h| {

@@ -257,6 +257,7 @@ fn every_price_carries_its_own_currency() {
             radius_km: 5.0,
             open_now: false,
             reimbursed: false,
+            open_at: None,
             analogs: false,
             sort: Sort::Distance,
             limit: 10,

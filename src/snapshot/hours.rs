@@ -60,6 +60,30 @@ impl Snapshot {
         }
     }
 
+    /// Whether a facility is open at the next `time` of its own day (its zone's
+    /// wall clock, today if still ahead, else tomorrow): "open at 3 a.m." asked
+    /// of pharmacies in several zones means 3 a.m. in each.
+    pub fn is_open_at_local(
+        &self,
+        facility: u32,
+        time: chrono::NaiveTime,
+        now: DateTime<Utc>,
+    ) -> Option<bool> {
+        let tz = self
+            .hours
+            .get(facility as usize)
+            .and_then(|h| h.tz())
+            .unwrap_or(chrono_tz::UTC);
+        let local = now.with_timezone(&tz);
+        let mut day = local.date_naive();
+        if local.time() > time {
+            day = day.succ_opt()?;
+        }
+        use chrono::TimeZone;
+        let at = tz.from_local_datetime(&day.and_time(time)).earliest()?;
+        self.is_open(facility, at.with_timezone(&Utc))
+    }
+
     /// Whether a facility is open at `now`: the cached table while it is valid,
     /// else the hours themselves.
     pub fn is_open(&self, facility: u32, now: DateTime<Utc>) -> Option<bool> {

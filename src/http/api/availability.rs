@@ -6,7 +6,7 @@ use axum::Json;
 use chrono::Utc;
 use medmap_indexers::stock::Sort;
 
-use crate::availability::{find, AvailabilityQuery, AvailabilityResponse};
+use crate::availability::{find, AvailabilityQuery, AvailabilityResponse, OpenAt};
 use crate::http::error::ApiError;
 use crate::http::params::{Params, MAX_RADIUS_KM};
 use crate::http::AppState;
@@ -38,13 +38,33 @@ pub fn query_from_params(
         radius_km: p.radius_km(10.0, MAX_RADIUS_KM)?,
         open_now: p.boolean("open_now")?.unwrap_or(false),
         reimbursed: p.boolean("reimbursed")?.unwrap_or(false),
+        open_at: open_at(p)?,
         analogs: p.boolean("analogs")?.unwrap_or(false),
         sort,
         limit: p.limit("limit", 20, max_limit)?,
     })
 }
 
-/// `GET /api/v1/availability?q= | medication_id= &lat=&lon=&radius_km=&open_now=&reimbursed=&sort=&analogs=&limit=&lang=`
+/// `open_at`: an ISO 8601 instant, or a time of day (`03:00`) on each pharmacy's
+/// own clock.
+fn open_at(p: &Params) -> Result<Option<OpenAt>, ApiError> {
+    let Some(v) = p.raw("open_at").map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    if let Ok(t) = chrono::NaiveTime::parse_from_str(v, "%H:%M") {
+        return Ok(Some(OpenAt::Time(t)));
+    }
+    match p.instant("open_at", false) {
+        Ok(Some(at)) => Ok(Some(OpenAt::Instant(at))),
+        Ok(None) => Ok(None),
+        Err(_) => Err(ApiError::bad(
+            "open_at",
+            format!("open_at must be a time of day (03:00) or an ISO 8601 date-time, got {v:?}"),
+        )),
+    }
+}
+
+/// `GET /api/v1/availability?q= | medication_id= &lat=&lon=&radius_km=&open_now=&open_at=&reimbursed=&sort=&analogs=&limit=&lang=`
 pub async fn availability(
     State(st): State<AppState>,
     p: Params,

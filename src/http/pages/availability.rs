@@ -94,6 +94,8 @@ struct WherePage {
     radii: Vec<Opt>,
     by_price: bool,
     open_now: bool,
+    /// `open_at` as typed (a time of day on the form).
+    open_at: String,
     reimbursed: bool,
     analogs: bool,
     towns: Vec<String>,
@@ -210,6 +212,7 @@ pub async fn page(State(st): State<AppState>, ctx: Ctx, p: Result<Params, ApiErr
             radii,
             by_price: aq.sort == Sort::Price,
             open_now: aq.open_now,
+            open_at: p.raw("open_at").unwrap_or_default().to_string(),
             reimbursed: aq.reimbursed,
             analogs: aq.analogs,
             towns: snap.top_towns.iter().cloned().collect(),

@@ -63,6 +63,7 @@ sort-distance = distance
 sort-price = price
 open-now-only = Open now
 reimbursed-only = Reimbursed prescriptions (Ukraine: “Affordable Medicines”)
+open-at-label = Open at
 include-analogs = Include analogs
 where-need-medication = Type a medication name.
 where-need-place = Say where you are: a town or postcode, or use your location.

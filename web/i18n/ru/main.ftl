@@ -63,6 +63,7 @@ sort-distance = расстоянию
 sort-price = цене
 open-now-only = Открыто сейчас
 reimbursed-only = Отпускает по программе «Доступные лекарства»
+open-at-label = Открыто в
 include-analogs = Вместе с аналогами
 where-need-medication = Введите название лекарства.
 where-need-place = Укажите, где вы: город или индекс, или ваше местоположение.

@@ -63,6 +63,7 @@ sort-distance = відстанню
 sort-price = ціною
 open-now-only = Відчинено зараз
 reimbursed-only = Відпускає за програмою «Доступні ліки»
+open-at-label = Відчинено о
 include-analogs = Разом з аналогами
 where-need-medication = Введіть назву ліків.
 where-need-place = Вкажіть, де ви: місто чи індекс, або ваше місцезнаходження.
