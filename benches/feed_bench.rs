@@ -234,27 +234,14 @@ fn peak_rss_kib() -> u64 {
 
 fn facility(i: usize) -> Facility {
     Facility {
-        src: SourceRef::new("bench", format!("F{i}")),
-        kind: FacilityKind::Pharmacy,
-        name: format!("Аптека {i}"),
-        organization: None,
-        address: None,
-        city: None,
-        region: None,
-        postcode: None,
         country: Some("UA".into()),
         lat: Some(50.45 + i as f64 * 1e-3),
         lon: Some(30.52),
-        opening_hours: None,
-        timezone: None,
-        phones: Vec::new(),
-        website: None,
-        email: None,
-        description: None,
-        languages: Vec::new(),
-        external_ids: Vec::new(),
-        confidential: false,
-        reimbursement: Vec::new(),
+        ..Facility::new(
+            SourceRef::new("bench", format!("F{i}")),
+            FacilityKind::Pharmacy,
+            format!("Аптека {i}"),
+        )
     }
 }
 

@@ -178,27 +178,13 @@ mod tests {
 
     fn facility_at(lat: f64, lon: f64) -> Facility {
         Facility {
-            src: crate::model::SourceRef::new("test", "1"),
-            kind: crate::model::FacilityKind::Pharmacy,
-            name: "x".into(),
-            organization: None,
-            address: None,
-            city: None,
-            region: None,
-            postcode: None,
-            country: None,
             lat: Some(lat),
             lon: Some(lon),
-            opening_hours: None,
-            timezone: None,
-            phones: Vec::new(),
-            website: None,
-            email: None,
-            description: None,
-            languages: Vec::new(),
-            external_ids: Vec::new(),
-            confidential: false,
-            reimbursement: Vec::new(),
+            ..Facility::new(
+                crate::model::SourceRef::new("test", "1"),
+                crate::model::FacilityKind::Pharmacy,
+                "x",
+            )
         }
     }
 

@@ -174,6 +174,36 @@ pub struct Facility {
     pub reimbursement: Vec<String>,
 }
 
+impl Facility {
+    /// A facility known by its source, kind and name only: what a source says
+    /// besides is filled in with struct update syntax (`..Facility::new(…)`).
+    pub fn new(src: SourceRef, kind: FacilityKind, name: impl Into<String>) -> Facility {
+        Facility {
+            src,
+            kind,
+            name: name.into(),
+            organization: None,
+            address: None,
+            city: None,
+            region: None,
+            postcode: None,
+            country: None,
+            lat: None,
+            lon: None,
+            opening_hours: None,
+            timezone: None,
+            phones: Vec::new(),
+            website: None,
+            email: None,
+            description: None,
+            languages: Vec::new(),
+            external_ids: Vec::new(),
+            confidential: false,
+            reimbursement: Vec::new(),
+        }
+    }
+}
+
 /// Ukraine's "Доступні ліки" (affordable medicines): a pharmacy contracted by the
 /// National Health Service of Ukraine dispenses reimbursed prescriptions.
 pub const REIMBURSEMENT_UA: &str = "UA:affordable-medicines";

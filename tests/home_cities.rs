@@ -44,6 +44,18 @@ async fn facilities(app: &TestApp, at: (f64, f64), radius_km: f64, kind: &str) -
     b["items"].as_array().expect("items").clone()
 }
 
+/// Offers of `q` (analogs included) within 15 km of `at`, with `extra` parameters.
+async fn offers(app: &TestApp, q: &str, at: (f64, f64), extra: &str) -> Vec<Value> {
+    let (s, b) = app
+        .get_json(&format!(
+            "/api/v1/availability?q={q}&lat={}&lon={}&radius_km=15&limit=100&analogs=true{extra}",
+            at.0, at.1
+        ))
+        .await;
+    assert_eq!(s, 200, "{b}");
+    b["items"].as_array().expect("items").clone()
+}
+
 /// How many facilities of `kind` the snapshot has within `radius_km`.
 fn count_near(app: &TestApp, at: (f64, f64), radius_km: f64, kind: FacilityKind) -> usize {
     app.snapshot()
@@ -99,23 +111,10 @@ backend_test! {
 
         // Demo stock in Lviv: Ukrainian register products priced in UAH; only
         // programme pharmacies with reimbursed=true.
-        let ask = |extra: &'static str| {
-            let app = &app;
-            async move {
-                let (s, b) = app
-                    .get_json(&format!(
-                        "/api/v1/availability?q=ibuprofen&lat={}&lon={}&radius_km=10&limit=100&analogs=true{extra}",
-                        LVIV.0, LVIV.1
-                    ))
-                    .await;
-                assert_eq!(s, 200, "{b}");
-                b["items"].as_array().expect("items").clone()
-            }
-        };
-        let all = ask("").await;
+        let all = offers(&app, "ibuprofen", LVIV, "").await;
         assert!(!all.is_empty(), "ibuprofen in Lviv");
         assert!(all.iter().all(|o| o["price"]["currency"] == "UAH"), "{all:?}");
-        let reimbursed = ask("&reimbursed=true").await;
+        let reimbursed = offers(&app, "ibuprofen", LVIV, "&reimbursed=true").await;
         assert!(!reimbursed.is_empty());
         assert!(
             reimbursed.iter().all(|o| o["facility"]["reimbursement"] == serde_json::json!(["UA:affordable-medicines"])),
@@ -129,14 +128,11 @@ backend_test! {
         let tartu_offers = |extra: &'static str| {
             let app = &app;
             async move {
-                let (s, b) = app
-                    .get_json(&format!(
-                        "/api/v1/availability?q=paracetamol&lat={}&lon={}&radius_km=15&limit=100&analogs=true{extra}",
-                        TARTU_CENTRE.0, TARTU_CENTRE.1
-                    ))
-                    .await;
-                assert_eq!(s, 200, "{b}");
-                b["items"].as_array().expect("items").iter().map(|o| o["facility"]["name"].as_str().unwrap_or("").to_string()).collect::<Vec<_>>()
+                offers(app, "paracetamol", TARTU_CENTRE, extra)
+                    .await
+                    .iter()
+                    .map(|o| o["facility"]["name"].as_str().unwrap_or("").to_string())
+                    .collect::<Vec<_>>()
             }
         };
         let any_time = tartu_offers("").await;
