@@ -7,6 +7,7 @@
 pub mod availability;
 pub mod catalog;
 pub mod config;
+pub mod duty;
 pub mod eval;
 pub mod facilities;
 pub mod feeds;

@@ -42,7 +42,7 @@ enum Command {
     Serve(medmap::config::ServeArgs),
     /// Import one source into the database: `medmap import <source> <path>`.
     Import {
-        /// One of: ua-drlz, ru-kz, us-fda, medications, nhs-pharmacies, nhs-gp, nhs-hospitals, osm, ohana, hsds-json, hsds-csv, demo-stock, synthetic-services, bundled
+        /// One of: ua-drlz, ru-kz, us-fda, medications, nhs-pharmacies, nhs-gp, nhs-hospitals, osm, ohana, hsds-json, hsds-csv, demo-stock, synthetic-services, duty (a city's duty rota CSV/JSON), bundled
         source: String,
         /// File or folder to read (ignored by demo-stock and synthetic-services).
         #[arg(default_value = "data")]

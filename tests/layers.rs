@@ -62,6 +62,7 @@ fn nothing_below_http_uses_it() {
         "config",
         "geo",
         "places",
+        "duty",
     ] {
         bad.extend(offending(m, &["crate::http", "axum::", "medmap::http"]));
     }

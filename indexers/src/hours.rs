@@ -33,6 +33,9 @@ use chrono_tz::Tz;
 use opening_hours::localization::{Country, TzLocation};
 use opening_hours::{Context, OpeningHours, RuleKind};
 
+pub mod special;
+pub use special::{overlay_day, span_at, state_with, upcoming, Special};
+
 /// Strings longer than this are not parsed: no real schedule needs it, and the
 /// parser's cost grows with the input.
 pub const MAX_RAW_LEN: usize = 1024;
@@ -358,13 +361,25 @@ impl OpenTable {
         now: DateTime<Utc>,
         hours: impl Fn(u32) -> Option<&'a Hours>,
     ) -> OpenTable {
+        OpenTable::build_with(n, now, |i, at| {
+            hours(i).map(|h| h.state_at(at)).unwrap_or_default()
+        })
+    }
+
+    /// [`OpenTable::build`] where `state(f, at)` answers for facility `f`
+    /// (hours with special times laid over them, say).
+    pub fn build_with(
+        n: usize,
+        now: DateTime<Utc>,
+        state: impl Fn(u32, DateTime<Utc>) -> OpenState,
+    ) -> OpenTable {
         let mut t = OpenTable {
             states: vec![0; n],
             until: vec![i64::MIN; n],
             min_until: i64::MIN,
             checked: i64::MIN,
         };
-        t.refresh(now, hours);
+        t.refresh_with(now, state);
         t
     }
 
@@ -375,15 +390,26 @@ impl OpenTable {
         now: DateTime<Utc>,
         hours: impl Fn(u32) -> Option<&'a Hours>,
     ) -> usize {
+        self.refresh_with(now, |i, at| {
+            hours(i).map(|h| h.state_at(at)).unwrap_or_default()
+        })
+    }
+
+    /// [`OpenTable::refresh`] with a state function (see [`OpenTable::build_with`]).
+    pub fn refresh_with(
+        &mut self,
+        now: DateTime<Utc>,
+        state: impl Fn(u32, DateTime<Utc>) -> OpenState,
+    ) -> usize {
         let ts = now.timestamp();
         self.checked = self.checked.max(ts);
         let mut n = 0;
         let mut min_until = i64::MAX;
-        for (i, (state, until)) in self.states.iter_mut().zip(&mut self.until).enumerate() {
+        for (i, (byte, until)) in self.states.iter_mut().zip(&mut self.until).enumerate() {
             if *until <= ts {
                 n += 1;
-                let s = hours(i as u32).map(|h| h.state_at(now)).unwrap_or_default();
-                *state = encode(s.open);
+                let s = state(i as u32, now);
+                *byte = encode(s.open);
                 *until = s
                     .next_change
                     .map_or(i64::MAX, |c| c.timestamp().max(ts + 1));
@@ -392,6 +418,17 @@ impl OpenTable {
         }
         self.min_until = min_until;
         n
+    }
+
+    /// Marks facilities' answers as expired (their hours or special times
+    /// changed): lookups go to the hours until the next refresh re-evaluates them.
+    pub fn expire(&mut self, facilities: impl IntoIterator<Item = u32>) {
+        for f in facilities {
+            if let Some(u) = self.until.get_mut(f as usize) {
+                *u = i64::MIN;
+                self.min_until = i64::MIN;
+            }
+        }
     }
 
     /// Cached answer for a facility (None: unknown, or out of range).

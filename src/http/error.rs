@@ -35,6 +35,14 @@ pub enum ApiError {
     TooManyRequests { retry_after: u64 },
     #[error("{0}")]
     Conflict(String),
+    /// A write refused row by row (nothing applied): which rows and why in
+    /// `details`; 403 when rows name what the key may not touch, else 422.
+    #[error("{message}")]
+    Rejected {
+        forbidden: bool,
+        message: String,
+        details: serde_json::Value,
+    },
     /// A fault of ours (say, an answer that failed to serialize): logged, and the
     /// client learns only that it was not its fault.
     #[error("internal error: {0}")]
@@ -89,6 +97,28 @@ impl From<crate::feeds::push::PushError> for ApiError {
     }
 }
 
+/// A rota that could not be applied: which rows and why.
+impl From<crate::duty::DutyError> for ApiError {
+    fn from(e: crate::duty::DutyError) -> Self {
+        use crate::duty::DutyError as E;
+        match e {
+            E::Body(m) => ApiError::bad("body", m),
+            E::Store(e) => ApiError::Store(e),
+            E::Rejected {
+                rejections,
+                count,
+                forbidden,
+            } => ApiError::Rejected {
+                forbidden,
+                message: format!(
+                    "{count} row(s) of the rota cannot be applied; nothing was applied"
+                ),
+                details: json!({ "rejected": count, "rejections": rejections }),
+            },
+        }
+    }
+}
+
 impl ApiError {
     /// The status this error answers with, for the JSON API and the HTML pages alike.
     pub fn status(&self) -> StatusCode {
@@ -105,6 +135,10 @@ impl ApiError {
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Rejected {
+                forbidden: true, ..
+            } => StatusCode::FORBIDDEN,
+            ApiError::Rejected { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Internal(e) => {
                 tracing::error!(error = %e, "internal error");
                 StatusCode::INTERNAL_SERVER_ERROR
@@ -128,6 +162,12 @@ impl IntoResponse for ApiError {
                 ("too_many_requests", json!({ "retry_after": retry_after }))
             }
             ApiError::Conflict(_) => ("conflict", json!({})),
+            ApiError::Rejected {
+                forbidden, details, ..
+            } => (
+                if *forbidden { "forbidden" } else { "rejected" },
+                details.clone(),
+            ),
             ApiError::Internal(_) => ("internal", json!({})),
         };
         let message = match &self {

@@ -284,6 +284,7 @@ pub async fn import_source(
         }
         "demo-stock" => vec![import_demo_stock(store, seed, chrono::Utc::now().timestamp()).await?],
         "synthetic-services" => vec![import_synthetic_services(store, seed).await?],
+        "duty" => vec![crate::duty::import_file(store, path).await?],
         other => return Err(ImportError::UnknownSource(other.to_string())),
     };
     Ok((reports, None))

@@ -50,6 +50,9 @@ impl Snapshot {
         let schedules = spawn_load("schedules", store, |s| async move {
             s.load_facility_schedules().await
         });
+        let special = spawn_load("special_hours", store, |s| async move {
+            s.load_special_hours().await
+        });
         let directory = spawn_load(
             "directory",
             store,
@@ -62,11 +65,12 @@ impl Snapshot {
                 None => CatalogSource::Loading(CatalogLoads::spawn(store)),
             },
         };
-        let (facilities, mut stock, schedules, directory) = (
+        let (facilities, mut stock, schedules, directory, special) = (
             joined(facilities).await?,
             joined(stock).await?,
             joined(schedules).await?,
             joined(directory).await?,
+            joined(special).await?,
         );
         let (restored, rows) = match source {
             CatalogSource::Restored(c) => (Some(c), None),
@@ -94,9 +98,16 @@ impl Snapshot {
                 catalog
             }
         };
-        let built =
-            blocking(move || Snapshot::build(catalog, facilities, stock, schedules, directory))
-                .await?;
+        let built = blocking(move || {
+            let built = Snapshot::build(catalog, facilities, stock, schedules, directory);
+            if special.is_empty() {
+                return built;
+            }
+            let special = super::SpecialTimes::build(special, &built.facility_index);
+            let changed: Vec<u32> = special.facilities().collect();
+            built.with_special(special, &changed)
+        })
+        .await?;
         tracing::info!(
             elapsed_ms = t.elapsed().as_millis() as u64,
             "snapshot built"

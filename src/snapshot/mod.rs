@@ -11,11 +11,13 @@ use std::sync::Arc;
 mod hours;
 mod load;
 mod places;
+mod special;
 mod stock;
 
 pub use hours::{HoursView, ScheduleRow};
 pub use load::Seed;
 pub use places::PlaceName;
+pub use special::{FacilitySpecials, SpecialTimes};
 pub use stock::{ix_line, StockDelta, StockMeta};
 
 use arc_swap::ArcSwapOption;
@@ -30,6 +32,7 @@ use crate::hsds::ServiceDirectory;
 use crate::model::StockRow;
 use crate::store::FacilityRow;
 
+#[derive(Clone)]
 pub struct Snapshot {
     pub built_at: DateTime<Utc>,
     /// Changes whenever the catalog (names, substances, products) is rebuilt, and
@@ -47,7 +50,10 @@ pub struct Snapshot {
     pub places: Arc<PlaceIndex>,
     /// Opening hours per facility index (Unknown when the source has none).
     pub hours: Arc<Vec<Hours>>,
-    /// "Open now" per facility, refreshed in the background as times pass.
+    /// Duty shifts and closures laid over `hours` (rotas pushed or imported).
+    pub special: Arc<SpecialTimes>,
+    /// "Open now" per facility (hours with special times), refreshed in the
+    /// background as times pass.
     pub open: Arc<arc_swap::ArcSwap<OpenTable>>,
     /// "Open now" per directory service by its own schedule (for services whose
     /// place keeps no hours), refreshed with `open`: a national search counts
@@ -121,6 +127,18 @@ pub struct SnapshotWriter {
 }
 
 impl SnapshotWriter {
+    /// Makes committed special times visible: the snapshot with `special` and
+    /// its open-now answers re-evaluated for the facilities in `changed`.
+    pub fn apply_special(&self, special: SpecialTimes, changed: &[u32]) -> bool {
+        match self.cell.get() {
+            Some(cur) => {
+                self.cell.set(cur.with_special(special, changed));
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Makes a committed push visible: a new snapshot with the stock index updated
     /// copy-on-write ([`Snapshot::with_stock_delta`]; `base` is the snapshot the push
     /// mapped its lines with), swapped in whole. CPU-bound at scale: call it from a
@@ -211,6 +229,7 @@ impl Snapshot {
             facility_names: Arc::new(facility_names),
             places: Arc::new(places),
             hours: Arc::new(hours),
+            special: Arc::default(),
             open: Arc::new(arc_swap::ArcSwap::from_pointee(open)),
             service_open: Arc::new(arc_swap::ArcSwap::from_pointee(service_open)),
             stock,

@@ -174,6 +174,7 @@ impl Snapshot {
             facility_names: self.facility_names.clone(),
             places: self.places.clone(),
             hours: self.hours.clone(),
+            special: self.special.clone(),
             open: self.open.clone(),
             service_open: self.service_open.clone(),
             stock,

@@ -140,9 +140,7 @@ type StatusRow = (
     Option<i64>,
 );
 
-fn now() -> i64 {
-    chrono::Utc::now().timestamp()
-}
+use super::now;
 
 impl Store {
     /// Creates the publisher if needed and a new key for it; `key_hash`/`prefix` come

@@ -12,6 +12,7 @@ mod feeds;
 mod load;
 mod push_tx;
 mod shortlists;
+mod special_hours;
 mod write;
 
 pub(crate) use write::{unique_by, IdMap};
@@ -26,6 +27,7 @@ pub use feeds::{
 pub use load::{FacilityRow, ProductRow, StoreCounts, SubstanceRow};
 pub use push_tx::{Committed, PushHeader, PushSummary, PushTx};
 pub use shortlists::Shortlist;
+pub use special_hours::{Replace, SpecialRow};
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -68,6 +70,11 @@ macro_rules! dispatch {
     };
 }
 pub(crate) use dispatch;
+
+/// The clock rows are stamped with (unix seconds).
+pub(crate) fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
 
 /// Rows per multi-row INSERT: well under SQLite's 32,766 and PostgreSQL's 65,535
 /// bound parameters for the widest table, and large enough that per-statement

@@ -708,10 +708,26 @@ pub async fn push_to(
     body: impl Into<reqwest::Body>,
     headers: &[(&str, &str)],
 ) -> (u16, Value) {
-    let mut r = client
-        .post(format!("{base}/api/v1/feeds/stock{query}"))
-        .bearer_auth(key)
-        .body(body);
+    post_keyed(
+        client,
+        &format!("{base}/api/v1/feeds/stock{query}"),
+        key,
+        body,
+        headers,
+    )
+    .await
+}
+
+/// A POST with `key` as the bearer token; status and JSON answer (`Null` when
+/// not JSON).
+pub async fn post_keyed(
+    client: &reqwest::Client,
+    url: &str,
+    key: &str,
+    body: impl Into<reqwest::Body>,
+    headers: &[(&str, &str)],
+) -> (u16, Value) {
+    let mut r = client.post(url).bearer_auth(key).body(body);
     for (k, v) in headers {
         r = r.header(*k, *v);
     }

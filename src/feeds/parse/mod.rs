@@ -17,7 +17,7 @@
 //! Their public items are re-exported here, so the paths stay `feeds::parse::…`.
 
 mod csvfmt;
-mod encoding;
+pub mod encoding;
 mod file_names;
 mod jsonfmt;
 mod sink;

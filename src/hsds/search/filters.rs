@@ -252,11 +252,7 @@ impl<'a> OpenStates<'a> {
         if let Some(f) = facility {
             let place = match self.places.get_at(f, ts) {
                 Some(state) => state,
-                None => self
-                    .snap
-                    .hours
-                    .get(f as usize)
-                    .and_then(|h| h.is_open_at(at)),
+                None => self.snap.open_of(f, at),
             };
             // When the place cannot say (it keeps no hours, or hours that do
             // not tell), the service's own hours do.

@@ -46,7 +46,7 @@ impl FeedLimiter {
     }
 
     /// `Err(seconds to wait)` past the limit.
-    fn check(&self, key_hash: &str) -> Result<(), u64> {
+    pub(super) fn check(&self, key_hash: &str) -> Result<(), u64> {
         self.0
             .check_key(&key_hash.to_string())
             .map_err(|not_until| {
@@ -70,7 +70,10 @@ fn is_length_limit(e: &axum::Error) -> bool {
 }
 
 /// The publisher behind the request's Bearer key, or 401.
-async fn authenticate(st: &AppState, headers: &HeaderMap) -> Result<KeyCandidate, ApiError> {
+pub(super) async fn authenticate(
+    st: &AppState,
+    headers: &HeaderMap,
+) -> Result<KeyCandidate, ApiError> {
     let denied = || {
         ApiError::Unauthorized("a valid API key is required: Authorization: Bearer <key>".into())
     };
@@ -121,7 +124,7 @@ fn file_name(p: &Params, h: &HeaderMap) -> Option<String> {
     )
 }
 
-fn charset(h: &HeaderMap) -> Option<String> {
+pub(super) fn charset(h: &HeaderMap) -> Option<String> {
     let ct = header(h, "content-type")?;
     ct.split(';').find_map(|part| {
         let (k, v) = part.split_once('=')?;

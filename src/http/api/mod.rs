@@ -1,6 +1,7 @@
 //! `/api/v1`: one module per resource.
 
 pub mod availability;
+pub mod duty;
 pub mod facilities;
 pub mod feeds;
 pub mod hsds;
@@ -26,6 +27,7 @@ const PUSH_TIMEOUT: Duration = Duration::from_secs(600);
 pub fn router() -> Router<AppState> {
     let push = Router::new()
         .route("/feeds/stock", post(feeds::push))
+        .route("/feeds/duty", post(duty::push))
         .route_layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             PUSH_TIMEOUT,

@@ -44,6 +44,8 @@ struct FacilityPage {
     open: Option<bool>,
     hours: String,
     today: Vec<String>,
+    /// Duty shifts and closures to come: "On duty: Thu 24.12 20:00 – Fri 25.12 08:00".
+    special: Vec<String>,
     raw_hours: Option<String>,
     summary: Option<String>,
     demo: bool,
@@ -56,6 +58,29 @@ pub fn withheld_text(t: &Tr, contact: Option<&str>) -> String {
         Some(c) => t.arg("address-withheld-call", "contact", c.to_string()),
         None => t.t("address-withheld"),
     }
+}
+
+/// "On duty: …" / "Closed: …" per special time, with the rota's note.
+fn special_lines(t: &Tr, h: &crate::snapshot::HoursView) -> Vec<String> {
+    let tz = h.timezone.as_deref().and_then(|z| z.parse().ok());
+    h.special
+        .iter()
+        .map(|s| {
+            let key = if s.open {
+                "special-open"
+            } else {
+                "special-closed"
+            };
+            let mut line = t.arg(key, "span", t.span(s.from, s.to, tz));
+            if let Some(n) = &s.note {
+                line.push_str(&format!(" ({n})"));
+            }
+            if s.now {
+                line.push_str(&format!(" · {}", t.t("special-now")));
+            }
+            line
+        })
+        .collect()
 }
 
 pub fn kind_label(t: &Tr, kind: crate::model::FacilityKind) -> String {
@@ -127,6 +152,7 @@ pub async fn detail(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>
             open: h.open_now,
             hours: hours_text(&t, h, now),
             today: h.today.iter().map(|[a, b]| format!("{a}–{b}")).collect(),
+            special: special_lines(&t, h),
             raw_hours: h.raw.clone(),
             summary,
             demo: s.source.as_deref() == Some(crate::import::demo_stock::DEMO_SOURCE),

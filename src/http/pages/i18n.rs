@@ -240,6 +240,29 @@ impl Tr {
 
     /// A time of day in the facility's zone, with the weekday when it is not today:
     /// `18:00`, `Mon 09:00`.
+    /// A special time's span, `Thu 24.12 20:00 – Fri 25.12 08:00`, on the
+    /// facility's clock: a rota reaches weeks ahead, so the date is always said.
+    pub fn span(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        tz: Option<chrono_tz::Tz>,
+    ) -> String {
+        let tz = tz.unwrap_or(chrono_tz::UTC);
+        let day = |d: DateTime<Utc>| {
+            let a = d.with_timezone(&tz);
+            format!(
+                "{} {:02}.{:02} {:02}:{:02}",
+                self.t(&format!("weekday-{}", a.weekday().number_from_monday())),
+                a.day(),
+                a.month(),
+                a.hour(),
+                a.minute()
+            )
+        };
+        format!("{} – {}", day(from), day(to))
+    }
+
     pub fn clock(
         &self,
         at: DateTime<Utc>,
