@@ -27,23 +27,21 @@
 //! (The last minute before a fall-back change, 01:59 BST in London on 25 October,
 //! answered closed even by `Mo-Su 00:00-24:00`, was found here too and is fixed:
 //! `hours::wall_clock`.) A wider sweep (`HOURS_AGREEMENT_MOMENTS=200`, 46,800
-//! facility-moments, and a day-by-day comparison of `PH` over 2026) finds
-//! differences that are medmap's,
-//! deliberately not excused in [`QUIRKS`], so that sweep fails until they are
-//! fixed (2026-12, opening-hours 2.1.4):
-//! - on a regional holiday of another region (Scotland's 3 August, Northern
-//!   Ireland's 13 July, in London), `Mo-Su 08:00-23:00; PH 10:00-18:00` is
-//!   unknown from 10:00 to 18:00 but *closed* the rest of the day, where the
-//!   ordinary rule says open;
-//! - a holiday on a weekend whose substitute is a weekday is missing itself: US
-//!   Independence Day (Saturday 4 July; only Friday 3 July is in medmap's
-//!   calendar), Boxing Day in England (Saturday 26 December), Bulgaria's 24 May
-//!   and 6 September (Sundays);
-//! - Russia's 8 January (Labour Code art. 112) and 9 March 2026 (8 March moved
-//!   from a Sunday) are ordinary days to medmap;
-//! - US state holidays (New York's Lincoln's Birthday, 12 February; California's
-//!   César Chávez Day, 31 March) are answered as ordinary days, not as unknown,
-//!   since `Hours` is given the country but not the subdivision.
+//! facility-moments) found holiday-calendar differences that were medmap's, and
+//! they are fixed (`indexers/src/hours/holidays.rs` and the regional rule in
+//! `hours.rs`), each with a unit test there:
+//! - on a regional holiday of another region (Scotland's 3 August in London),
+//!   `Mo-Su 08:00-23:00; PH 10:00-18:00` was *closed* outside 10:00-18:00; both
+//!   readings are now evaluated and only where they differ is it unknown;
+//! - a fixed-date holiday on a weekend whose substitute is a weekday was missing
+//!   itself (US Independence Day on Saturday 4 July, Boxing Day in England on
+//!   Saturday 26 December, Bulgaria's 24 May and 6 September on Sundays);
+//! - Russia's 8 January and 9 March 2026 (Labour Code art. 112);
+//! - state holidays (New York's Lincoln's Birthday, California's César Chávez
+//!   Day): the subdivision from the coordinates now selects them.
+//!
+//! That sweep now agrees on all 45,044 decided cases (2026-12-07; 1,714
+//! ambiguities), outside the named exclusions in [`QUIRKS`].
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -578,9 +576,16 @@ fn medmap_agrees_with_opening_hours_js() {
         .iter()
         .enumerate()
         .flat_map(|(pi, p)| {
-            EXPRESSIONS
-                .iter()
-                .map(move |&e| ((pi, e), Hours::parse_osm(e, p.tz, Some(p.country.as_str()))))
+            EXPRESSIONS.iter().map(move |&e| {
+                (
+                    (pi, e),
+                    Hours::parse_osm(
+                        e,
+                        p.tz,
+                        Some(p.subdivision.as_deref().unwrap_or(&p.country)),
+                    ),
+                )
+            })
         })
         .collect();
     for ((pi, e), h) in &hours {

@@ -33,6 +33,7 @@ use chrono_tz::Tz;
 use opening_hours::localization::{Country, TzLocation};
 use opening_hours::{Context, OpeningHours, RuleKind};
 
+mod holidays;
 pub mod special;
 pub use special::{overlay_day, span_at, state_with, upcoming, Special};
 
@@ -61,6 +62,72 @@ pub struct WeeklySlot {
 pub struct Compiled {
     oh: OpeningHours<TzLocation<Tz>>,
     holidays_known: bool,
+    /// For an expression with `PH`/`SH` in a country with regional holidays:
+    /// the same expression with those as holidays, and their calendar.
+    regional: Option<Regional>,
+}
+
+/// Regional holidays: a date that is a holiday in some region of the country
+/// (Scotland's August bank holiday, a German Land's Epiphany) and maybe not where
+/// the facility is. On such a date both readings are evaluated; where they agree
+/// that is the answer, where they differ it is unknown. Why not the evaluator's
+/// own "unknown holidays": it answers the whole date from the holiday rule, so
+/// `Mo-Su 08:00-23:00; PH 10:00-18:00` was *closed* at 08:00 in London on
+/// Scotland's holiday, where either reading says something else or nothing.
+#[derive(Clone, Debug)]
+struct Regional {
+    oh: OpeningHours<TzLocation<Tz>>,
+    holidays: opening_hours::ContextHolidays,
+}
+
+impl Regional {
+    fn covers(&self, d: chrono::NaiveDate) -> bool {
+        self.holidays.get_public().contains(d) || self.holidays.get_school().contains(d)
+    }
+}
+
+impl Compiled {
+    /// The state at local time `local`, regional holidays weighed as above.
+    fn state(&self, local: DateTime<Tz>) -> (Option<bool>, Option<DateTime<Tz>>) {
+        let kind = |k: RuleKind| match k {
+            RuleKind::Open => Some(true),
+            RuleKind::Closed => Some(false),
+            RuleKind::Unknown => None,
+        };
+        let open = kind(self.oh.state(local).0);
+        let mut next = self.oh.next_change(local);
+        let Some(r) = &self.regional else {
+            return (open, next);
+        };
+        let day = local.date_naive();
+        if r.covers(day) {
+            let other = kind(r.oh.state(local).0);
+            let other_next = r.oh.next_change(local);
+            next = match (next, other_next) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            return (if other == open { open } else { None }, next);
+        }
+        // The answer holds at most until the next regional date begins.
+        let mut d = day;
+        for _ in 0..HORIZON_DAYS {
+            let Some(n) = d.succ_opt() else { break };
+            d = n;
+            let start = local
+                .timezone()
+                .from_local_datetime(&d.and_time(NaiveTime::MIN))
+                .earliest();
+            if next.zip(start).is_some_and(|(nx, st)| nx <= st) {
+                break;
+            }
+            if r.covers(d) {
+                next = start.or(next);
+                break;
+            }
+        }
+        (open, next)
+    }
 }
 
 /// Opening hours of one facility.
@@ -72,7 +139,8 @@ pub enum Hours {
         raw: String,
         /// The facility's time zone.
         tz: Tz,
-        /// ISO 3166-1 alpha-2 code used for public holidays, if known.
+        /// ISO 3166-1 alpha-2 code (or ISO 3166-2 subdivision, `US-NY`) used
+        /// for public holidays, if known.
         country: Option<String>,
         /// The evaluator.
         compiled: Compiled,
@@ -137,31 +205,50 @@ fn compile(expr: &str, tz: Tz, country: Option<&str>) -> Option<Compiled> {
         return None;
     }
     let parsed: OpeningHours = guarded(|| expr.parse::<OpeningHours>().ok()).flatten()?;
-    let mut ctx = Context::default()
-        .with_locale(TzLocation::new(tz))
-        .approx_bound_interval_size(TimeDelta::days(HORIZON_DAYS));
-    let country = country.and_then(|c| c.trim().to_ascii_uppercase().parse::<Country>().ok());
+    let ctx = || {
+        Context::default()
+            .with_locale(TzLocation::new(tz))
+            .approx_bound_interval_size(TimeDelta::days(HORIZON_DAYS))
+    };
+    // `UA`, or a subdivision `US-NY` whose state holidays count as public ones.
+    let code = country.map(|c| c.trim().to_ascii_uppercase());
+    let (cc, region) = match code.as_deref().map(|c| c.split_once('-')) {
+        Some(Some((cc, _))) => (Some(cc), code.as_deref()),
+        _ => (code.as_deref(), None),
+    };
+    let country = cc.and_then(|c| c.parse::<Country>().ok());
+    let mentions = |word: &str| {
+        expr.split(|ch: char| !ch.is_ascii_alphanumeric())
+            .any(|w| w == word)
+    };
+    let mut regional = None;
+    let mut main = ctx();
     if let Some(c) = country {
-        ctx = ctx
-            .with_holidays(c.holidays())
-            .with_holidays_unknown(c.holidays_regional());
+        main = main.with_holidays(holidays::public(c, region));
+        let r = c.holidays_regional();
+        let has_any =
+            r.get_public().iter().next().is_some() || r.get_school().iter().next().is_some();
+        if (mentions("PH") || mentions("SH")) && has_any {
+            regional = Some(Regional {
+                oh: parsed.clone().with_context(ctx().with_holidays(r.clone())),
+                holidays: r,
+            });
+        }
     }
-    let mentions_ph = expr
-        .split(|ch: char| !ch.is_ascii_alphanumeric())
-        .any(|w| w == "PH");
-    let holidays_known =
-        !mentions_ph || country.is_some_and(|c| c.holidays().get_public().count() > 0);
+    let holidays_known = !mentions("PH")
+        || country.is_some_and(|c| holidays::public(c, region).get_public().count() > 0);
     Some(Compiled {
-        oh: parsed.with_context(ctx),
+        oh: parsed.with_context(main),
         holidays_known,
+        regional,
     })
 }
 
 impl Hours {
     /// Parses an OSM `opening_hours` string. Never fails: anything the parser
     /// rejects (or an empty / over-long string) is [`Hours::Unknown`] with the
-    /// raw text kept. `country` (ISO alpha-2, any case) selects the public
-    /// holiday calendar for `PH`.
+    /// raw text kept. `country` (ISO alpha-2, any case, or an ISO 3166-2
+    /// subdivision such as `US-NY`) selects the public holiday calendar for `PH`.
     pub fn parse_osm(raw: &str, tz: Tz, country: Option<&str>) -> Hours {
         match compile(raw.trim(), tz, country) {
             Some(compiled) => Hours::Osm {
@@ -239,13 +326,11 @@ impl Hours {
         };
         let local = wall_clock(at, tz);
         guarded(|| {
-            let open = match c.oh.state(local).0 {
-                RuleKind::Open => Some(true),
-                RuleKind::Closed => Some(false),
-                RuleKind::Unknown => None,
-            };
-            let next_change = c.oh.next_change(local).map(|d| d.with_timezone(&Utc));
-            OpenState { open, next_change }
+            let (open, next) = c.state(local);
+            OpenState {
+                open,
+                next_change: next.map(|d| d.with_timezone(&Utc)),
+            }
         })
         .unwrap_or_default()
     }
@@ -256,12 +341,16 @@ impl Hours {
             return None;
         };
         let local = wall_clock(at, tz);
-        guarded(|| match c.oh.state(local).0 {
-            RuleKind::Open => Some(true),
-            RuleKind::Closed => Some(false),
-            RuleKind::Unknown => None,
-        })
-        .flatten()
+        match &c.regional {
+            // Only a regional date needs the next change; elsewhere the state alone.
+            Some(r) if r.covers(local.date_naive()) => guarded(|| c.state(local).0).flatten(),
+            _ => guarded(|| match c.oh.state(local).0 {
+                RuleKind::Open => Some(true),
+                RuleKind::Closed => Some(false),
+                RuleKind::Unknown => None,
+            })
+            .flatten(),
+        }
     }
 
     /// The open intervals of the local day containing `at`, in local wall

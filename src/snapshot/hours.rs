@@ -312,16 +312,30 @@ pub(super) fn build_hours(
             // Rows saved before zones came from coordinates may lack one (or a
             // country): the point says, as it does for new imports.
             let stored: Option<chrono_tz::Tz> = f.timezone.as_deref().and_then(|t| t.parse().ok());
+            // Holidays need the subdivision too (a state's own holidays), which
+            // rows do not store: the point says.
+            let holidays = f
+                .opening_hours
+                .as_deref()
+                .is_some_and(|r| r.contains("PH") || r.contains("SH"));
             let here = match (stored, &f.country, f.lat, f.lon) {
-                (Some(_), Some(_), _, _) | (_, _, None, _) | (_, _, _, None) => Located::default(),
-                (_, _, Some(lat), Some(lon)) => geo::locate(lat, lon),
+                (_, _, Some(lat), Some(lon))
+                    if holidays || stored.is_none() || f.country.is_none() =>
+                {
+                    geo::locate(lat, lon)
+                }
+                _ => Located::default(),
             };
             let tz = stored
                 .or_else(|| here.timezone.as_deref().and_then(|t| t.parse().ok()))
                 .unwrap_or(chrono_tz::UTC);
             let country = f.country.as_deref().or(here.country.as_deref());
+            let region = here.subdivision.as_deref().filter(|s| {
+                country
+                    .is_some_and(|c| s.split('-').next() == Some(c.to_ascii_uppercase().as_str()))
+            });
             match (&f.opening_hours, weekly) {
-                (Some(raw), _) => Hours::parse_osm(raw, tz, country),
+                (Some(raw), _) => Hours::parse_osm(raw, tz, region.or(country)),
                 (None, Some(s)) => Hours::from_weekly(s, tz),
                 (None, None) => Hours::Unknown { raw: String::new() },
             }

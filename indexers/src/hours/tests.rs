@@ -434,3 +434,29 @@ fn open_table_caches_until_the_next_change() {
     );
     assert_eq!(t.get(0), Some(true));
 }
+
+/// Scotland's August bank holiday (Monday 3 August 2026), asked in London: a
+/// regional holiday of another region may or may not apply, so where the holiday
+/// rule and the ordinary one disagree the answer is unknown, and where they agree
+/// it is theirs (before, the evaluator's own rule said closed at 08:30).
+#[test]
+fn a_regional_holiday_is_unknown_only_where_the_readings_differ() {
+    use chrono_tz::Europe::London;
+    let h = Hours::parse_osm("Mo-Su 08:00-23:00; PH 10:00-18:00", London, Some("GB"));
+    // 08:30 BST: open on an ordinary day, closed on the holiday.
+    assert_eq!(h.is_open_at(utc(2026, 8, 3, 7, 30)), None);
+    assert_eq!(h.state_at(utc(2026, 8, 3, 7, 30)).open, None);
+    // Noon: open either way.
+    assert_eq!(h.is_open_at(utc(2026, 8, 3, 11, 0)), Some(true));
+    // 02:00: closed either way.
+    assert_eq!(h.is_open_at(utc(2026, 8, 3, 1, 0)), Some(false));
+    // The night before, closed, and the answer holds only until that date
+    // begins (a cached "closed until 08:00" would be wrong at 08:30).
+    let s = h.state_at(utc(2026, 8, 2, 22, 30));
+    assert_eq!(
+        (s.open, s.next_change),
+        (Some(false), Some(utc(2026, 8, 2, 23, 0)))
+    );
+    // An ordinary Monday a week later is ordinary.
+    assert_eq!(h.is_open_at(utc(2026, 8, 10, 7, 30)), Some(true));
+}
