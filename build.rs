@@ -53,4 +53,24 @@ fn main() {
         feed(&std::fs::read(f).unwrap_or_default());
     }
     println!("cargo:rustc-env=MEDMAP_CATALOG_FORMAT={h:016x}");
+    println!("cargo:rustc-env=MEDMAP_COMMIT={}", commit());
+}
+
+/// The commit the binary is built from (`GET /api/v1/version`, `--version`): what an
+/// operator quotes in a bug report. `unknown` outside a git checkout.
+fn commit() -> String {
+    for f in [".git/HEAD", ".git/refs/heads", ".git/packed-refs"] {
+        if Path::new(f).exists() {
+            println!("cargo:rerun-if-changed={f}");
+        }
+    }
+    std::process::Command::new("git")
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "unknown".into())
 }

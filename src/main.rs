@@ -17,7 +17,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[derive(Parser)]
 #[command(
     name = "medmap",
-    version,
+    version = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("MEDMAP_COMMIT"), ")"),
     about = "Medication search and directory of medical and social services"
 )]
 struct Cli {

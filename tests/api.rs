@@ -31,6 +31,25 @@ shared_app_test! { APP;
 }
 
 shared_app_test! { APP;
+    /// What is running, on which schema and data: the build's version and commit,
+    /// the newest migration (0010 or later), the backend, and the data's stamps.
+    async fn version_names_build_schema_and_data(app) {
+        let (s, b) = app.get_json("/api/v1/version").await;
+        assert_eq!(s, 200, "{b}");
+        assert_eq!(b["version"], env!("CARGO_PKG_VERSION"));
+        assert!(b["commit"].as_str().is_some_and(|c| !c.is_empty()), "{b}");
+        assert!(b["schema_version"].as_i64().is_some_and(|v| v >= 10), "{b}");
+        let backend = match app.backend() {
+            common::Backend::Sqlite => "sqlite",
+            common::Backend::Postgres => "postgres",
+        };
+        assert_eq!(b["backend"], backend);
+        assert!(b["data"]["snapshot_built_at"].is_string(), "{b}");
+        assert!(b["data"]["catalog_format"].is_string(), "{b}");
+    }
+}
+
+shared_app_test! { APP;
     /// An INN: the substance first, exactly matched, with its brands one field away.
     async fn an_inn_finds_its_substance_first_with_its_brands(app) {
         let (s, b) = app

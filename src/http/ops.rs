@@ -28,6 +28,31 @@ pub async fn readyz(State(st): State<AppState>) -> impl IntoResponse {
     }
 }
 
+/// `GET /api/v1/version`: what is running, on what schema and data. Why: with
+/// several replicas and upgrades under way an operator must see at a glance that
+/// they run the same build on the same schema.
+pub async fn version(
+    State(st): State<AppState>,
+) -> Result<Json<serde_json::Value>, crate::http::error::ApiError> {
+    let schema = st.store.schema_version().await?;
+    let catalog = st.store.meta_get("catalog_version").await?;
+    let bundled = st.store.meta_get("bundled_import").await?;
+    let snapshot = st.snapshot.get().map(|s| s.built_at);
+    Ok(Json(json!({
+        "name": "medmap",
+        "version": env!("CARGO_PKG_VERSION"),
+        "commit": env!("MEDMAP_COMMIT"),
+        "backend": st.store.backend(),
+        "schema_version": schema,
+        "data": {
+            "catalog_version": catalog,
+            "catalog_format": crate::catalog::persist::FORMAT,
+            "bundled_import_at": bundled,
+            "snapshot_built_at": snapshot,
+        },
+    })))
+}
+
 pub async fn metrics(State(st): State<AppState>) -> impl IntoResponse {
     if let Some(s) = st.snapshot.get() {
         let age = (chrono::Utc::now() - s.built_at).num_milliseconds() as f64 / 1000.0;

@@ -162,6 +162,17 @@ impl Store {
         dispatch!(self, pool => pool.close().await)
     }
 
+    /// The newest migration applied: the schema version an operator compares
+    /// between replicas and before an upgrade.
+    pub async fn schema_version(&self) -> Result<i64> {
+        dispatch!(self, pool => {
+            let (v,): (Option<i64>,) = sqlx::query_as("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
+                .fetch_one(pool)
+                .await?;
+            Ok(v.unwrap_or(0))
+        })
+    }
+
     pub async fn meta_get(&self, key: &str) -> Result<Option<String>> {
         dispatch!(self, pool => {
             let v: Option<(String,)> = sqlx::query_as("SELECT value FROM meta WHERE key = $1")

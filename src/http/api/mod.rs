@@ -38,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .route("/medications/{id}", get(medications::detail))
         .route("/availability", get(availability::availability))
         .route("/places", get(places::resolve))
+        .route("/version", get(super::ops::version))
         .route("/facilities", get(facilities::list))
         .route("/facilities/{id}", get(facilities::detail))
         .route("/feeds/{id}", get(feeds::report))
