@@ -110,20 +110,23 @@ impl Compiled {
             return (if other == open { open } else { None }, next);
         }
         // The answer holds at most until the next regional date begins.
-        let mut d = day;
-        for _ in 0..HORIZON_DAYS {
-            let Some(n) = d.succ_opt() else { break };
-            d = n;
+        let after = [
+            r.holidays.get_public().first_after(day),
+            r.holidays.get_school().first_after(day),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+        .filter(|d| (*d - day).num_days() <= HORIZON_DAYS);
+        if let Some(d) = after {
             let start = local
                 .timezone()
                 .from_local_datetime(&d.and_time(NaiveTime::MIN))
                 .earliest();
-            if next.zip(start).is_some_and(|(nx, st)| nx <= st) {
-                break;
-            }
-            if r.covers(d) {
-                next = start.or(next);
-                break;
+            if let Some(st) = start {
+                if next.is_none_or(|nx| st < nx) {
+                    next = Some(st);
+                }
             }
         }
         (open, next)
