@@ -108,7 +108,7 @@ pub async fn apply(
     mode: Mode,
     rows: Vec<RawRow>,
     clock: &Clock<'_>,
-) -> Result<(DutyOutcome, Vec<i64>), DutyError> {
+) -> Result<DutyOutcome, DutyError> {
     if rows.is_empty() {
         return Err(DutyError::Body("the rota has no rows".into()));
     }
@@ -179,18 +179,15 @@ pub async fn apply(
     let replaced = store
         .replace_special_hours(&source, replace, &mut stored)
         .await?;
-    Ok((
-        DutyOutcome {
-            status: "applied",
-            source,
-            mode,
-            rows: rows.len(),
-            spans: stored.len(),
-            facilities: facilities.len(),
-            replaced,
-        },
-        facilities,
-    ))
+    Ok(DutyOutcome {
+        status: "applied",
+        source,
+        mode,
+        rows: rows.len(),
+        spans: stored.len(),
+        facilities: facilities.len(),
+        replaced,
+    })
 }
 
 /// Applies a pushed rota and makes it live: the snapshot's special times are
@@ -211,7 +208,7 @@ pub async fn push(
         Some(snap.facility_tz(i))
     };
     let writer = cell.writer().await;
-    let (outcome, _) = apply(store, sender, mode, rows, &clock).await?;
+    let outcome = apply(store, sender, mode, rows, &clock).await?;
     let all = store.load_special_hours().await?;
     let Some(cur) = cell.get() else {
         return Ok(Some(outcome));
@@ -348,7 +345,7 @@ pub async fn import_file(
     )
     .await
     {
-        Ok((outcome, _)) => Ok(ImportReport {
+        Ok(outcome) => Ok(ImportReport {
             source: format!(
                 "duty rota {} ({} spans at {} facilities, {} replaced)",
                 outcome.source, outcome.spans, outcome.facilities, outcome.replaced

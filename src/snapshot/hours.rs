@@ -65,7 +65,7 @@ impl Snapshot {
         HoursView {
             open_now: state.open,
             next_change: state.next_change,
-            today: self.today(facility, now),
+            today: self.today(facility, now, tz),
             raw: h
                 .and_then(|h| h.raw())
                 .filter(|r| !r.is_empty())
@@ -114,7 +114,7 @@ impl Snapshot {
     }
 
     /// Today's open intervals on the facility's clock, special times included.
-    fn today(&self, facility: u32, now: DateTime<Utc>) -> Vec<[String; 2]> {
+    fn today(&self, facility: u32, now: DateTime<Utc>, tz: chrono_tz::Tz) -> Vec<[String; 2]> {
         let fmt = |t: chrono::NaiveTime| t.format("%H:%M").to_string();
         let regular = self
             .hours
@@ -122,7 +122,6 @@ impl Snapshot {
             .map(|h| h.today(now))
             .unwrap_or_default();
         let specials = self.special.of(facility);
-        let tz = self.facility_tz(facility);
         let date = now.with_timezone(&tz).date_naive();
         let instant = |d: chrono::NaiveDate, t: chrono::NaiveTime| {
             use chrono::TimeZone;
