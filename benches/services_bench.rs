@@ -92,6 +92,8 @@ fn medmap_top(snap: &Snapshot, q: &ServiceQuery, now: DateTime<Utc>) -> (Vec<Str
         Listing {
             per_service: true,
             ordered: LIMIT,
+            placed_only: false,
+            facets: false,
         },
     );
     let dir = &snap.directory;
@@ -101,7 +103,7 @@ fn medmap_top(snap: &Snapshot, q: &ServiceQuery, now: DateTime<Utc>) -> (Vec<Str
             .take(LIMIT)
             .map(|f| dir.services[f.service_ix].uuid.clone())
             .collect(),
-        res.found.len(),
+        res.total,
     )
 }
 

@@ -156,6 +156,8 @@ pub fn evaluate(snap: &Snapshot, rows: &[TruthRow]) -> ServicesReport {
             Listing {
                 per_service: true,
                 ordered: 3,
+                placed_only: false,
+                facets: false,
             },
         );
         let ours: Vec<usize> = r.found.iter().take(3).map(|f| f.service_ix).collect();

@@ -63,7 +63,7 @@ pub struct ServiceDirectory {
     /// Links at each facility (by facility index), for searches by place.
     pub facility_links: Lists<u32>,
     /// Each service's places as `(link, facility)`, `service_links` laid flat
-    /// for the search's filter loop.
+    /// for the search's filter loop, in link order (`link_order`).
     pub service_places: Lists<(u32, u32)>,
     /// Each service's facet values: its taxonomy terms, then its needs as
     /// `terms.len() + need`; counted for every result of a search.
@@ -288,12 +288,21 @@ impl ServiceDirectory {
                 .enumerate()
                 .map(|(i, l)| (l.facility as usize, i as u32)),
         );
+        let link_order = order_of(out_links.len(), |a, b| {
+            out_links[a].uuid.cmp(&out_links[b].uuid)
+        });
+        // Each service's places in link order: a service listed once (the HSDS
+        // services list) without a point to measure from is listed at its
+        // first place, read without comparing the others.
         let links_ref = &out_links;
+        let link_order_ref = &link_order;
         let service_places = Lists::from_pairs(
             services.len(),
             sl.iter().enumerate().flat_map(|(s, ls)| {
-                ls.iter()
-                    .map(move |&l| (s, (l as u32, links_ref[l].facility)))
+                let mut ls = ls.clone();
+                ls.sort_by_key(|&l| link_order_ref[l]);
+                ls.into_iter()
+                    .map(move |l| (s, (l as u32, links_ref[l].facility)))
             }),
         );
         let n_terms = terms.len() as u32;
@@ -313,9 +322,6 @@ impl ServiceDirectory {
                 .name
                 .cmp(&services[b].name)
                 .then_with(|| services[a].uuid.cmp(&services[b].uuid))
-        });
-        let link_order = order_of(out_links.len(), |a, b| {
-            out_links[a].uuid.cmp(&out_links[b].uuid)
         });
         ServiceDirectory {
             index,

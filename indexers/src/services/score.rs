@@ -100,8 +100,25 @@ struct Scratch {
     /// (one memory access per service touched).
     acc: Vec<Acc>,
     group: Vec<f32>,
-    touched: Vec<u32>,
+    /// Bit per service touched: read back in service order, so callers get
+    /// their candidates sorted (and read the directory in memory order)
+    /// without sorting tens of thousands of them.
+    touched: Vec<u64>,
     group_touched: Vec<u32>,
+}
+
+/// The services whose bit is set, in index order.
+fn set_bits(words: &[u64]) -> impl Iterator<Item = u32> + '_ {
+    words.iter().enumerate().flat_map(|(w, &word)| {
+        let mut rest = word;
+        std::iter::from_fn(move || {
+            (rest != 0).then(|| {
+                let b = rest.trailing_zeros();
+                rest &= rest - 1;
+                (w as u32) * 64 + b
+            })
+        })
+    })
 }
 
 impl Query {
@@ -120,13 +137,14 @@ impl Query {
         out
     }
 
-    /// The services [`Query::search`] lists that `keep` accepts, in no order and
-    /// without the proximity bonus. The cut (`min_share` of the best) is taken
+    /// The services [`Query::search`] lists that `keep` accepts, in service
+    /// order and without the proximity bonus. The cut (`min_share` of the best) is taken
     /// over the whole directory, not only over the kept services: a caller that
     /// keeps the services near a point still hears "nothing near you matches
     /// well" when only weak matches are near, and offers the strong ones beyond.
-    /// Unordered because a caller filtering and paging orders only what it shows
-    /// (a national query scores 100,000 services).
+    /// Not ranked because a caller filtering and paging orders only what it
+    /// shows (a national query scores 100,000 services); in service order
+    /// because that is the directory's memory order.
     pub fn score(
         &self,
         ix: &ServiceIndex,
@@ -143,8 +161,9 @@ impl Query {
             if s.acc.len() < n {
                 s.acc.resize(n, Acc::default());
                 s.group.resize(n, 0.0);
+                s.touched.resize(n.div_ceil(64), 0);
             }
-            s.touched.clear();
+            let mut n_touched = 0usize;
             let coverage = Coverage::new(&self.groups);
             // Groups strongest first. A service none of the groups read so far
             // matched can score at most what the remaining groups can add; once
@@ -171,25 +190,38 @@ impl Query {
                 // A little slack over the bound for float rounding.
                 let newcomers = rest * 1.001 * coverage.factor(rest_mask) >= min_share * certain;
                 let g = &self.groups[gi];
-                // The bound matters only for the groups still to come.
-                let last = k + 1 == order.len();
+                // The bound matters only for the groups still to come, and
+                // only while newcomers are let in: once they are not, they
+                // never are again (the rest only shrinks, the cut only rises).
+                let track = newcomers && k + 1 < order.len();
                 if let [a] = g.alts.as_slice() {
                     // One term: its postings go straight to the services (a
                     // service has at most one posting per term, so there is
                     // no best-of-alternatives to take first).
                     let idf = a.idf(ix);
                     let r = ix.postings(a.term);
-                    for (&d, &sat) in ix.post_doc[r.clone()].iter().zip(&ix.post_tf[r]) {
-                        let acc = &mut s.acc[d as usize];
-                        if acc.total == 0.0 {
-                            if !newcomers {
-                                continue;
+                    let posts = ix.post_doc[r.clone()].iter().zip(&ix.post_tf[r]);
+                    if newcomers {
+                        for (&d, &sat) in posts {
+                            let acc = &mut s.acc[d as usize];
+                            if acc.total == 0.0 {
+                                s.touched[(d / 64) as usize] |= 1 << (d % 64);
+                                n_touched += 1;
                             }
-                            s.touched.push(d);
+                            acc.add(idf * sat, gi);
+                            if track {
+                                certain = certain.max(acc.total * coverage.factor(acc.mask));
+                            }
                         }
-                        acc.add(idf * sat, gi);
-                        if !last {
-                            certain = certain.max(acc.total * coverage.factor(acc.mask));
+                    } else {
+                        // Only services already found: asked of the bitset
+                        // (small enough for the nearest cache) before their
+                        // accumulator, which a common word's postings would
+                        // otherwise read all over the directory.
+                        for (&d, &sat) in posts {
+                            if s.touched[(d / 64) as usize] & (1 << (d % 64)) != 0 {
+                                s.acc[d as usize].add(idf * sat, gi);
+                            }
                         }
                     }
                     continue;
@@ -200,7 +232,7 @@ impl Query {
                     let r = ix.postings(a.term);
                     for (&d, &sat) in ix.post_doc[r.clone()].iter().zip(&ix.post_tf[r]) {
                         let du = d as usize;
-                        if !newcomers && s.acc[du].total == 0.0 {
+                        if !newcomers && s.touched[du / 64] & (1 << (du % 64)) == 0 {
                             continue;
                         }
                         let v = idf * sat;
@@ -217,12 +249,13 @@ impl Query {
                     let du = d as usize;
                     let acc = &mut s.acc[du];
                     if acc.total == 0.0 {
-                        s.touched.push(d);
+                        s.touched[(d / 64) as usize] |= 1 << (d % 64);
+                        n_touched += 1;
                     }
                     acc.add(s.group[du], gi);
                     s.group[du] = 0.0;
                     // What this service scores at least, whatever comes next.
-                    if !last {
+                    if track {
                         certain = certain.max(acc.total * coverage.factor(acc.mask));
                     }
                 }
@@ -231,15 +264,16 @@ impl Query {
             // per set of matched groups (a table when the query is short enough).
             // Final scores are written in place first, so only the services
             // above the cut are collected.
+            let words = &mut s.touched[..n.div_ceil(64)];
             let mut best = 0.0f32;
-            for &d in &s.touched {
+            for d in set_bits(words) {
                 let acc = &mut s.acc[d as usize];
                 acc.total *= coverage.factor(acc.mask);
                 best = best.max(acc.total);
             }
             let cut = best * min_share;
-            let mut out: Vec<Scored> = Vec::new();
-            for &d in &s.touched {
+            let mut out: Vec<Scored> = Vec::with_capacity(n_touched);
+            for d in set_bits(words) {
                 let acc = std::mem::take(&mut s.acc[d as usize]);
                 if acc.total >= cut && keep(d) {
                     out.push(Scored {
@@ -248,6 +282,7 @@ impl Query {
                     });
                 }
             }
+            words.fill(0);
             out
         })
     }

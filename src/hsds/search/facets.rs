@@ -5,7 +5,8 @@
 //! in the HSDS API), so a count always equals what the filter would then show.
 
 use super::filters::OpenStates;
-use super::ServiceResults;
+use super::{Found, ServiceResults};
+use crate::hsds::directory::ServiceDirectory;
 use crate::hsds::vocabulary;
 use crate::snapshot::Snapshot;
 
@@ -36,34 +37,59 @@ pub struct Facets {
     pub open_now: OpenCounts,
 }
 
-/// The facets of `r`, with need labels in `lang` (`en`, `uk`, `ru`).
-pub fn facets(snap: &Snapshot, r: &ServiceResults, lang: &str) -> Facets {
-    let dir = &snap.directory;
-    // Dense counters: a national search counts tens of thousands of results.
-    // Terms first, then needs, as `service_facets` numbers them.
-    let mut counts = vec![0usize; dir.terms.len() + dir.index.needs.len()];
-    let mut open = OpenCounts::default();
-    // Open-now from the snapshot's tables (kept current for every place and
-    // service); other instants are evaluated.
-    let states = OpenStates::new(snap);
-    let at = r.open_at.unwrap_or(r.now);
-    // The results past the ranked head come in service order (see
-    // `hits::rank`), so the flat lists are read in memory order.
-    let lists = &dir.service_facets;
-    for (i, f) in r.found.iter().enumerate() {
-        lists.prefetch_for(i, |j| r.found.get(j).map(|f| f.service_ix));
-        for &v in lists.get(f.service_ix) {
-            if let Some(c) = counts.get_mut(v as usize) {
+/// The counts behind [`Facets`], taken as the search passes each result.
+#[derive(Debug, Clone)]
+pub(super) struct Counts {
+    /// Per facet value: terms first, then needs, as `service_facets` numbers
+    /// them (dense: a national search counts tens of thousands of results).
+    values: Vec<u32>,
+    open: OpenCounts,
+}
+
+impl Counts {
+    pub(super) fn new(dir: &ServiceDirectory) -> Counts {
+        Counts {
+            values: vec![0; dir.terms.len() + dir.index.needs.len()],
+            open: OpenCounts::default(),
+        }
+    }
+
+    /// Counts `f`, open or not at the facets' instant.
+    #[inline]
+    pub(super) fn add(&mut self, dir: &ServiceDirectory, f: &Found, open: Option<bool>) {
+        for &v in dir.service_facets.get(f.service_ix) {
+            if let Some(c) = self.values.get_mut(v as usize) {
                 *c += 1;
             }
         }
-        match states.at(f.service_ix, f.facility, at) {
-            Some(true) => open.open += 1,
-            Some(false) => open.closed += 1,
-            None => open.unknown += 1,
+        match open {
+            Some(true) => self.open.open += 1,
+            Some(false) => self.open.closed += 1,
+            None => self.open.unknown += 1,
         }
     }
-    let (terms, needs) = counts.split_at(dir.terms.len());
+}
+
+/// The facets of `r`, with need labels in `lang` (`en`, `uk`, `ru`): over all
+/// its results when the search counted them ([`super::Listing::facets`]),
+/// else over the results it kept.
+pub fn facets(snap: &Snapshot, r: &ServiceResults, lang: &str) -> Facets {
+    let dir = &snap.directory;
+    let counted;
+    let counts = match &r.counts {
+        Some(c) => c,
+        None => {
+            let states = OpenStates::new(snap);
+            let at = r.open_at.unwrap_or(r.now);
+            let mut c = Counts::new(dir);
+            for f in &r.found {
+                c.add(dir, f, states.at(f.service_ix, f.facility, at));
+            }
+            counted = c;
+            &counted
+        }
+    };
+    let (terms, needs) = counts.values.split_at(dir.terms.len());
     let categories = top(terms, |t| {
         let term = dir.terms.get(t)?;
         Some((term.uuid.clone(), term.name.clone()))
@@ -76,21 +102,25 @@ pub fn facets(snap: &Snapshot, r: &ServiceResults, lang: &str) -> Facets {
     Facets {
         categories,
         needs: need_facets,
-        open_now: open,
+        open_now: counts.open,
     }
 }
 
 /// The [`FACET_MAX`] values counted most (ties by name), named by `named`
 /// (id, name): only the values listed are named, not every term of a national
 /// taxonomy that some result has.
-fn top(counts: &[usize], named: impl Fn(usize) -> Option<(String, String)>) -> Vec<Facet> {
+fn top(counts: &[u32], named: impl Fn(usize) -> Option<(String, String)>) -> Vec<Facet> {
     let mut listed: Vec<Facet> = counts
         .iter()
         .enumerate()
         .filter(|(_, count)| **count > 0)
         .filter_map(|(v, &count)| {
             let (id, name) = named(v)?;
-            Some(Facet { id, name, count })
+            Some(Facet {
+                id,
+                name,
+                count: count as usize,
+            })
         })
         .collect();
     listed.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.cmp(&b.name)));

@@ -118,6 +118,24 @@ impl<'a> Filters<'a> {
         Verdict::Keep
     }
 
+    /// Whether [`Filters::service`] can drop a service: without such a filter a
+    /// national search does not read 100,000 service records for nothing.
+    pub(super) fn on_service(&self) -> bool {
+        let q = self.q;
+        self.term_filter.is_some()
+            || self.taxonomy_filter.is_some()
+            || self.org_filter.is_some()
+            || self.need_filter.is_some()
+            || q.modified_after.is_some()
+            || q.age.is_some()
+    }
+
+    /// Whether [`Filters::location`] can drop a place (a point, a postcode, a
+    /// language).
+    pub(super) fn on_place(&self) -> bool {
+        self.q.point.is_some() || self.postcode.is_some() || self.q.language.is_some()
+    }
+
     /// Whether [`Filters::location`] reads the place's record (postcode,
     /// language), not only its distance.
     pub(super) fn reads_place(&self) -> bool {

@@ -6,7 +6,7 @@
 
 use std::cmp::Ordering;
 
-use medmap_indexers::services::{Query, Why, PROXIMITY_HEAD};
+use medmap_indexers::services::Why;
 
 use super::filters::{hours_at, OpenStates};
 use super::{Found, ServiceResults};
@@ -131,25 +131,22 @@ pub(super) fn languages_at(s: &ServiceRow, fac: Option<&FacilityRow>) -> Vec<Str
 /// The ranking order: text relevance, then distance, then name (then ids, so
 /// the order is stable), comparing precomputed ranks rather than strings.
 pub(super) fn order(dir: &ServiceDirectory) -> impl Fn(&Found, &Found) -> Ordering + '_ {
-    move |a: &Found, b: &Found| by_key(&rank_key(dir, a, 0), &rank_key(dir, b, 0))
+    move |a: &Found, b: &Found| by_key(&rank_key(dir, a), &rank_key(dir, b))
 }
 
-/// What [`order`] compares, in one small record: selecting the leading results
-/// of tens of thousands then reads one contiguous array, not the results and the
-/// directory's ranks at random. `at` says which result it is.
+/// What [`order`] compares, in one small record: the search keeps its leading
+/// results in a heap of these, comparing numbers rather than strings.
 #[derive(Debug, Clone, Copy)]
-struct RankKey {
-    score: f32,
-    at: u32,
+pub(super) struct RankKey {
+    pub(super) score: f32,
     distance_km: f64,
     service: u32,
     link: u32,
 }
 
-fn rank_key(dir: &ServiceDirectory, f: &Found, at: u32) -> RankKey {
+pub(super) fn rank_key(dir: &ServiceDirectory, f: &Found) -> RankKey {
     RankKey {
         score: f.score,
-        at,
         distance_km: f.distance_km.unwrap_or(f64::MAX),
         service: dir
             .service_order
@@ -163,54 +160,10 @@ fn rank_key(dir: &ServiceDirectory, f: &Found, at: u32) -> RankKey {
     }
 }
 
-fn by_key(a: &RankKey, b: &RankKey) -> Ordering {
+pub(super) fn by_key(a: &RankKey, b: &RankKey) -> Ordering {
     b.score
         .total_cmp(&a.score)
         .then(a.distance_km.total_cmp(&b.distance_km))
         .then(a.service.cmp(&b.service))
         .then(a.link.cmp(&b.link))
-}
-
-/// Ranks found services ([`order`]) far enough that the first `ordered` are in
-/// place; the rest follow in no order. The text's proximity tie breaker is read
-/// for the leading results that passed the filters (so a search near a point
-/// has it too, not only the directory's overall best).
-///
-/// The unordered rest keeps the order it came in (service order, from the
-/// search): facets and counts then read the directory's per-service data in
-/// memory order, not at random.
-pub(super) fn rank(snap: &Snapshot, found: &mut Vec<Found>, ordered: usize, query: Option<&Query>) {
-    let dir = &snap.directory;
-    let order = order(dir);
-    let head = ordered.max(PROXIMITY_HEAD).min(found.len());
-    if head < found.len() {
-        // The leading `head` by key, then moved to the front; the rest keep
-        // their order.
-        let mut keys: Vec<RankKey> = (found.iter().enumerate())
-            .map(|(i, f)| rank_key(dir, f, i as u32))
-            .collect();
-        keys.select_nth_unstable_by(head, by_key);
-        let mut lead = vec![false; found.len()];
-        let mut ranked: Vec<Found> = Vec::with_capacity(found.len());
-        for k in &keys[..head] {
-            lead[k.at as usize] = true;
-            ranked.push(found[k.at as usize]);
-        }
-        ranked.extend(
-            found
-                .iter()
-                .zip(&lead)
-                .filter(|(_, l)| !**l)
-                .map(|(f, _)| *f),
-        );
-        *found = ranked;
-    }
-    found[..head].sort_unstable_by(&order);
-    if let Some(q) = query {
-        let near_top = head.min(PROXIMITY_HEAD);
-        for f in &mut found[..near_top] {
-            f.score *= q.proximity(&dir.index, f.service_ix as u32);
-        }
-        found[..near_top].sort_unstable_by(&order);
-    }
 }

@@ -20,6 +20,7 @@
 //! the index from the directory, `filters` holds every rule that drops a result,
 //! `hits` the answer's shape and ranking, `facets` the counts.
 
+mod collect;
 mod facets;
 mod filters;
 mod hits;
@@ -32,8 +33,10 @@ use medmap_indexers::services::Query;
 
 use super::directory::ServiceDirectory;
 use crate::snapshot::Snapshot;
+use collect::Collect;
+use facets::Counts;
 use filters::{Filters, OpenStates, Verdict};
-use hits::{order, rank};
+use hits::order;
 use near::Near;
 
 pub use facets::{facets, Facet, Facets};
@@ -138,16 +141,23 @@ pub struct Beyond {
     pub found: Vec<Found>,
 }
 
-/// A search's answer: everything that passed, ranked, and how the text was read.
+/// A search's answer: the leading results ranked, how many passed, and how the
+/// text was read.
 #[derive(Debug, Clone)]
 pub struct ServiceResults {
+    /// The leading results in rank order: as many as the [`Listing`] asked
+    /// for (all with [`Listing::ALL`]). The rest were counted, not kept.
     pub found: Vec<Found>,
+    /// How many results passed the filters.
+    pub total: usize,
     /// The parsed text (for explanations); `None` without text.
     pub query: Option<Query>,
     pub beyond: Option<Beyond>,
     /// The instant open-now and today's hours refer to.
     pub now: DateTime<Utc>,
     open_at: Option<DateTime<Utc>>,
+    /// Facet counts over all results, when the listing asked for them.
+    counts: Option<Counts>,
 }
 
 impl ServiceResults {
@@ -162,15 +172,19 @@ impl ServiceResults {
     }
 }
 
-/// How much of an answer a caller lists: ordering tens of thousands of results
-/// that nobody pages to would cost more than finding them.
+/// How much of an answer a caller lists: ordering, or even keeping, tens of
+/// thousands of results that nobody pages to would cost more than finding them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Listing {
     /// One entry per service (its best-ranked place), as the HSDS services list.
     pub per_service: bool,
-    /// The leading results that must be in rank order (a page's end); the rest
-    /// follow in no particular order, but all are there (counts, facets).
+    /// How many leading results are kept, in rank order (a page's end); the
+    /// rest are only counted (`total`, facets).
     pub ordered: usize,
+    /// Only services at a place (the service-at-location list).
+    pub placed_only: bool,
+    /// Count the facets over all results (see [`facets`]).
+    pub facets: bool,
 }
 
 impl Listing {
@@ -178,6 +192,8 @@ impl Listing {
     pub const ALL: Listing = Listing {
         per_service: false,
         ordered: usize::MAX,
+        placed_only: false,
+        facets: false,
     };
 }
 
@@ -211,30 +227,22 @@ pub fn search_listed(
             .map(|s| (s.doc as usize, s.score))
             .collect()
     };
-    // Candidates: the index's for a text (only services with a place inside the
-    // radius), else the services near the point, else every service.
+    // Candidates in service order (the directory's memory order, so the
+    // filters read it sequentially): the index's for a text (only services
+    // with a place inside the radius), else the services near the point, else
+    // every service.
     let candidates: Vec<(usize, f32)> = match (&query, &near) {
-        // In service order (the scorer gives a few ascending runs, which a
-        // stable sort merges cheaply): the filters then read the directory
-        // in memory order.
-        (Some(parsed), _) => {
-            let mut c = scored(parsed, near.as_ref());
-            c.sort_by_key(|c| c.0);
-            c
-        }
+        (Some(parsed), _) => scored(parsed, near.as_ref()),
         (None, Some(n)) => n.services().iter().map(|&s| (s, 0.0)).collect(),
         (None, None) => (0..dir.services.len()).map(|s| (s, 0.0)).collect(),
     };
-    let mut found = filter(
-        snap,
-        q,
-        near.as_ref(),
-        &candidates,
-        now,
-        listing.per_service,
-    );
-    rank(snap, &mut found, listing.ordered, query.as_ref());
-    let beyond = if found.is_empty() && !q.relaxable().is_empty() {
+    let at = q.open_at.unwrap_or(now);
+    let mut collect = Collect::new(snap, listing, at, q.open_at.is_some());
+    each_found(snap, q, near.as_ref(), &candidates, now, listing, |f| {
+        collect.add(f)
+    });
+    let (found, total, counts) = collect.finish(query.as_ref());
+    let beyond = if total == 0 && !q.relaxable().is_empty() {
         // Beyond the radius, the text's matches come from the whole directory.
         let pool = match (&query, &near) {
             (Some(parsed), Some(_)) => scored(parsed, None),
@@ -244,8 +252,25 @@ pub fn search_listed(
         // the kids' day care next door is not what "dementia day care" wants.
         let best = pool.iter().map(|c| c.1).fold(0.0f32, f32::max);
         let strong: Vec<(usize, f32)> = pool.into_iter().filter(|c| c.1 >= best * 0.5).collect();
-        let mut more = filter(snap, &q.without_relaxable(), None, &strong, now, true);
-        rank(snap, &mut more, usize::MAX, None);
+        let every = Listing {
+            per_service: true,
+            ..Listing::ALL
+        };
+        let every = Listing {
+            placed_only: listing.placed_only,
+            ..every
+        };
+        let mut more = Collect::new(snap, every, at, false);
+        each_found(
+            snap,
+            &q.without_relaxable(),
+            None,
+            &strong,
+            now,
+            every,
+            |f| more.add(f),
+        );
+        let (mut more, _, _) = more.finish(None);
         if q.point.is_some() {
             more.sort_by(|a, b| {
                 a.distance_km
@@ -263,23 +288,26 @@ pub fn search_listed(
     };
     ServiceResults {
         found,
+        total,
         query,
         beyond,
         now,
         open_at: q.open_at,
+        counts,
     }
 }
 
-/// The candidates that pass the query's filters, place by place (only the best
-/// place of each service when `per_service`), unranked.
-fn filter(
+/// Hands `emit` each candidate that passes the query's filters, place by place
+/// (only the best place of each service when `per_service`), in candidate order.
+fn each_found(
     snap: &Snapshot,
     q: &ServiceQuery,
     near: Option<&Near>,
     candidates: &[(usize, f32)],
     now: DateTime<Utc>,
-    per_service: bool,
-) -> Vec<Found> {
+    listing: Listing,
+    mut emit: impl FnMut(Found),
+) {
     let dir = &snap.directory;
     let filters = Filters::new(snap, q);
     let open_states = OpenStates::new(snap);
@@ -287,66 +315,99 @@ fn filter(
     // Places are read only when a filter or the distance needs them: a
     // national text search without them lists 100,000 services.
     let reads_place = filters.reads_place() || (q.point.is_some() && near.is_none());
-    let mut out = Vec::new();
+    // Without a point, a service's places all rank alike but for their link
+    // order, which is their order in `service_places`: listed once, a service
+    // is at its first place that passes.
+    let first_wins = listing.per_service && q.point.is_none();
+    let filters_service = filters.on_service();
+    let filters_place = filters.on_place() || q.open_at.is_some() || q.open_on.is_some();
     for (i, &(si, score)) in candidates.iter().enumerate() {
         dir.service_places
             .prefetch_for(i, |j| candidates.get(j).map(|c| c.0));
-        let Some(s) = dir.services.get(si) else {
-            continue;
-        };
-        match filters.service(dir, si, s) {
-            Verdict::Keep => {}
-            Verdict::Skip => continue,
-            Verdict::NoMatch => return Vec::new(),
+        if listing.facets {
+            dir.service_facets
+                .prefetch_for(i, |j| candidates.get(j).map(|c| c.0));
         }
-        let first = out.len();
-        // Each place of the service, or the service alone when it has none.
+        if filters_service {
+            let Some(s) = dir.services.get(si) else {
+                continue;
+            };
+            match filters.service(dir, si, s) {
+                Verdict::Keep => {}
+                Verdict::Skip => continue,
+                Verdict::NoMatch => return,
+            }
+        }
         let places = dir.service_places.get(si);
-        for k in 0..places.len().max(1) {
-            let (link, f) = match places.get(k) {
-                Some(&(l, f)) => (Some(l as usize), Some(f)),
-                None => (None, None),
+        if places.is_empty() {
+            // A service with no place: listed alone, unless places are asked for.
+            let passes = !listing.placed_only
+                && near.is_none()
+                && (!filters_place || {
+                    let s = &dir.services[si];
+                    filters.location(s, None, None, None)
+                        && (q.open_at.is_none() && q.open_on.is_none()
+                            || filters.open(&open_states, si, None, now))
+                });
+            if passes {
+                emit(Found {
+                    service_ix: si,
+                    link_ix: None,
+                    facility: None,
+                    distance_km: None,
+                    score,
+                });
+            }
+            continue;
+        }
+        let mut best: Option<Found> = None;
+        for &(link, f) in places {
+            let near_km = match near {
+                Some(n) => match n.km(f) {
+                    // Outside the radius: the cheap test first.
+                    None => continue,
+                    d => d,
+                },
+                None => None,
             };
-            let near_km = match (near, f) {
-                (Some(n), Some(f)) => n.km(f),
-                _ => None,
+            let distance_km = if filters_place || reads_place {
+                let s = &dir.services[si];
+                let fac = snap.facilities.get(f as usize).filter(|_| reads_place);
+                let ll = fac.and_then(|x| Some((x.lat?, x.lon?)));
+                let distance_km = near_km.or_else(|| match (q.point, ll) {
+                    (Some((a, b)), Some((c, d))) => Some(haversine_m(a, b, c, d) / 1000.0),
+                    _ => None,
+                });
+                if !filters.location(s, fac, ll, distance_km) {
+                    continue;
+                }
+                if (q.open_at.is_some() || q.open_on.is_some())
+                    && !filters.open(&open_states, si, Some(f), now)
+                {
+                    continue;
+                }
+                distance_km
+            } else {
+                near_km
             };
-            if near.is_some() && near_km.is_none() {
-                // Outside the radius (or no place): the cheap test first.
-                continue;
-            }
-            let fac = f
-                .filter(|_| reads_place)
-                .and_then(|f| snap.facilities.get(f as usize));
-            let ll = fac.and_then(|x| Some((x.lat?, x.lon?)));
-            let distance_km = near_km.or_else(|| match (q.point, ll) {
-                (Some((a, b)), Some((c, d))) => Some(haversine_m(a, b, c, d) / 1000.0),
-                _ => None,
-            });
-            if !filters.location(s, fac, ll, distance_km) {
-                continue;
-            }
-            if (q.open_at.is_some() || q.open_on.is_some())
-                && !filters.open(&open_states, si, f, now)
-            {
-                continue;
-            }
-            out.push(Found {
+            let found = Found {
                 service_ix: si,
-                link_ix: link,
-                facility: f,
+                link_ix: Some(link as usize),
+                facility: Some(f),
                 distance_km,
                 score,
-            });
+            };
+            if !listing.per_service {
+                emit(found);
+            } else if first_wins {
+                best = Some(found);
+                break;
+            } else if best.is_none_or(|b| order(&found, &b).is_lt()) {
+                best = Some(found);
+            }
         }
-        if per_service && out.len() > first + 1 {
-            // The places of one service share its score: the best is the nearest.
-            let best = (first..out.len())
-                .min_by(|&a, &b| order(&out[a], &out[b]))
-                .unwrap_or(first);
-            out.swap(first, best);
-            out.truncate(first + 1);
+        if let Some(b) = best {
+            emit(b);
         }
     }
-    out
 }

@@ -95,6 +95,9 @@ impl Paging {
     fn listing(&self, per_service: bool) -> Listing {
         Listing {
             per_service,
+            // The service-at-location list lists services at places only.
+            placed_only: !per_service,
+            facets: true,
             ordered: if self.ndjson {
                 usize::MAX
             } else {
@@ -130,7 +133,7 @@ fn paging(p: &Params) -> Result<Paging, ApiError> {
 /// A page of `items` (built lazily: only the page's items are shaped), or all of
 /// them as NDJSON.
 fn page_of<T>(items: &[T], pg: &Paging, shape: impl Fn(&T) -> Value) -> Response {
-    page_with(items, pg, shape, Value::Null).into_response()
+    page_with(items, items.len(), pg, shape, Value::Null).into_response()
 }
 
 /// A list answer, before it becomes a response (or a memoised body).
@@ -160,8 +163,16 @@ impl IntoResponse for Page {
 }
 
 /// [`page_of`] with fields beyond the standard's envelope (`facets`,
-/// `beyond_filters`), which HSDS consumers ignore and people need.
-fn page_with<T>(items: &[T], pg: &Paging, shape: impl Fn(&T) -> Value, extra: Value) -> Page {
+/// `beyond_filters`), which HSDS consumers ignore and people need. `items` are
+/// the leading `items.len()` of `total` results in order: a search keeps only
+/// as many as the page reaches.
+fn page_with<T>(
+    items: &[T],
+    total: usize,
+    pg: &Paging,
+    shape: impl Fn(&T) -> Value,
+    extra: Value,
+) -> Page {
     if pg.ndjson {
         let mut body = String::new();
         for it in items {
@@ -170,7 +181,6 @@ fn page_with<T>(items: &[T], pg: &Paging, shape: impl Fn(&T) -> Value, extra: Va
         }
         return Page::Ndjson(body);
     }
-    let total = items.len();
     let total_pages = total.div_ceil(pg.per_page);
     let contents: Vec<Value> = items
         .iter()
@@ -350,7 +360,7 @@ pub async fn services(State(st): State<AppState>, p: Params) -> Result<Response,
             }
         };
         let extra = search_extras(&snap, &r, lang, shape);
-        page_with(&r.found, &pg, shape, extra)
+        page_with(&r.found, r.total, &pg, shape, extra)
     })
 }
 
@@ -415,11 +425,7 @@ pub async fn service_at_locations(
     let lang = p.display_lang()?.code();
     let full = p.boolean("full")?.unwrap_or(false);
     memoised(&st, &snap, Endpoint::ServiceAtLocations, &p, &pg, |now| {
-        let mut r = search_listed(&snap, &q, now, pg.listing(false));
-        r.found.retain(|f| f.link_ix.is_some());
-        if let Some(b) = r.beyond.as_mut() {
-            b.found.retain(|f| f.link_ix.is_some());
-        }
+        let r = search_listed(&snap, &q, now, pg.listing(false));
         let shape = |f: &Found| {
             let l = f.link_ix.unwrap_or_default();
             if full {
@@ -429,7 +435,7 @@ pub async fn service_at_locations(
             }
         };
         let extra = search_extras(&snap, &r, lang, shape);
-        page_with(&r.found, &pg, shape, extra)
+        page_with(&r.found, r.total, &pg, shape, extra)
     })
 }
 

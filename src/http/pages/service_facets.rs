@@ -69,7 +69,7 @@ pub(super) fn facet_rows(
     let group = |title: String, key: &str, values: &[Facet]| -> Option<FacetGroup> {
         let links: Vec<FacetLink> = values
             .iter()
-            .filter(|x| x.count < r.found.len())
+            .filter(|x| x.count < r.total)
             .take(10)
             .map(|x| FacetLink {
                 href: with(key, &x.id),
@@ -86,7 +86,7 @@ pub(super) fn facet_rows(
     .into_iter()
     .flatten()
     .collect();
-    if f.open_now.open > 0 && f.open_now.open < r.found.len() && p.raw("open_now").is_none() {
+    if f.open_now.open > 0 && f.open_now.open < r.total && p.raw("open_now").is_none() {
         out.push(FacetGroup {
             title: t.t("open-when"),
             links: vec![FacetLink {

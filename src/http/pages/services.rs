@@ -74,6 +74,8 @@ pub fn find(
         Listing {
             per_service: false,
             ordered: LISTED,
+            placed_only: false,
+            facets: true,
         },
     )
 }
@@ -354,7 +356,7 @@ pub async fn page(State(st): State<AppState>, ctx: Ctx, p: Result<Params, ApiErr
         let mut facet_links = Vec::new();
         if searched && notice.is_none() {
             let r = find(&snap, &query, open, now);
-            total = r.found.len();
+            total = r.total;
             rows = r
                 .found
                 .iter()
