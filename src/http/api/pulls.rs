@@ -30,6 +30,14 @@ fn puller(st: &AppState) -> Result<&Puller, ApiError> {
     })
 }
 
+/// Registrations and "fetch now" count against the key's push rate: each can make
+/// medmap fetch and apply a file, as a push does.
+fn limit(st: &AppState, key_hash: &str) -> Result<(), ApiError> {
+    st.feed_limiter
+        .check(key_hash)
+        .map_err(|retry_after| ApiError::TooManyRequests { retry_after })
+}
+
 fn pull_id(id: &str) -> Result<i64, ApiError> {
     id.parse()
         .map_err(|_| ApiError::bad("id", format!("{id:?} is not a pull id")))
@@ -42,6 +50,7 @@ pub async fn create(
     body: axum::body::Bytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let key = authenticate(&st, &headers).await?;
+    limit(&st, &key.key_hash)?;
     let new: NewPull = serde_json::from_slice(&body).map_err(|e| {
         ApiError::bad(
             "body",
@@ -105,6 +114,7 @@ pub async fn fetch_now(
     Path(id): Path<String>,
 ) -> Result<Json<RunOutcome>, ApiError> {
     let key = authenticate(&st, &headers).await?;
+    limit(&st, &key.key_hash)?;
     let id = pull_id(&id)?;
     match st.store.pull(id).await? {
         Some(p) if p.publisher_id == key.publisher_id => {}
