@@ -238,7 +238,7 @@ async fn pull_state(app: &TestApp, key: &str, id: i64) -> Value {
         .expect("listed")
 }
 
-/// Waits (at most 20 s) until the pull's state satisfies `done`.
+/// Waits (at most 30 s: the suite shares two cores) until the pull's state satisfies `done`.
 async fn wait_for(
     app: &TestApp,
     key: &str,
@@ -252,7 +252,7 @@ async fn wait_for(
         if done(&p) {
             return p;
         }
-        assert!(t.elapsed() < Duration::from_secs(20), "{what}: {p:#}");
+        assert!(t.elapsed() < Duration::from_secs(30), "{what}: {p:#}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -483,6 +483,7 @@ backend_test! {
     async fn private_addresses_are_refused_without_the_flag(backend) {
         let app = spawn_app_with(AppSettings::new(backend).server(|s| {
             s.pull_poll = Duration::from_millis(100);
+            s.pull_timeout = Duration::from_secs(2);
         }))
         .await;
         let (key, _, _, _, products) = publisher(&app, "Pull: private").await;
