@@ -40,6 +40,10 @@ pub mod defaults {
     /// that per-chunk statements and look-ups are noise, small enough that a chunk is
     /// a few MB.
     pub const FEED_CHUNK_ROWS: usize = 50_000;
+    /// Whole exchange of one pull-feed fetch (connect, headers, body), seconds.
+    pub const PULL_TIMEOUT_SECS: u64 = 60;
+    /// How often `serve` looks for due pull feeds.
+    pub const PULL_POLL: std::time::Duration = std::time::Duration::from_secs(5);
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -91,6 +95,13 @@ pub struct ServeArgs {
     /// Unset: the map shows markers without tiles and the pages contact no other host.
     #[arg(long, env = "MEDMAP_TILE_URL")]
     pub tile_url: Option<String>,
+    /// Let pull feeds fetch private, loopback and link-local addresses and plain http
+    /// (local networks, tests). Off: only https to public addresses.
+    #[arg(long, env = "MEDMAP_ALLOW_PRIVATE_URLS")]
+    pub allow_private_urls: bool,
+    /// Timeout of one pull-feed fetch, seconds (the file's size cap is --max-body-bytes).
+    #[arg(long, env = "MEDMAP_PULL_TIMEOUT_SECS", default_value_t = defaults::PULL_TIMEOUT_SECS)]
+    pub pull_timeout_secs: u64,
 }
 
 /// What the server runs with: built from [`ServeArgs`] by `From`, or directly by
@@ -119,6 +130,16 @@ pub struct Settings {
     /// Map tile URL template (`https://…/{z}/{x}/{y}.png`); `None` draws markers on a
     /// blank map, so no page ever asks a third party for anything by default.
     pub tile_url: Option<String>,
+    /// Pull feeds: private addresses and plain http allowed (`--allow-private-urls`).
+    pub allow_private_urls: bool,
+    /// Pull feeds: timeout of one fetch.
+    pub pull_timeout: std::time::Duration,
+    /// Pull feeds: largest file read (the push cap, `--max-body-bytes`, by default).
+    pub pull_max_bytes: u64,
+    /// Pull feeds: shortest interval accepted (a minute; tests lower it).
+    pub pull_min_every_secs: i64,
+    /// Pull feeds: how often the scheduler looks for due pulls.
+    pub pull_poll: std::time::Duration,
 }
 
 impl Default for Settings {
@@ -136,11 +157,31 @@ impl Default for Settings {
             feed_burst: defaults::FEED_BURST,
             feed_timezone: defaults::FEED_TIMEZONE,
             tile_url: None,
+            allow_private_urls: false,
+            pull_timeout: std::time::Duration::from_secs(defaults::PULL_TIMEOUT_SECS),
+            pull_max_bytes: defaults::MAX_BODY_BYTES as u64,
+            pull_min_every_secs: crate::feeds::pull::MIN_EVERY_SECS,
+            pull_poll: defaults::PULL_POLL,
         }
     }
 }
 
 impl Settings {
+    /// How `serve` runs pull feeds.
+    pub fn pull_settings(&self) -> crate::feeds::pull::PullSettings {
+        crate::feeds::pull::PullSettings {
+            policy: crate::feeds::pull::fetch::UrlPolicy {
+                allow_private: self.allow_private_urls,
+            },
+            timeout: self.pull_timeout,
+            max_bytes: self.pull_max_bytes,
+            min_every_secs: self.pull_min_every_secs,
+            poll: self.pull_poll,
+            tz: self.feed_timezone,
+            chunk_rows: self.feed_chunk_rows,
+        }
+    }
+
     /// The freshness rules availability applies.
     pub fn stock_ages(&self) -> crate::availability::StockAges {
         crate::availability::StockAges {
@@ -165,6 +206,11 @@ impl From<ServeArgs> for Settings {
             feed_burst: a.feed_burst,
             feed_timezone: a.feed_timezone,
             tile_url: a.tile_url.filter(|u| !u.trim().is_empty()),
+            allow_private_urls: a.allow_private_urls,
+            pull_timeout: std::time::Duration::from_secs(a.pull_timeout_secs.max(1)),
+            pull_max_bytes: a.max_body_bytes as u64,
+            pull_min_every_secs: crate::feeds::pull::MIN_EVERY_SECS,
+            pull_poll: defaults::PULL_POLL,
         }
     }
 }

@@ -71,6 +71,36 @@ enum Command {
         #[command(subcommand)]
         action: FeedCommand,
     },
+    /// Pull feeds: URLs `medmap serve` fetches on schedule for a publisher's key.
+    Feeds {
+        #[command(subcommand)]
+        action: FeedsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum FeedsCommand {
+    /// Registers a URL to fetch for the key's publisher (https, public addresses only).
+    AddPull {
+        /// The key's id (as `medmap keys list` shows).
+        #[arg(long)]
+        key_id: i64,
+        #[arg(long)]
+        url: String,
+        /// How often: 15m, 1h, 1d (at least 1m).
+        #[arg(long, default_value = "15m")]
+        every: String,
+        /// snapshot or delta (default: what the file says, else snapshot).
+        #[arg(long)]
+        mode: Option<String>,
+        /// Accept a private or loopback address or plain http (the server must allow them too).
+        #[arg(long, env = "MEDMAP_ALLOW_PRIVATE_URLS")]
+        allow_private_urls: bool,
+    },
+    /// Lists every pull with its state (last status, failures, error, next fetch).
+    ListPulls,
+    /// Removes a pull by id.
+    RemovePull { id: i64 },
 }
 
 #[derive(Subcommand)]
@@ -211,6 +241,30 @@ async fn main() -> ExitCode {
                     println!("{}: {n} records", out.join(file).display());
                 }
                 Ok(())
+            }
+            Command::Feeds { action } => {
+                use medmap::feeds::pull::PullsAction;
+                let action = match action {
+                    FeedsCommand::AddPull {
+                        key_id,
+                        url,
+                        every,
+                        mode,
+                        allow_private_urls,
+                    } => PullsAction::Add {
+                        key_id,
+                        url,
+                        every,
+                        mode,
+                        allow_private_urls,
+                    },
+                    FeedsCommand::ListPulls => PullsAction::List,
+                    FeedsCommand::RemovePull { id } => PullsAction::Remove { id },
+                };
+                let store = Store::connect(&cli.db).await?;
+                let r = medmap::feeds::pull::cli(&store, action).await;
+                store.close().await;
+                r
             }
             Command::Keys { action } => {
                 let store = Store::connect(&cli.db).await?;

@@ -101,6 +101,9 @@ pub async fn start(store: Store, settings: Settings) -> anyhow::Result<Running> 
             .with_graceful_shutdown(shutdown_signal())
             .await
     });
+    if let Some(puller) = state.puller.clone() {
+        puller.spawn_scheduler();
+    }
     let st = state.clone();
     tokio::spawn(async move {
         let started = Instant::now();

@@ -26,6 +26,8 @@ fn feeds_app(backend: Backend) -> AppSettings {
 
 #[path = "feeds/chunked.rs"]
 mod chunked;
+#[path = "feeds/formats.rs"]
+mod formats;
 
 struct Fixture {
     pharmacies: Vec<(i64, f64, f64)>,

@@ -19,6 +19,7 @@ pub mod apply;
 pub mod client;
 pub mod keys;
 pub mod parse;
+pub mod pull;
 pub mod push;
 pub mod report;
 pub mod validate;

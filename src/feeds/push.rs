@@ -184,9 +184,12 @@ pub async fn run_push(
         opts.tz = tz;
     }
     let received_at = opts.received_at;
-    let mode = req.mode.unwrap_or(Mode::Snapshot);
+    // The push's mode, unless the file states its own (a CommerceML changes-only
+    // package is a delta whatever the request says: as a snapshot it would remove
+    // every line it does not list); known with the first chunk, before any write.
+    let mut mode = req.mode.unwrap_or(Mode::Snapshot);
     let source = format!("feed:{}", ctx.name);
-    let header = PushHeader {
+    let mut header = PushHeader {
         publisher_id: ctx.id,
         source: &source,
         idempotency_key: req.idempotency_key.as_deref(),
@@ -219,6 +222,12 @@ pub async fn run_push(
     // False once a strict push has an error: nothing more is written.
     let mut may_write = true;
     while let Some(c) = chunk_rx.recv().await {
+        if let Some(hint) = c.mode_hint {
+            if writing.is_none() && (hint == Mode::Delta || req.mode.is_none()) {
+                mode = hint;
+                header.mode = mode.as_str();
+            }
+        }
         let (f0, p0) = (refs.facilities.len(), refs.products.len());
         refs.facilities.extend(c.new_facilities);
         refs.products.extend(c.new_products);

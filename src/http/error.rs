@@ -97,6 +97,19 @@ impl From<crate::feeds::push::PushError> for ApiError {
     }
 }
 
+/// A pull feed that cannot be registered or run.
+impl From<crate::feeds::pull::PullError> for ApiError {
+    fn from(e: crate::feeds::pull::PullError) -> Self {
+        use crate::feeds::pull::PullError as E;
+        match e {
+            E::Invalid(field, m) => ApiError::bad(field, m),
+            E::NotFound(id) => ApiError::NotFound(format!("pull {id}")),
+            E::Busy(_) => ApiError::Conflict(e.to_string()),
+            E::Store(e) => ApiError::Store(e),
+        }
+    }
+}
+
 /// A rota that could not be applied: which rows and why.
 impl From<crate::duty::DutyError> for ApiError {
     fn from(e: crate::duty::DutyError) -> Self {

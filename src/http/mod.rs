@@ -40,15 +40,30 @@ pub struct AppState {
     pub publisher_status: Arc<cache::StatusCache>,
     /// Feed pushes per key (`--feed-rate-per-min`, `--feed-burst`).
     pub feed_limiter: Arc<api::feeds::FeedLimiter>,
+    /// Pull feeds: registration, "fetch now" and the scheduler `serve` starts
+    /// (`None` only if the HTTP client could not be built; logged).
+    pub puller: Option<crate::feeds::pull::Puller>,
 }
 
 impl AppState {
     /// The state of a server about to start: no snapshot yet (`/readyz` says 503
     /// until the first one is built), memos sized by `settings`.
     pub fn new(store: Store, settings: Settings) -> AppState {
+        let snapshot = SnapshotCell::new();
+        let publisher_status: Arc<cache::StatusCache> = Arc::default();
+        let status = Arc::clone(&publisher_status);
+        let puller = crate::feeds::pull::Puller::new(
+            store.clone(),
+            snapshot.clone(),
+            settings.pull_settings(),
+            Arc::new(move || status.invalidate()),
+        )
+        .map_err(|e| tracing::error!(error = %e, "pull feeds are off"))
+        .ok();
         AppState {
             store,
-            snapshot: SnapshotCell::new(),
+            snapshot,
+            puller,
             metrics: crate::serve::metrics_handle(),
             search_cache: Arc::new(cache::ResponseCache::new(settings.search_cache_bytes)),
             resolve_memo: Arc::new(ResolveMemo::new(if settings.search_cache_bytes > 0 {
@@ -56,7 +71,7 @@ impl AppState {
             } else {
                 0
             })),
-            publisher_status: Arc::default(),
+            publisher_status,
             feed_limiter: Arc::new(api::feeds::FeedLimiter::new(
                 settings.feed_rate_per_min,
                 settings.feed_burst,

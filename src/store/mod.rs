@@ -10,6 +10,7 @@ mod catalog_cache;
 mod directory;
 mod feeds;
 mod load;
+mod pulls;
 mod push_tx;
 mod shortlists;
 mod special_hours;
@@ -25,6 +26,7 @@ pub use feeds::{
     PushWrite,
 };
 pub use load::{FacilityRow, ProductRow, StoreCounts, SubstanceRow};
+pub use pulls::{PullResult, PullRow};
 pub use push_tx::{Committed, PushHeader, PushSummary, PushTx};
 pub use shortlists::Shortlist;
 pub use special_hours::{Replace, SpecialRow};

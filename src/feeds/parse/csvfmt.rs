@@ -23,6 +23,10 @@ enum Col {
     Currency,
     CheckedAt,
     Action,
+    /// Google's `12.99 USD`: amount and currency in one field.
+    PriceWithCurrency,
+    /// Google's `in stock`, `out of stock`, `limited availability`.
+    GoogleAvailability,
     Ignored,
 }
 
@@ -121,6 +125,33 @@ fn liki24_col(h: &str) -> Col {
     }
 }
 
+fn google_col(h: &str) -> Col {
+    match h {
+        "store_code" => Col::Facility,
+        "id" | "itemid" | "item_id" => Col::Code(CodeSystem::Chain),
+        "gtin" => Col::Code(CodeSystem::Barcode),
+        "title" => Col::Name,
+        "quantity" => Col::Quantity,
+        "price" => Col::PriceWithCurrency,
+        "availability" => Col::GoogleAvailability,
+        _ => Col::Ignored,
+    }
+}
+
+/// A Google local inventory TSV by its header: `store_code` beside `id` (or the
+/// older `itemid`).
+pub(super) fn is_google_local(head: &str) -> bool {
+    let first = head.lines().next().unwrap_or("");
+    let cols: Vec<String> = first
+        .split(['\t', ',', ';', '|'])
+        .map(norm_header)
+        .collect();
+    cols.iter().any(|c| c == "store_code")
+        && cols
+            .iter()
+            .any(|c| c == "id" || c == "itemid" || c == "item_id")
+}
+
 /// Liki24's export by its distinctive header pair.
 pub(super) fn is_liki24(head: &str) -> bool {
     let first = head.lines().next().unwrap_or("").to_ascii_lowercase();
@@ -175,6 +206,7 @@ pub(super) fn parse(
             let h = norm_header(h);
             match format {
                 Format::Liki24Csv => liki24_col(&h),
+                Format::GoogleLocalTsv => google_col(&h),
                 _ => medmap_col(&h),
             }
         })
@@ -226,6 +258,7 @@ pub(super) fn parse(
             ..RawRow::default()
         };
         let mut fallback_price = None;
+        let mut bad: Option<(&str, &str, &str)> = None;
         for (i, v) in rec.iter().enumerate() {
             let Some(c) = cols.get(i) else { break };
             let v = Some(v);
@@ -242,8 +275,39 @@ pub(super) fn parse(
                 Col::Currency => row.currency = v,
                 Col::CheckedAt => row.checked_at = v,
                 Col::Action => row.action = v,
+                Col::PriceWithCurrency => match nonempty(v) {
+                    None => {}
+                    Some(p) => match super::split_price(p) {
+                        Some((amount, cur)) => {
+                            row.price = Some(amount);
+                            row.currency = Some(cur);
+                        }
+                        None => {
+                            bad = Some((
+                                "price",
+                                "price must be an amount and a currency, e.g. 12.99 USD",
+                                p,
+                            ))
+                        }
+                    },
+                },
+                Col::GoogleAvailability => match nonempty(v) {
+                    None => {}
+                    Some(a) => match super::google_availability(a) {
+                        Some(st) => row.status = Some(st),
+                        None => bad = Some((
+                            "availability",
+                            "availability must be in stock, out of stock, limited availability or on display to order",
+                            a,
+                        )),
+                    },
+                },
                 Col::Ignored => {}
             }
+        }
+        if let Some((field, message, value)) = bad {
+            sink.reject_field(line, field, "invalid", message, value);
+            continue;
         }
         if nonempty(row.price).is_none() {
             row.price = fallback_price;

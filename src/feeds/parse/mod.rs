@@ -16,13 +16,17 @@
 //! per format family (`csvfmt`, `jsonfmt`, `xmlfmt`) and the `encoding` sniffing.
 //! Their public items are re-exported here, so the paths stay `feeds::parse::…`.
 
+mod commerceml;
 mod csvfmt;
 pub mod encoding;
 mod file_names;
+mod google;
 mod jsonfmt;
 mod sink;
 mod values;
 mod xmlfmt;
+mod xmltree;
+mod yml;
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
@@ -36,7 +40,7 @@ use crate::model::StockStatus;
 
 pub use file_names::{file_name_time, tabletki_file_name};
 pub use sink::{Chunk, ChunkFn, RawRow, Sink};
-pub use values::{nonempty, parse_decimal, parse_time};
+pub use values::{google_availability, nonempty, parse_decimal, parse_time, split_price};
 
 /// Largest decompressed size of one zip member: guards against zip bombs while
 /// leaving room for a big branch file.
@@ -56,6 +60,15 @@ pub enum Format {
     TabletkiJson,
     MorionJson,
     Liki24Csv,
+    /// 1C CommerceML 2.x `offers.xml` (full, or changes-only: a delta).
+    #[serde(rename = "commerceml")]
+    CommerceMl,
+    /// Yandex Market YML (`yml_catalog`), offers by outlet.
+    Yml,
+    /// Google local inventory, RSS/Atom XML with `g:` fields.
+    GoogleLocalXml,
+    /// Google local inventory, tab-separated.
+    GoogleLocalTsv,
 }
 
 impl Format {
@@ -63,7 +76,13 @@ impl Format {
     pub fn is_snapshot_format(self) -> bool {
         matches!(
             self,
-            Format::TabletkiXml | Format::TabletkiJson | Format::MorionJson | Format::Liki24Csv
+            Format::TabletkiXml
+                | Format::TabletkiJson
+                | Format::MorionJson
+                | Format::Liki24Csv
+                | Format::Yml
+                | Format::GoogleLocalXml
+                | Format::GoogleLocalTsv
         )
     }
 }
@@ -133,6 +152,8 @@ pub struct Parsed {
     pub rejected: Vec<Rejection>,
     pub rejected_count: u64,
     pub rows_read: u64,
+    /// The mode the file states for itself: CommerceML's `СодержитТолькоИзменения`.
+    pub mode_hint: Option<super::Mode>,
 }
 
 /// A fatal problem with the body as a whole (not one row): 400 for the push.
@@ -259,13 +280,15 @@ fn parse_stream(file: File, branch: Option<String>, sink: &mut Sink) -> Result<(
             .map(|b| b.0)
     });
     let format = if first.starts_with('<') {
-        Format::TabletkiXml
+        xml_format(first, enc)?
     } else if first.starts_with('[') {
         Format::MedmapJson
     } else if first.starts_with('{') {
         jsonfmt::sniff_object(first)
     } else if csvfmt::is_liki24(first) {
         Format::Liki24Csv
+    } else if csvfmt::is_google_local(first) {
+        Format::GoogleLocalTsv
     } else {
         Format::MedmapCsv
     };
@@ -276,9 +299,51 @@ fn parse_stream(file: File, branch: Option<String>, sink: &mut Sink) -> Result<(
         Format::Ndjson => jsonfmt::parse_ndjson(reader, sink),
         Format::TabletkiJson => jsonfmt::parse_tabletki(reader, sink),
         Format::MorionJson => jsonfmt::parse_morion(reader, sink),
-        Format::MedmapCsv | Format::Liki24Csv => csvfmt::parse(reader, format, &head, sink),
+        Format::CommerceMl => commerceml::parse(reader, sink),
+        Format::Yml => yml::parse(reader, sink),
+        Format::GoogleLocalXml => google::parse(reader, sink),
+        Format::MedmapCsv | Format::Liki24Csv | Format::GoogleLocalTsv => {
+            csvfmt::parse(reader, format, &head, sink)
+        }
     }
+}
+
+/// Which XML feed a document is, by its root element (and, for RSS and Atom,
+/// Google's namespace).
+fn xml_format(head: &str, enc: &'static encoding_rs::Encoding) -> Result<Format, ParseError> {
+    let Some((root, namespaces)) = xmltree::sniff_root(head) else {
+        return Err(ParseError::Format(format!(
+            "the body starts like XML but has no element medmap can read (read as {}: is that the file's encoding?)",
+            enc.name()
+        )));
+    };
+    Ok(match root.as_str() {
+        "Offers" | "offers" => Format::TabletkiXml,
+        "КоммерческаяИнформация" => Format::CommerceMl,
+        "yml_catalog" => Format::Yml,
+        "rss" | "feed" if namespaces.iter().any(|n| n.contains("base.google.com/ns/1.0")) => {
+            Format::GoogleLocalXml
+        }
+        "rss" | "feed" => {
+            return Err(ParseError::Format(format!(
+                "an <{root}> feed without Google's namespace xmlns:g=\"http://base.google.com/ns/1.0\": not a local inventory feed"
+            )))
+        }
+        other if other.contains('\u{fffd}') || (!other.is_ascii() && enc != encoding_rs::UTF_8) => {
+            return Err(ParseError::Format(format!(
+                "the XML root <{other}> is not readable as {}: the file's encoding is not what it declares (CommerceML from 1C is UTF-8 or windows-1251 with a matching encoding=\"…\")",
+                enc.name()
+            )))
+        }
+        other => {
+            return Err(ParseError::Format(format!(
+                "XML root <{other}> is not a feed medmap reads: Tabletki.ua <Offers>, CommerceML <КоммерческаяИнформация>, YML <yml_catalog>, Google local inventory <rss>/<feed>"
+            )))
+        }
+    })
 }
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_formats;

@@ -55,6 +55,9 @@ pub struct Chunk {
     /// Rows rejected while parsing so far (whole push), so a strict push can stop
     /// writing at the first error.
     pub parse_rejected: u64,
+    /// What the file says of itself (a CommerceML changes-only package is a delta),
+    /// known before its first row.
+    pub mode_hint: Option<crate::feeds::Mode>,
 }
 
 /// Takes a chunk; `false` means the consumer is gone and parsing may stop.
@@ -126,6 +129,13 @@ impl Sink {
         }
     }
 
+    /// Rejects a row before [`Sink::push`] (a format's own field rule), counting it as
+    /// read, with the offending value.
+    pub fn reject_field(&mut self, line: u64, field: &str, reason: &str, message: &str, v: &str) {
+        self.parsed.rows_read += 1;
+        self.reject_value(line, field, reason, message.to_string(), v);
+    }
+
     fn reject_value(&mut self, line: u64, field: &str, reason: &str, message: String, v: &str) {
         self.reject(line, Some(field), reason, message);
         if let Some(r) = self.parsed.rejected.last_mut() {
@@ -152,6 +162,7 @@ impl Sink {
             new_products: p.products[self.sent.1..].to_vec(),
             new_currencies: p.currencies[self.sent.2..].to_vec(),
             parse_rejected: p.rejected_count,
+            mode_hint: p.mode_hint,
         };
         self.sent = (p.facilities.len(), p.products.len(), p.currencies.len());
         if !f(chunk) {
@@ -256,7 +267,8 @@ impl Sink {
         let currency = match nonempty(r.currency) {
             None => None,
             Some(c) => {
-                let c = c.to_ascii_uppercase();
+                // Unicode upper case: `грн` and `руб` are written in Cyrillic.
+                let c = c.to_uppercase();
                 let c = match c.as_str() {
                     "ГРН" | "ГРН." | "UAH" => "UAH".to_string(),
                     "РУБ" | "РУБ." | "RUR" => "RUB".to_string(),

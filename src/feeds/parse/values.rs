@@ -135,3 +135,33 @@ pub(super) fn naive(s: &str, f: &str, tz: Tz) -> Option<i64> {
 fn local(n: NaiveDateTime, tz: Tz) -> Option<i64> {
     tz.from_local_datetime(&n).earliest().map(|t| t.timestamp())
 }
+
+/// A price written with its currency, as Google's feeds write it: `12.99 USD` (or
+/// `USD 12.99`) → `("12.99", "USD")`. `None` unless exactly one part is a
+/// three-letter code and the other is left for the number rules.
+pub fn split_price(s: &str) -> Option<(&str, &str)> {
+    let mut parts = s.split_whitespace();
+    let (a, b) = (parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    let is_code = |c: &str| c.len() == 3 && c.bytes().all(|b| b.is_ascii_alphabetic());
+    match (is_code(a), is_code(b)) {
+        (false, true) => Some((a, b)),
+        (true, false) => Some((b, a)),
+        _ => None,
+    }
+}
+
+/// Google's `availability` values (with spaces or underscores) as medmap statuses.
+pub fn google_availability(s: &str) -> Option<&'static str> {
+    let s = s.trim().to_ascii_lowercase().replace(' ', "_");
+    Some(match s.as_str() {
+        "in_stock" => "in_stock",
+        "out_of_stock" => "out",
+        "limited_availability" => "low",
+        // Shown in the store, sold to order: there, but not to take away now.
+        "on_display_to_order" => "unknown",
+        _ => return None,
+    })
+}

@@ -7,6 +7,7 @@ pub mod feeds;
 pub mod hsds;
 pub mod medications;
 pub mod places;
+pub mod pulls;
 pub mod shortlists;
 
 use std::time::Duration;
@@ -28,6 +29,7 @@ pub fn router() -> Router<AppState> {
     let push = Router::new()
         .route("/feeds/stock", post(feeds::push))
         .route("/feeds/duty", post(duty::push))
+        .route("/feeds/pulls/{id}/fetch", post(pulls::fetch_now))
         .route_layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             PUSH_TIMEOUT,
@@ -42,6 +44,8 @@ pub fn router() -> Router<AppState> {
         .route("/facilities", get(facilities::list))
         .route("/facilities/{id}", get(facilities::detail))
         .route("/feeds/{id}", get(feeds::report))
+        .route("/feeds/pulls", get(pulls::list).post(pulls::create))
+        .route("/feeds/pulls/{id}", axum::routing::delete(pulls::remove))
         .route("/publishers/status", get(feeds::status))
         .route("/shortlists", post(shortlists::create))
         .route("/shortlists/{id}", get(shortlists::get))
