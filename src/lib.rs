@@ -5,6 +5,7 @@
 //! these, so it can be tested and benchmarked alone.
 
 pub mod availability;
+pub mod backup;
 pub mod catalog;
 pub mod config;
 pub mod duty;

@@ -1,4 +1,5 @@
-//! The `medmap` command line: serve, import, eval.
+//! The `medmap` command line: serve, import, export, eval, keys, feed, backup,
+//! restore.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -70,6 +71,17 @@ enum Command {
     Feed {
         #[command(subcommand)]
         action: FeedCommand,
+    },
+    /// A consistent copy of a SQLite store, taken while the server runs (PostgreSQL: pg_dump).
+    Backup {
+        /// The copy to write (replaced only once the new copy is complete and checked).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Puts a backup in place of the SQLite store (checked first; refused while a server has it open).
+    Restore {
+        /// A file made by `medmap backup`.
+        file: PathBuf,
     },
 }
 
@@ -210,6 +222,14 @@ async fn main() -> ExitCode {
                 for (file, n) in &summary.files {
                     println!("{}: {n} records", out.join(file).display());
                 }
+                Ok(())
+            }
+            Command::Backup { out } => {
+                println!("{}", medmap::backup::backup(&cli.db, &out).await?);
+                Ok(())
+            }
+            Command::Restore { file } => {
+                println!("restored {}", medmap::backup::restore(&cli.db, &file).await?);
                 Ok(())
             }
             Command::Keys { action } => {
