@@ -1,5 +1,5 @@
 //! The `medmap` command line: serve, import, export, eval, keys, feed, backup,
-//! restore.
+//! restore, stats, publishers.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -83,6 +83,19 @@ enum Command {
         /// A file made by `medmap backup`.
         file: PathBuf,
     },
+    /// What the store holds and what the running server at --url holds.
+    Stats(medmap::admin::stats::StatsArgs),
+    /// Publishers and how fresh their stock is.
+    Publishers {
+        #[command(subcommand)]
+        action: PublishersCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum PublishersCommand {
+    /// Every publisher: facilities, lines, last push, stale or fresh (the /status rule).
+    List(medmap::admin::publishers::ListArgs),
 }
 
 #[derive(Subcommand)]
@@ -232,6 +245,10 @@ async fn main() -> ExitCode {
                 println!("restored {}", medmap::backup::restore(&cli.db, &file).await?);
                 Ok(())
             }
+            Command::Stats(args) => medmap::admin::stats::run(&cli.db, args).await,
+            Command::Publishers {
+                action: PublishersCommand::List(args),
+            } => medmap::admin::publishers::run(&cli.db, args).await,
             Command::Keys { action } => {
                 let store = Store::connect(&cli.db).await?;
                 let r = medmap::feeds::keys::cli(&store, action.into()).await;
