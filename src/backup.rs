@@ -52,6 +52,8 @@ pub enum BackupError {
     InUse { path: PathBuf },
     #[error("{0} is left without its database and would be replayed into the restored one: remove it (and the -shm beside it) if no process uses it, then restore again")]
     StrayWal(PathBuf),
+    #[error("{0} is the store itself: write the backup to another file")]
+    SameFile(PathBuf),
     #[error("SQLite backup of {path} failed: {message}")]
     Sqlite { path: PathBuf, message: String },
     #[error("{context}: {source}")]
@@ -141,6 +143,9 @@ pub async fn backup(db_url: &str, out: &Path) -> Result<Outcome> {
     let src_path = sqlite_path(db_url)?;
     if !src_path.is_file() {
         return Err(BackupError::Missing(src_path));
+    }
+    if same_file(&src_path, out) {
+        return Err(BackupError::SameFile(out.to_path_buf()));
     }
     let tmp = Partial::beside(out, "backup")?;
     let mut src = open(&src_path, false).await?;
@@ -266,7 +271,9 @@ async fn lock_exclusive(path: &Path) -> Result<SqliteConnection> {
         .filename(path)
         .create_if_missing(false)
         .locking_mode(SqliteLockingMode::Exclusive)
-        .busy_timeout(Duration::from_millis(500))
+        // Time for a process that is just closing the store (a finished CLI command)
+        // to let go; a running server never does, and is reported after this.
+        .busy_timeout(Duration::from_secs(5))
         .connect()
         .await
         .map_err(|e| if is_busy(&e) { in_use() } else { e.into() })?;
@@ -433,6 +440,21 @@ unsafe fn errmsg(db: *mut ffi::sqlite3) -> String {
     unsafe { CStr::from_ptr(ffi::sqlite3_errmsg(db)) }
         .to_string_lossy()
         .into_owned()
+}
+
+/// Whether `b` names the file `a` is (`b` may not exist yet).
+fn same_file(a: &Path, b: &Path) -> bool {
+    let canon = |p: &Path| {
+        let dir = match p.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        Some(dir.canonicalize().ok()?.join(p.file_name()?))
+    };
+    match (canon(a), canon(b)) {
+        (Some(x), Some(y)) => x == y,
+        _ => false,
+    }
 }
 
 /// `FILE-wal`, `FILE-shm`, `FILE-journal`.

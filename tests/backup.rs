@@ -460,10 +460,19 @@ async fn restore_refuses_what_is_not_a_medmap_store() {
             .to_string();
         assert!(e.contains(why), "{}: {e}", file.display());
     }
-    // The store is untouched, and no temporary file is left beside it.
-    let store = Store::connect(&url).await.expect("store");
-    assert_eq!(store.counts().await.expect("counts").facilities, facilities);
-    store.close().await;
+    // The store is untouched, and no temporary file is left beside it. (One plain
+    // connection, closed before the restore below: a pool may still be closing its
+    // connections when `close` returns, and restore waits for no one.)
+    {
+        use sqlx::Connection;
+        let mut c = sqlx::SqliteConnection::connect(&url).await.expect("store");
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM facilities")
+            .fetch_one(&mut c)
+            .await
+            .expect("count");
+        assert_eq!(n, facilities);
+        c.close().await.expect("close");
+    }
     let stray: Vec<_> = std::fs::read_dir(&dir)
         .expect("dir")
         .filter_map(|e| e.ok())
@@ -471,6 +480,13 @@ async fn restore_refuses_what_is_not_a_medmap_store() {
         .filter(|n| n.starts_with('.'))
         .collect();
     assert!(stray.is_empty(), "left behind: {stray:?}");
+
+    // A backup over the store itself is refused.
+    let e = medmap::backup::backup(&url, &dir.join(".").join("medmap.db"))
+        .await
+        .expect_err("refused")
+        .to_string();
+    assert!(e.contains("the store itself"), "{e}");
 
     // PostgreSQL is pointed at its own tools.
     let e = medmap::backup::backup("postgres://u:pw@127.0.0.1/x", &good)
