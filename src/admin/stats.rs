@@ -211,7 +211,7 @@ pub fn render(s: &Stats, now: DateTime<Utc>) -> String {
     );
     let _ = writeln!(
         o,
-        "  services          {} of {} organizations",
+        "  services          {} (organizations {})",
         thousands(c.services),
         thousands(c.organizations)
     );
@@ -227,7 +227,7 @@ pub fn render(s: &Stats, now: DateTime<Utc>) -> String {
     );
     let _ = writeln!(
         o,
-        "  publishers        {} ({} stale: a facility without a line checked within {} h), {} active keys, {} pushes",
+        "  publishers        {} ({} stale: a facility without a line checked within {} h); keys active {}; pushes {}",
         s.publishers,
         s.publishers_stale,
         s.fresh_hours,
