@@ -137,7 +137,7 @@ backend_test! {
         let out = medmap(&url, &["publishers", "list", "--stale"]);
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(out.status.success() && text.contains("Silent") && !text.contains("Fresh"), "{text}");
-        assert!(text.contains("2 publishers, 2 stale"), "{text}");
+        assert!(text.contains("publishers: 2, stale: 2"), "{text}");
 
         // With a window wide enough for two-day-old lines only Silent is stale.
         let out = medmap(&url, &["publishers", "list", "--json", "--stale", "--fresh-hours", "72"]);

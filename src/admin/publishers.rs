@@ -125,7 +125,7 @@ pub fn table(rows: &[PublisherLine], fresh_hours: i64, now: DateTime<Utc>) -> St
     }
     let stale = rows.iter().filter(|r| r.stale).count();
     out.push_str(&format!(
-        "{} publishers, {stale} stale (a facility without a stock line checked within {fresh_hours} h)\n",
+        "publishers: {}, stale: {stale} (a facility without a stock line checked within {fresh_hours} h)\n",
         rows.len()
     ));
     out
