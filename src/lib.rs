@@ -4,7 +4,9 @@
 //! and the HTTP layer. The search core lives in `medmap-indexers` and knows nothing of
 //! these, so it can be tested and benchmarked alone.
 
+pub mod admin;
 pub mod availability;
+pub mod backup;
 pub mod catalog;
 pub mod config;
 pub mod duty;

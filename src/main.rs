@@ -1,4 +1,5 @@
-//! The `medmap` command line: serve, import, eval.
+//! The `medmap` command line: serve, import, export, eval, keys, feed, backup,
+//! restore, stats, publishers.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -76,6 +77,24 @@ enum Command {
         #[command(subcommand)]
         action: FeedsCommand,
     },
+    /// A consistent copy of a SQLite store, taken while the server runs (PostgreSQL: pg_dump).
+    Backup {
+        /// The copy to write (replaced only once the new copy is complete and checked).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Puts a backup in place of the SQLite store (checked first; refused while a server has it open).
+    Restore {
+        /// A file made by `medmap backup`.
+        file: PathBuf,
+    },
+    /// What the store holds and what the running server at --url holds.
+    Stats(medmap::admin::stats::StatsArgs),
+    /// Publishers and how fresh their stock is.
+    Publishers {
+        #[command(subcommand)]
+        action: PublishersCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -101,6 +120,12 @@ enum FeedsCommand {
     ListPulls,
     /// Removes a pull by id.
     RemovePull { id: i64 },
+}
+
+#[derive(Subcommand)]
+enum PublishersCommand {
+    /// Every publisher: facilities, lines, last push, stale or fresh (the /status rule).
+    List(medmap::admin::publishers::ListArgs),
 }
 
 #[derive(Subcommand)]
@@ -266,6 +291,18 @@ async fn main() -> ExitCode {
                 store.close().await;
                 r
             }
+            Command::Backup { out } => {
+                println!("{}", medmap::backup::backup(&cli.db, &out).await?);
+                Ok(())
+            }
+            Command::Restore { file } => {
+                println!("restored {}", medmap::backup::restore(&cli.db, &file).await?);
+                Ok(())
+            }
+            Command::Stats(args) => medmap::admin::stats::run(&cli.db, args).await,
+            Command::Publishers {
+                action: PublishersCommand::List(args),
+            } => medmap::admin::publishers::run(&cli.db, args).await,
             Command::Keys { action } => {
                 let store = Store::connect(&cli.db).await?;
                 let r = medmap::feeds::keys::cli(&store, action.into()).await;

@@ -81,6 +81,9 @@ pub struct Running {
     pub addr: SocketAddr,
     pub state: AppState,
     pub task: tokio::task::JoinHandle<std::io::Result<()>>,
+    /// A SQLite store held open while the server lives, so `medmap restore` refuses
+    /// to replace it under us ([`crate::backup::hold_open`]).
+    pub held: Option<sqlx::SqliteConnection>,
 }
 
 /// Binds `settings.addr`, spawns the server, and spawns the data preparation (when
@@ -88,6 +91,9 @@ pub struct Running {
 pub async fn start(store: Store, settings: Settings) -> anyhow::Result<Running> {
     let addr = settings.addr;
     let data_dir = settings.data_dir.clone();
+    let held = crate::backup::hold_open(&store)
+        .await
+        .context("holding the SQLite store open")?;
     let state = AppState::new(store, settings);
     // The world's towns for `near=`, built while the snapshot loads.
     crate::places::warm();
@@ -132,7 +138,12 @@ pub async fn start(store: Store, settings: Settings) -> anyhow::Result<Running> 
             Err(e) => tracing::error!(error = %e, "cannot build snapshot"),
         }
     });
-    Ok(Running { addr, state, task })
+    Ok(Running {
+        addr,
+        state,
+        task,
+        held,
+    })
 }
 
 /// Keeps the "open now" caches current: right after the earliest state change

@@ -767,7 +767,7 @@ async fn sigkill_mid_apply_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_mid_apply_postgres() {
-    let db = TempPgDatabase::create().await;
+    let db = common::child::TempPgDatabase::create("medmap_kill").await;
     kill_during_apply(&db.url).await;
 }
 
@@ -784,47 +784,5 @@ impl KillOnDrop {
 impl Drop for KillOnDrop {
     fn drop(&mut self) {
         self.kill();
-    }
-}
-
-/// A whole PostgreSQL database for a child process (it connects by URL, so it gets a
-/// database rather than a schema); dropped, connections and all, with this value.
-struct TempPgDatabase {
-    name: String,
-    url: String,
-}
-
-impl TempPgDatabase {
-    async fn create() -> TempPgDatabase {
-        use sqlx::Connection;
-        let name = format!("medmap_kill_{}", uuid::Uuid::new_v4().simple());
-        let mut conn = sqlx::PgConnection::connect(&common::pg_url())
-            .await
-            .expect("pg");
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&mut conn)
-            .await
-            .expect("create db");
-        conn.close().await.ok();
-        let base = common::pg_url();
-        let url = match base.rsplit_once('/') {
-            Some((head, _)) => format!("{head}/{name}"),
-            None => panic!("pg url"),
-        };
-        TempPgDatabase { name, url }
-    }
-}
-
-impl Drop for TempPgDatabase {
-    fn drop(&mut self) {
-        let name = self.name.clone();
-        common::block_on_own_thread(async move {
-            use sqlx::Connection;
-            if let Ok(mut conn) = sqlx::PgConnection::connect(&common::pg_url()).await {
-                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .execute(&mut conn)
-                    .await;
-            }
-        });
     }
 }

@@ -116,12 +116,18 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(metrics_layer::record))
         .layer(CompressionLayer::new())
         .layer(RequestBodyLimitLayer::new(max_body))
-        // Logs carry method, path and status, never the query string together with
-        // a client address: medication queries are health data.
+        // Logs carry method, path, status and the request id (the `x-request-id`
+        // the client sent or the one set below, also in the answer), never the query
+        // string together with a client address: medication queries are health data.
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|req: &axum::http::Request<_>| {
-                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+                    let id = req
+                        .headers()
+                        .get("x-request-id")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("");
+                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
                 })
                 .on_failure(log_failure),
         )

@@ -5,6 +5,7 @@ use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
 use serde_json::json;
+use std::sync::OnceLock;
 
 use super::AppState;
 
@@ -53,7 +54,24 @@ pub async fn version(
     })))
 }
 
+/// `GET /metrics`: the request metrics the layer records, the snapshot's size and
+/// age, the publishers (`medmap_publishers`, `medmap_publishers_stale` by the
+/// `/status` page's rule, from its 30-second cache) and the process's own figures
+/// (`process_resident_memory_bytes`, `process_start_time_seconds`, CPU, open files).
 pub async fn metrics(State(st): State<AppState>) -> impl IntoResponse {
+    match st
+        .publisher_status
+        .get(&st.store, st.settings.fresh_secs)
+        .await
+    {
+        Ok(rows) => {
+            metrics::gauge!("medmap_publishers").set(rows.len() as f64);
+            metrics::gauge!("medmap_publishers_stale")
+                .set(rows.iter().filter(|r| r.is_stale()).count() as f64);
+        }
+        Err(e) => tracing::warn!(error = %e, "cannot count publishers for /metrics"),
+    }
+    process_metrics().collect();
     if let Some(s) = st.snapshot.get() {
         let age = (chrono::Utc::now() - s.built_at).num_milliseconds() as f64 / 1000.0;
         metrics::gauge!("medmap_snapshot_age_seconds").set(age);
@@ -65,4 +83,15 @@ pub async fn metrics(State(st): State<AppState>) -> impl IntoResponse {
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         st.metrics.render(),
     )
+}
+
+/// The standard `process_*` series (the names Prometheus' own client libraries use,
+/// so existing dashboards and alerts read them), described once.
+fn process_metrics() -> &'static metrics_process::Collector {
+    static COLLECTOR: OnceLock<metrics_process::Collector> = OnceLock::new();
+    COLLECTOR.get_or_init(|| {
+        let c = metrics_process::Collector::default();
+        c.describe();
+        c
+    })
 }

@@ -104,8 +104,8 @@ async fn save_facilities(
     Ok(report)
 }
 
-/// Every `*.geojson` (OSM-style properties: OpenStreetMap extracts, the NSZU lists) in
-/// a folder, or one file.
+/// Every `*.geojson` (OSM-style properties: OpenStreetMap extracts, the NSZU lists)
+/// and `*.json` (Overpass API answers) in a folder, or one file.
 pub async fn import_osm(store: &Store, path: &Path) -> Result<Vec<ImportReport>, ImportError> {
     let mut reports = Vec::new();
     for (d, rep) in read_osm(path)? {
@@ -115,7 +115,7 @@ pub async fn import_osm(store: &Store, path: &Path) -> Result<Vec<ImportReport>,
     Ok(reports)
 }
 
-/// Parses every `*.geojson` in a folder (or one file), in name order.
+/// Parses every `*.geojson` and `*.json` in a folder (or one file), in name order.
 fn read_osm(path: &Path) -> Result<Vec<(Directory, ImportReport)>, ImportError> {
     let files: Vec<std::path::PathBuf> = if path.is_dir() {
         let mut v: Vec<_> = std::fs::read_dir(path)
@@ -126,7 +126,8 @@ fn read_osm(path: &Path) -> Result<Vec<(Directory, ImportReport)>, ImportError> 
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| {
                 let n = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-                n.ends_with(".geojson")
+                // GeoJSON extracts, and Overpass API answers saved as .json.
+                n.ends_with(".geojson") || n.ends_with(".json")
             })
             .collect();
         v.sort();

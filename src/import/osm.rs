@@ -130,16 +130,51 @@ fn social_service(
     }
 }
 
-/// Facilities of every kind, plus a service per social facility.
+/// The features of a GeoJSON FeatureCollection, or the elements of an Overpass API
+/// answer (`[out:json]`: `tags`, and `lat`/`lon` for nodes or the `center` that
+/// `out center` gives ways and relations) as features of the same shape, so a
+/// city's export straight from the Overpass API imports as it comes. Elements
+/// without tags (a way's bare nodes) are no facilities and are left out.
+fn into_features(mut doc: Value) -> Option<Vec<Value>> {
+    if let Some(Value::Array(f)) = doc.get_mut("features").map(Value::take) {
+        return Some(f);
+    }
+    let Value::Array(elements) = doc.get_mut("elements")?.take() else {
+        return None;
+    };
+    Some(
+        elements
+            .into_iter()
+            .filter(|e| e.get("tags").is_some_and(Value::is_object))
+            .map(|mut e| {
+                let kind = e.get("type").and_then(Value::as_str).unwrap_or("node");
+                let id = e.get("id").map(|i| format!("{kind}/{i}"));
+                let at = e.get("center").unwrap_or(&e);
+                let point = match (at.get("lon"), at.get("lat")) {
+                    (Some(lon), Some(lat)) => {
+                        serde_json::json!({"type": "Point", "coordinates": [lon, lat]})
+                    }
+                    _ => Value::Null,
+                };
+                serde_json::json!({
+                    "type": "Feature",
+                    "id": id,
+                    "geometry": point,
+                    "properties": e.get_mut("tags").map(Value::take),
+                })
+            })
+            .collect(),
+    )
+}
+
+/// Facilities of every kind, plus a service per social facility, from a GeoJSON
+/// FeatureCollection or an Overpass API JSON answer.
 pub fn read(path: &Path) -> Result<(Directory, ImportReport), ImportError> {
     let doc = read_json(path)?;
-    let features = doc
-        .get("features")
-        .and_then(Value::as_array)
-        .ok_or_else(|| ImportError::Format {
-            path: path.display().to_string(),
-            message: "not a GeoJSON FeatureCollection".into(),
-        })?;
+    let features = into_features(doc).ok_or_else(|| ImportError::Format {
+        path: path.display().to_string(),
+        message: "neither a GeoJSON FeatureCollection nor an Overpass API JSON answer".into(),
+    })?;
     let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("osm");
     let mut rep = ImportReport::new(format!("osm:{stem}"));
     let mut d = Directory::default();
@@ -256,4 +291,48 @@ pub fn read(path: &Path) -> Result<(Directory, ImportReport), ImportError> {
         rep.imported += 1;
     }
     Ok((d, rep))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An Overpass API answer (`[out:json]` … `out center tags;`): a node, a way with
+    /// its center, a relation, a bare node of a way, and elements we do not list.
+    #[test]
+    fn reads_an_overpass_answer() {
+        let doc = serde_json::json!({
+            "version": 0.6,
+            "generator": "Overpass API",
+            "osm3s": {"copyright": "The data included in this document is from www.openstreetmap.org. The data is made available under ODbL."},
+            "elements": [
+                {"type": "node", "id": 322920315, "lat": 58.3630891, "lon": 26.6811539,
+                 "tags": {"amenity": "pharmacy", "name": "Raja Apteek", "opening_hours": "Mo-Th 08:00-17:30; Fr 08:00-16:00", "addr:city": "Tartu"}},
+                {"type": "way", "id": 28531745, "center": {"lat": 58.3701, "lon": 26.7152},
+                 "nodes": [1, 2, 3], "tags": {"amenity": "clinic", "name": "Tartu Kesklinna Perearstikeskus"}},
+                {"type": "relation", "id": 3001, "center": {"lat": 58.38, "lon": 26.72},
+                 "tags": {"amenity": "social_facility", "social_facility": "shelter", "social_facility:for": "homeless", "name": "Varjupaik"}},
+                {"type": "node", "id": 1, "lat": 58.0, "lon": 26.0},
+                {"type": "node", "id": 7, "lat": 58.1, "lon": 26.1, "tags": {"amenity": "bench"}},
+                {"type": "way", "id": 8, "tags": {"amenity": "pharmacy", "name": "No centre"}}
+            ]
+        });
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("tartu.json");
+        std::fs::write(&path, doc.to_string()).expect("write");
+        let (d, rep) = read(&path).expect("read");
+        assert_eq!((rep.read, rep.imported), (5, 3), "{rep}");
+        let ids: Vec<&str> = d
+            .facilities
+            .iter()
+            .map(|f| f.src.source_id.as_str())
+            .collect();
+        assert_eq!(ids, ["node/322920315", "way/28531745", "relation/3001"]);
+        assert_eq!(d.facilities[0].kind, FacilityKind::Pharmacy);
+        assert_eq!(d.facilities[1].lat, Some(58.3701));
+        assert_eq!(d.services.len(), 1, "the shelter is also a service");
+
+        std::fs::write(&path, r#"{"elements": 3}"#).expect("write");
+        assert!(matches!(read(&path), Err(ImportError::Format { .. })));
+    }
 }

@@ -127,6 +127,15 @@ pub struct PublisherStatus {
     pub oldest_checked_at: Option<i64>,
 }
 
+impl PublisherStatus {
+    /// The one staleness rule (the `/status` page, `medmap publishers list`, the
+    /// `medmap_publishers_stale` gauge): some facility of the publisher has no line
+    /// checked within the freshness window, so readers see "call to confirm" there.
+    pub fn is_stale(&self) -> bool {
+        self.stale_facilities > 0
+    }
+}
+
 /// `publishers_status` row: name, facilities, last push at/rows/status, lines,
 /// stale facilities, oldest line.
 type StatusRow = (

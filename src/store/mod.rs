@@ -6,6 +6,7 @@
 //! would. Only the migrations differ per backend (`migrations/sqlite`,
 //! `migrations/postgres`), because their DDL types differ.
 
+mod admin;
 mod catalog_cache;
 mod directory;
 mod feeds;
@@ -17,6 +18,8 @@ mod special_hours;
 mod write;
 
 pub(crate) use write::{unique_by, IdMap};
+
+pub use admin::{AdminCounts, PushRow};
 
 pub use directory::{
     DirectoryRows, LinkRow, OrganizationRow, ScheduleFullRow, ServiceRow, TermRow,

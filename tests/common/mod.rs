@@ -50,6 +50,8 @@
 
 #![allow(dead_code, unused_macros)]
 
+pub mod child;
+
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;

@@ -56,7 +56,7 @@ pub async fn page(State(st): State<AppState>, ctx: Ctx) -> Response {
                 last_push: when(r.last_push_at),
                 last_status: r.last_push_status.clone().unwrap_or_default(),
                 stale: t.int(r.stale_facilities),
-                all_fresh: r.stale_facilities == 0,
+                all_fresh: !r.is_stale(),
             })
             .collect();
         let tpl = StatusPage {
