@@ -83,15 +83,7 @@ pub(super) fn parse(reader: Box<dyn Read + Send>, sink: &mut Sink) -> Result<(),
                         let offer = if empty { Some(node) } else { w.gather(node)? };
                         match offer {
                             Some(o) => offer_rows(sink, line, &o, &price_types, date.as_deref()),
-                            None => {
-                                sink.parsed.rows_read += 1;
-                                sink.reject(
-                                    line,
-                                    None,
-                                    "malformed",
-                                    "the offer is larger than 1 MiB".into(),
-                                );
-                            }
+                            None => sink.reject_record(line, "offer", false, ""),
                         }
                         continue;
                     }
@@ -177,13 +169,11 @@ fn offer_rows(
     date: Option<&str>,
 ) {
     if o.garbled() {
-        sink.parsed.rows_read += 1;
-        let enc = sink.parsed.encoding;
-        sink.reject(
+        sink.reject_record(
             line,
-            None,
-            "malformed",
-            format!("the offer has bytes that are not {enc}: the file's encoding is not what it declares (1C exports are UTF-8 or windows-1251)"),
+            "offer",
+            true,
+            " (1C exports are UTF-8 or windows-1251)",
         );
         return;
     }

@@ -41,15 +41,7 @@ pub(super) fn parse(reader: Box<dyn Read + Send>, sink: &mut Sink) -> Result<(),
                     let item = if empty { Some(node) } else { w.gather(node)? };
                     match item {
                         Some(i) => item_row(sink, line, &i),
-                        None => {
-                            sink.parsed.rows_read += 1;
-                            sink.reject(
-                                line,
-                                None,
-                                "malformed",
-                                "the item is larger than 1 MiB".into(),
-                            );
-                        }
+                        None => sink.reject_record(line, "item", false, ""),
                     }
                 }
             }
@@ -65,14 +57,7 @@ pub(super) fn parse(reader: Box<dyn Read + Send>, sink: &mut Sink) -> Result<(),
 
 fn item_row(sink: &mut Sink, line: u64, i: &Node) {
     if i.garbled() {
-        sink.parsed.rows_read += 1;
-        let enc = sink.parsed.encoding;
-        sink.reject(
-            line,
-            None,
-            "malformed",
-            format!("the item has bytes that are not {enc}: the file's encoding is not what it declares"),
-        );
+        sink.reject_record(line, "item", true, "");
         return;
     }
     let text = |k: &str| i.child_text(k);

@@ -131,6 +131,21 @@ impl Sink {
 
     /// Rejects a row before [`Sink::push`] (a format's own field rule), counting it as
     /// read, with the offending value.
+    /// A record of an XML feed that cannot be read whole: larger than the
+    /// gathering limit, or with bytes the declared encoding does not allow
+    /// (`what`: "offer", "item"; `hint`: what the format's exporters send).
+    /// Counted as read, so the report adds up.
+    pub fn reject_record(&mut self, line: u64, what: &str, garbled: bool, hint: &str) {
+        self.parsed.rows_read += 1;
+        let message = if garbled {
+            let enc = self.parsed.encoding;
+            format!("the {what} has bytes that are not {enc}: the file's encoding is not what it declares{hint}")
+        } else {
+            format!("the {what} is larger than 1 MiB")
+        };
+        self.reject(line, None, "malformed", message);
+    }
+
     pub fn reject_field(&mut self, line: u64, field: &str, reason: &str, message: &str, v: &str) {
         self.parsed.rows_read += 1;
         self.reject_value(line, field, reason, message.to_string(), v);

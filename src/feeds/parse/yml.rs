@@ -48,15 +48,7 @@ pub(super) fn parse(reader: Box<dyn Read + Send>, sink: &mut Sink) -> Result<(),
                         let offer = if empty { Some(node) } else { w.gather(node)? };
                         match offer {
                             Some(o) => offer_rows(sink, line, &o, date.as_deref()),
-                            None => {
-                                sink.parsed.rows_read += 1;
-                                sink.reject(
-                                    line,
-                                    None,
-                                    "malformed",
-                                    "the offer is larger than 1 MiB".into(),
-                                );
-                            }
+                            None => sink.reject_record(line, "offer", false, ""),
                         }
                         continue;
                     }
@@ -78,14 +70,7 @@ pub(super) fn parse(reader: Box<dyn Read + Send>, sink: &mut Sink) -> Result<(),
 
 fn offer_rows(sink: &mut Sink, line: u64, o: &Node, date: Option<&str>) {
     if o.garbled() {
-        sink.parsed.rows_read += 1;
-        let enc = sink.parsed.encoding;
-        sink.reject(
-            line,
-            None,
-            "malformed",
-            format!("the offer has bytes that are not {enc}: the file's encoding is not what it declares"),
-        );
+        sink.reject_record(line, "offer", true, "");
         return;
     }
     let Some(id) = nonempty(o.attr("id")) else {
