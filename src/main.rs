@@ -71,6 +71,8 @@ enum Command {
         #[command(subcommand)]
         action: FeedCommand,
     },
+    /// Asks a running server's /readyz (exit 0 on 200): the container HEALTHCHECK.
+    Healthcheck(medmap::healthcheck::HealthArgs),
 }
 
 #[derive(Subcommand)]
@@ -210,6 +212,11 @@ async fn main() -> ExitCode {
                 for (file, n) in &summary.files {
                     println!("{}: {n} records", out.join(file).display());
                 }
+                Ok(())
+            }
+            Command::Healthcheck(args) => {
+                let body = medmap::healthcheck::check(&args).await?;
+                println!("{body}");
                 Ok(())
             }
             Command::Keys { action } => {
