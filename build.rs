@@ -59,6 +59,16 @@ fn main() {
 /// The commit the binary is built from (`GET /api/v1/version`, `--version`): what an
 /// operator quotes in a bug report. `unknown` outside a git checkout.
 fn commit() -> String {
+    // A build without the repository (a container build context leaves `.git` out)
+    // is told the commit instead: `--build-arg MEDMAP_COMMIT=$(git rev-parse --short=12 HEAD)`.
+    println!("cargo:rerun-if-env-changed=MEDMAP_COMMIT");
+    if let Some(c) = std::env::var("MEDMAP_COMMIT")
+        .ok()
+        .map(|c| c.trim().to_string())
+        .filter(|c| !c.is_empty())
+    {
+        return c;
+    }
     for f in [".git/HEAD", ".git/refs/heads", ".git/packed-refs"] {
         if Path::new(f).exists() {
             println!("cargo:rerun-if-changed={f}");

@@ -14,6 +14,7 @@ pub mod eval;
 pub mod facilities;
 pub mod feeds;
 pub mod geo;
+pub mod healthcheck;
 pub mod hsds;
 pub mod http;
 pub mod import;

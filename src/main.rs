@@ -95,6 +95,8 @@ enum Command {
         #[command(subcommand)]
         action: PublishersCommand,
     },
+    /// Asks a running server's /readyz (exit 0 on 200): the container HEALTHCHECK.
+    Healthcheck(medmap::healthcheck::HealthArgs),
 }
 
 #[derive(Subcommand)]
@@ -303,6 +305,11 @@ async fn main() -> ExitCode {
             Command::Publishers {
                 action: PublishersCommand::List(args),
             } => medmap::admin::publishers::run(&cli.db, args).await,
+            Command::Healthcheck(args) => {
+                let body = medmap::healthcheck::check(&args).await?;
+                println!("{body}");
+                Ok(())
+            }
             Command::Keys { action } => {
                 let store = Store::connect(&cli.db).await?;
                 let r = medmap::feeds::keys::cli(&store, action.into()).await;
