@@ -309,7 +309,17 @@ impl Method for Sqlite {
     }
 
     fn restore(&self, file: &Path) {
-        let out = medmap(&self.url, &["restore", file.to_str().expect("utf-8")]);
+        // The stopped server's lock may outlive it by a moment on a loaded
+        // machine; a store held for a minute still fails.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let mut out = medmap(&self.url, &["restore", file.to_str().expect("utf-8")]);
+        while !out.status.success()
+            && String::from_utf8_lossy(&out.stderr).contains("is in use")
+            && Instant::now() < deadline
+        {
+            std::thread::sleep(Duration::from_millis(500));
+            out = medmap(&self.url, &["restore", file.to_str().expect("utf-8")]);
+        }
         succeed("medmap restore", out);
     }
 

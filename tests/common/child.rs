@@ -88,6 +88,10 @@ impl ServeChild {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
+        // Not gone after 30 s (a loaded machine): killed and waited for, so a
+        // caller never goes on while the server still holds the store.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
