@@ -254,11 +254,8 @@ pub fn search_listed(
         let strong: Vec<(usize, f32)> = pool.into_iter().filter(|c| c.1 >= best * 0.5).collect();
         let every = Listing {
             per_service: true,
-            ..Listing::ALL
-        };
-        let every = Listing {
             placed_only: listing.placed_only,
-            ..every
+            ..Listing::ALL
         };
         let mut more = Collect::new(snap, every, at, false);
         each_found(
