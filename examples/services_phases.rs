@@ -31,7 +31,7 @@ async fn main() {
         .and_then(|r| r.parse().ok())
         .unwrap_or(5);
     for radius in [false, true] {
-        let (mut ts, mut tf, mut n) = (0.0, 0.0, 0usize);
+        let (mut ts, mut tf, mut n, mut total) = (0.0, 0.0, 0usize, 0usize);
         for _ in 0..rounds {
             for (i, q) in queries.iter().enumerate() {
                 let pts = [
@@ -62,13 +62,15 @@ async fn main() {
                 let f = facets(&snap, &r, "en");
                 tf += t.elapsed().as_secs_f64();
                 n += 1;
+                total += r.total;
                 std::hint::black_box((r.found.len(), f.categories.len()));
             }
         }
         println!(
-            "radius {radius}: search_listed mean {:.3} ms, facets mean {:.3} ms",
+            "radius {radius}: search_listed mean {:.3} ms, facets mean {:.3} ms, results mean {}",
             ts * 1000.0 / n as f64,
-            tf * 1000.0 / n as f64
+            tf * 1000.0 / n as f64,
+            total / n.max(1)
         );
     }
 }

@@ -107,6 +107,25 @@ struct Scratch {
     group_touched: Vec<u32>,
 }
 
+impl Scratch {
+    /// The accumulator of `d`, set to nothing matched when `d` is first
+    /// touched. Whether it was is asked of the bitset (small enough for the
+    /// nearest caches), so a service's first posting writes its accumulator
+    /// without first reading it: the accumulators span megabytes, and reading
+    /// them back from memory for every newcomer was most of a search's time.
+    #[inline]
+    fn enter(&mut self, d: u32, n_touched: &mut usize) -> &mut Acc {
+        let (w, bit) = ((d / 64) as usize, 1u64 << (d % 64));
+        let acc = &mut self.acc[d as usize];
+        if self.touched[w] & bit == 0 {
+            self.touched[w] |= bit;
+            *n_touched += 1;
+            *acc = Acc::default();
+        }
+        acc
+    }
+}
+
 /// The services whose bit is set, in index order.
 fn set_bits(words: &[u64]) -> impl Iterator<Item = u32> + '_ {
     words.iter().enumerate().flat_map(|(w, &word)| {
@@ -203,11 +222,7 @@ impl Query {
                     let posts = ix.post_doc[r.clone()].iter().zip(&ix.post_tf[r]);
                     if newcomers {
                         for (&d, &sat) in posts {
-                            let acc = &mut s.acc[d as usize];
-                            if acc.total == 0.0 {
-                                s.touched[(d / 64) as usize] |= 1 << (d % 64);
-                                n_touched += 1;
-                            }
+                            let acc = s.enter(d, &mut n_touched);
                             acc.add(idf * sat, gi);
                             if track {
                                 certain = certain.max(acc.total * coverage.factor(acc.mask));
@@ -245,45 +260,38 @@ impl Query {
                         }
                     }
                 }
-                for &d in &s.group_touched {
+                let group_touched = std::mem::take(&mut s.group_touched);
+                for &d in &group_touched {
                     let du = d as usize;
-                    let acc = &mut s.acc[du];
-                    if acc.total == 0.0 {
-                        s.touched[(d / 64) as usize] |= 1 << (d % 64);
-                        n_touched += 1;
-                    }
-                    acc.add(s.group[du], gi);
-                    s.group[du] = 0.0;
+                    let v = std::mem::take(&mut s.group[du]);
+                    let acc = s.enter(d, &mut n_touched);
+                    acc.add(v, gi);
                     // What this service scores at least, whatever comes next.
                     if track {
                         certain = certain.max(acc.total * coverage.factor(acc.mask));
                     }
                 }
+                s.group_touched = group_touched;
             }
             // Coverage: the share of the query's information a service matched,
             // per set of matched groups (a table when the query is short enough).
             // Final scores are written in place first, so only the services
             // above the cut are collected.
+            // One pass over the accumulators (in service order, which the
+            // hardware can follow); the cut then reads the dense copy.
             let words = &mut s.touched[..n.div_ceil(64)];
+            let mut all: Vec<Scored> = Vec::with_capacity(n_touched);
             let mut best = 0.0f32;
             for d in set_bits(words) {
-                let acc = &mut s.acc[d as usize];
-                acc.total *= coverage.factor(acc.mask);
-                best = best.max(acc.total);
-            }
-            let cut = best * min_share;
-            let mut out: Vec<Scored> = Vec::with_capacity(n_touched);
-            for d in set_bits(words) {
-                let acc = std::mem::take(&mut s.acc[d as usize]);
-                if acc.total >= cut && keep(d) {
-                    out.push(Scored {
-                        doc: d,
-                        score: acc.total,
-                    });
-                }
+                let acc = s.acc[d as usize];
+                let score = acc.total * coverage.factor(acc.mask);
+                best = best.max(score);
+                all.push(Scored { doc: d, score });
             }
             words.fill(0);
-            out
+            let cut = best * min_share;
+            all.retain(|sc| sc.score >= cut && keep(sc.doc));
+            all
         })
     }
 
