@@ -18,6 +18,7 @@ pub mod healthcheck;
 pub mod hsds;
 pub mod http;
 pub mod import;
+pub mod meili;
 pub mod model;
 pub mod places;
 pub mod privacy;

@@ -97,6 +97,17 @@ enum Command {
     },
     /// Asks a running server's /readyz (exit 0 on 200): the container HEALTHCHECK.
     Healthcheck(medmap::healthcheck::HealthArgs),
+    /// A mirror of medications, facilities and services in a Meilisearch (docs/meilisearch.md).
+    Meili {
+        #[command(subcommand)]
+        action: MeiliCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum MeiliCommand {
+    /// Creates or updates the indexes: sends what changed, deletes what medmap no longer has.
+    Sync(medmap::meili::cli::SyncArgs),
 }
 
 #[derive(Subcommand)]
@@ -305,6 +316,9 @@ async fn main() -> ExitCode {
             Command::Publishers {
                 action: PublishersCommand::List(args),
             } => medmap::admin::publishers::run(&cli.db, args).await,
+            Command::Meili {
+                action: MeiliCommand::Sync(args),
+            } => medmap::meili::cli::run(&cli.db, args).await,
             Command::Healthcheck(args) => {
                 let body = medmap::healthcheck::check(&args).await?;
                 println!("{body}");

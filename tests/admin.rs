@@ -17,27 +17,6 @@ use serde_json::Value;
 /// server's values are not overwritten by another's between set and render.
 static SCRAPE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-/// `sqlite://FILE`, or the test schema as a URL a child process can use.
-fn db_url(app: &TestApp) -> String {
-    match app.backend() {
-        Backend::Sqlite => format!(
-            "sqlite://{}",
-            app.db()
-                .sqlite_dir()
-                .expect("dir")
-                .join("medmap.db")
-                .display()
-        ),
-        Backend::Postgres => {
-            let schema = app.db().pg_schema().expect("schema");
-            format!(
-                "{}?options[search_path]={schema}&application_name={schema}",
-                common::pg_url()
-            )
-        }
-    }
-}
-
 /// Three publishers: `Fresh` pushed now, `Old` pushed lines checked two days ago
 /// (past the 24 h window), `Silent` never pushed. Old and Silent are stale.
 async fn publishers(app: &TestApp) {
@@ -115,7 +94,7 @@ backend_test! {
             .collect();
         assert_eq!(stale_by_api, ["Old", "Silent"]);
 
-        let url = db_url(&app);
+        let url = app.db_url();
         let out = medmap(&url, &["publishers", "list", "--json"]);
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         let list: Value = serde_json::from_slice(&out.stdout).expect("json");

@@ -549,3 +549,43 @@ backend_test! {
         }
     }
 }
+
+/// The Meilisearch mirror withholds what every answer withholds: the shelter
+/// is there and found, with its helpline and without its street, postcode,
+/// phones or a point (`_geo`) on either the service or its places.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_meilisearch_mirror_withholds_the_place() {
+    use medmap::meili::{docs, Mirror, Target};
+    let Some(m) = common::meili::start("the_meilisearch_mirror_withholds_the_place") else {
+        return;
+    };
+    let app = app(Backend::Sqlite).await;
+    Mirror::new(Target::new(&m.url, Some(common::meili::MASTER_KEY)))
+        .expect("client")
+        .sync(&app.snapshot(), &|_, _, _| {})
+        .await
+        .expect("sync");
+    for index in [docs::MEDICATIONS, docs::FACILITIES, docs::SERVICES] {
+        let held = m.documents(index).await;
+        assert_no_secret(index, &Value::Array(held).to_string());
+    }
+    let services = m.documents(docs::SERVICES).await;
+    let shelter = services
+        .iter()
+        .find(|s| s["id"] == docs::meili_id(SHELTER_SERVICE))
+        .expect("mirrored");
+    assert_eq!(shelter["confidential"], true, "{shelter}");
+    assert_eq!(shelter["public_contact"], HELPLINE, "{shelter}");
+    assert!(shelter.get("_geo").is_none(), "{shelter}");
+    for place in [RESIDENCE, OFFICE] {
+        let facilities = m.documents(docs::FACILITIES).await;
+        let f = facilities
+            .iter()
+            .find(|f| f["id"] == docs::meili_id(place))
+            .expect("place mirrored");
+        assert!(f.get("_geo").is_none() && f.get("address").is_none(), "{f}");
+    }
+    let name = shelter["name"].as_str().expect("name").to_string();
+    let hits = m.search(docs::SERVICES, json!({ "q": name })).await;
+    assert!(hits.iter().any(|h| h["id"] == shelter["id"]), "{hits:?}");
+}

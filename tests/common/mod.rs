@@ -51,6 +51,7 @@
 #![allow(dead_code, unused_macros)]
 
 pub mod child;
+pub mod meili;
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -577,6 +578,27 @@ impl TestApp {
             }
             assert!(Instant::now() < deadline, "server not ready within 180 s");
             tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// `sqlite://FILE`, or the test schema as a URL a child process can use.
+    pub fn db_url(&self) -> String {
+        match self.backend() {
+            Backend::Sqlite => format!(
+                "sqlite://{}",
+                self.db()
+                    .sqlite_dir()
+                    .expect("dir")
+                    .join("medmap.db")
+                    .display()
+            ),
+            Backend::Postgres => {
+                let schema = self.db().pg_schema().expect("schema");
+                format!(
+                    "{}?options[search_path]={schema}&application_name={schema}",
+                    pg_url()
+                )
+            }
         }
     }
 
