@@ -108,7 +108,10 @@ async fn run() {
 
     let t = Instant::now();
     let a = replica(&url, &schema, Some(data)).await;
-    eprintln!("A ready (bundled data imported) in {:.1} s", t.elapsed().as_secs_f64());
+    eprintln!(
+        "A ready (bundled data imported) in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
     let t = Instant::now();
     let b = replica(&url, &schema, None).await;
     let c = replica(&url, &schema, None).await;
@@ -131,7 +134,13 @@ async fn run() {
         let k = medmap::feeds::keys::generate();
         a.state
             .store
-            .create_key(&format!("Bench {i}"), Some("UAH"), &[(*f, None)], &k.hash, &k.prefix)
+            .create_key(
+                &format!("Bench {i}"),
+                Some("UAH"),
+                &[(*f, None)],
+                &k.hash,
+                &k.prefix,
+            )
             .await
             .expect("key");
         keys.push(k.secret);

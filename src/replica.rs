@@ -148,7 +148,11 @@ impl Follower {
             }
             if last_prune.elapsed() >= self.settings.prune_every {
                 last_prune = tokio::time::Instant::now();
-                match self.store.prune_change_log(self.settings.retention_secs).await {
+                match self
+                    .store
+                    .prune_change_log(self.settings.retention_secs)
+                    .await
+                {
                     Ok(n) if n > 0 => tracing::info!(entries = n, "change log pruned"),
                     Ok(_) => {}
                     Err(e) => tracing::warn!(error = %e, "cannot prune the change log"),
@@ -250,11 +254,8 @@ impl Follower {
             let all = self.store.load_special_hours().await?;
             if let Some(cur) = writer.current() {
                 let times = SpecialTimes::build(all, &cur.facility_index);
-                let changed: Vec<u32> = cur
-                    .special
-                    .facilities()
-                    .chain(times.facilities())
-                    .collect();
+                let changed: Vec<u32> =
+                    cur.special.facilities().chain(times.facilities()).collect();
                 writer.apply_special(times, &changed);
             }
         }

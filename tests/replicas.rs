@@ -96,19 +96,29 @@ async fn a_push_to_one_replica_shows_on_the_other() {
     let key = a.make_key("Replicated", &[(at.0, None)]).await;
 
     assert_eq!(shown_price(&b, at, p1).await, None);
-    let (code, v) = a.push(&key, "?mode=delta", csv_line(at.0, p1, 1234), &[]).await;
+    let (code, v) = a
+        .push(&key, "?mode=delta", csv_line(at.0, p1, 1234), &[])
+        .await;
     assert_eq!(code, 200, "{v:#}");
-    assert_eq!(shown_price(&a, at, p1).await, Some(1234), "A shows its own push at once");
+    assert_eq!(
+        shown_price(&a, at, p1).await,
+        Some(1234),
+        "A shows its own push at once"
+    );
     wait_price(&b, at, p1, Some(1234), BOUND).await;
 
     // Snapshot mode: the facility now carries p2 only; p1 goes on both.
-    let (code, v) = a.push(&key, "?mode=snapshot", csv_line(at.0, p2, 777), &[]).await;
+    let (code, v) = a
+        .push(&key, "?mode=snapshot", csv_line(at.0, p2, 777), &[])
+        .await;
     assert_eq!(code, 200, "{v:#}");
     wait_price(&b, at, p2, Some(777), BOUND).await;
     wait_price(&b, at, p1, None, BOUND).await;
 
     // A push to B shows on A the same way (the followers are symmetric).
-    let (code, v) = b.push(&key, "?mode=delta", csv_line(at.0, p1, 4321), &[]).await;
+    let (code, v) = b
+        .push(&key, "?mode=delta", csv_line(at.0, p1, 4321), &[])
+        .await;
     assert_eq!(code, 200, "{v:#}");
     wait_price(&a, at, p1, Some(4321), BOUND).await;
     assert_eq!(shown_price(&b, at, p2).await, Some(777));
@@ -167,7 +177,10 @@ async fn an_import_on_one_replica_shows_on_the_other() {
         if r.to_string().contains("Quokkaveski Apteek") {
             break;
         }
-        assert!(t.elapsed() < BOUND, "B never showed the imported pharmacy: {r:#}");
+        assert!(
+            t.elapsed() < BOUND,
+            "B never showed the imported pharmacy: {r:#}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(b.snapshot().facilities.len(), before + 1);
@@ -182,7 +195,12 @@ async fn a_replica_started_late_catches_up_and_follows() {
     let key = a.make_key("Late", &[(at.0, None)]).await;
     for (i, pid) in products.iter().take(3).enumerate() {
         let (code, v) = a
-            .push(&key, "?mode=delta", csv_line(at.0, *pid, 100 + i as i64), &[])
+            .push(
+                &key,
+                "?mode=delta",
+                csv_line(at.0, *pid, 100 + i as i64),
+                &[],
+            )
             .await;
         assert_eq!(code, 200, "{v:#}");
     }
@@ -240,12 +258,24 @@ async fn replicas_ride_out_a_database_outage() {
         return;
     };
     let url = pg.url();
-    let a = TestApp::start(TestDb::postgres_at(&url).await, Data::Small, Settings::default()).await;
-    let b = TestApp::start(TestDb::postgres_at(&url).await, Data::None, Settings::default()).await;
+    let a = TestApp::start(
+        TestDb::postgres_at(&url).await,
+        Data::Small,
+        Settings::default(),
+    )
+    .await;
+    let b = TestApp::start(
+        TestDb::postgres_at(&url).await,
+        Data::None,
+        Settings::default(),
+    )
+    .await;
     let (at, products) = pharmacy_and_products(&a, 1);
     let (p1, p2) = (products[0], products[1]);
     let key = a.make_key("Outage", &[(at.0, None)]).await;
-    let (code, v) = a.push(&key, "?mode=delta", csv_line(at.0, p1, 1500), &[]).await;
+    let (code, v) = a
+        .push(&key, "?mode=delta", csv_line(at.0, p1, 1500), &[])
+        .await;
     assert_eq!(code, 200, "{v:#}");
     wait_price(&b, at, p1, Some(1500), BOUND).await;
 
@@ -267,15 +297,24 @@ async fn replicas_ride_out_a_database_outage() {
             tokio::time::sleep(Duration::from_millis(100)).await;
         };
         assert_eq!(ready["status"], "degraded", "{ready:#}");
-        assert!(ready["snapshot_age_seconds"].as_f64().is_some(), "{ready:#}");
+        assert!(
+            ready["snapshot_age_seconds"].as_f64().is_some(),
+            "{ready:#}"
+        );
     }
     tokio::time::sleep(Duration::from_millis(1_200)).await;
     let (_, ready) = b.get_json("/readyz").await;
-    assert!(ready["snapshot_age_seconds"].as_f64() >= Some(1.0), "{ready:#}");
+    assert!(
+        ready["snapshot_age_seconds"].as_f64() >= Some(1.0),
+        "{ready:#}"
+    );
     let (code, metrics) = b.get_text("/metrics").await;
     assert_eq!(code, 200);
     assert!(metrics.contains("medmap_database_up 0"), "{metrics}");
-    assert!(metrics.contains("medmap_snapshot_sync_age_seconds"), "{metrics}");
+    assert!(
+        metrics.contains("medmap_snapshot_sync_age_seconds"),
+        "{metrics}"
+    );
 
     // A write cannot be made: 503 with Retry-After, not a 500.
     let r = a
@@ -296,12 +335,17 @@ async fn replicas_ride_out_a_database_outage() {
     // Writes resume by themselves (the pool reconnects)...
     let t = Instant::now();
     loop {
-        let (code, v) = a.push(&key, "?mode=delta", csv_line(at.0, p2, 2500), &[]).await;
+        let (code, v) = a
+            .push(&key, "?mode=delta", csv_line(at.0, p2, 2500), &[])
+            .await;
         if code == 200 {
             break;
         }
         assert_eq!(code, 503, "{v:#}");
-        assert!(t.elapsed() < Duration::from_secs(60), "writes never resumed");
+        assert!(
+            t.elapsed() < Duration::from_secs(60),
+            "writes never resumed"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     // ...and B, which could not hear about it, catches up and reports healthy.
@@ -316,7 +360,9 @@ async fn replicas_ride_out_a_database_outage() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     // The notification channel is back too: a further push shows on B.
-    let (code, v) = a.push(&key, "?mode=delta", csv_line(at.0, p1, 1600), &[]).await;
+    let (code, v) = a
+        .push(&key, "?mode=delta", csv_line(at.0, p1, 1600), &[])
+        .await;
     assert_eq!(code, 200, "{v:#}");
     wait_price(&b, at, p1, Some(1600), BOUND).await;
     drop((a, b));

@@ -166,7 +166,12 @@ impl Snapshot {
             .collect();
         let mut rem: Vec<(u32, u32)> = Vec::new();
         for &f in &dense {
-            rem.extend(self.stock.facility_lines(f).into_iter().map(|(p, _)| (p, f)));
+            rem.extend(
+                self.stock
+                    .facility_lines(f)
+                    .into_iter()
+                    .map(|(p, _)| (p, f)),
+            );
         }
         let indexed: Vec<(u32, u32, &StockRow)> = rows
             .iter()

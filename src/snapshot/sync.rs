@@ -88,7 +88,10 @@ impl SyncState {
     /// Whether `seq` was applied locally (and forgets it: the follower passes each
     /// entry once).
     pub(crate) fn take_local(&self, seq: i64) -> bool {
-        self.local.lock().map(|mut l| l.remove(&seq)).unwrap_or(false)
+        self.local
+            .lock()
+            .map(|mut l| l.remove(&seq))
+            .unwrap_or(false)
     }
 
     /// After a full reload every entry past its position is applied again, local

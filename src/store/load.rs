@@ -237,19 +237,18 @@ type StockSqlRow = (
 );
 
 fn stock_rows(rows: Vec<StockSqlRow>) -> Vec<StockRow> {
-        rows
-            .into_iter()
-            .map(|(f, p, st, q, pr, cur, at, src)| StockRow {
-                facility_id: f,
-                product_id: p,
-                status: StockStatus::parse(&st).unwrap_or(StockStatus::Unknown),
-                quantity: q,
-                price_minor: pr,
-                currency: cur,
-                checked_at: at,
-                source: src,
-            })
-            .collect()
+    rows.into_iter()
+        .map(|(f, p, st, q, pr, cur, at, src)| StockRow {
+            facility_id: f,
+            product_id: p,
+            status: StockStatus::parse(&st).unwrap_or(StockStatus::Unknown),
+            quantity: q,
+            price_minor: pr,
+            currency: cur,
+            checked_at: at,
+            source: src,
+        })
+        .collect()
 }
 
 impl Store {

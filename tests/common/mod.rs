@@ -206,7 +206,9 @@ impl TestDb {
     /// Another store on this PostgreSQL schema that owns nothing (the schema goes
     /// with `self`): the database of a second replica.
     pub async fn replica(&self) -> TestDb {
-        let schema = self.pg_schema().expect("replicas share a PostgreSQL schema");
+        let schema = self
+            .pg_schema()
+            .expect("replicas share a PostgreSQL schema");
         let opts = PgConnectOptions::from_str(&pg_url())
             .expect("pg url")
             .application_name(schema)

@@ -147,7 +147,14 @@ impl PgCluster {
         let data = self.data();
         self.run(
             "pg_ctl",
-            &["-D", data.to_str().expect("utf-8"), "-m", "fast", "-w", "stop"],
+            &[
+                "-D",
+                data.to_str().expect("utf-8"),
+                "-m",
+                "fast",
+                "-w",
+                "stop",
+            ],
         );
     }
 
