@@ -58,7 +58,7 @@ async fn replica(url: &str, schema: &str, data: Option<std::path::PathBuf>) -> R
         .await
         .expect("server starts");
     let t = Instant::now();
-    while r.state.snap().is_none() {
+    while r.state.snap().is_err() {
         assert!(t.elapsed() < Duration::from_secs(1_800), "not ready");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
