@@ -44,6 +44,9 @@ pub mod defaults {
     pub const PULL_TIMEOUT_SECS: u64 = 60;
     /// How often `serve` looks for due pull feeds.
     pub const PULL_POLL: std::time::Duration = std::time::Duration::from_secs(5);
+    /// Change-log entries are kept this long (PostgreSQL replicas): a replica away
+    /// for longer reloads whole when it comes back.
+    pub const CHANGE_LOG_RETENTION_HOURS: i64 = 24;
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -102,6 +105,10 @@ pub struct ServeArgs {
     /// Timeout of one pull-feed fetch, seconds (the file's size cap is --max-body-bytes).
     #[arg(long, env = "MEDMAP_PULL_TIMEOUT_SECS", default_value_t = defaults::PULL_TIMEOUT_SECS)]
     pub pull_timeout_secs: u64,
+    /// PostgreSQL replicas: hours the change log keeps entries. A replica that was
+    /// away longer reloads its snapshot whole; one away less catches up from the log.
+    #[arg(long, env = "MEDMAP_CHANGE_LOG_RETENTION_HOURS", default_value_t = defaults::CHANGE_LOG_RETENTION_HOURS)]
+    pub change_log_retention_hours: i64,
 }
 
 /// What the server runs with: built from [`ServeArgs`] by `From`, or directly by
@@ -140,6 +147,9 @@ pub struct Settings {
     pub pull_min_every_secs: i64,
     /// Pull feeds: how often the scheduler looks for due pulls.
     pub pull_poll: std::time::Duration,
+    /// PostgreSQL replicas: how the change-log follower paces itself and how long
+    /// the log keeps entries.
+    pub follow: crate::replica::FollowSettings,
 }
 
 impl Default for Settings {
@@ -162,6 +172,7 @@ impl Default for Settings {
             pull_max_bytes: defaults::MAX_BODY_BYTES as u64,
             pull_min_every_secs: crate::feeds::pull::MIN_EVERY_SECS,
             pull_poll: defaults::PULL_POLL,
+            follow: crate::replica::FollowSettings::default(),
         }
     }
 }
@@ -211,6 +222,10 @@ impl From<ServeArgs> for Settings {
             pull_max_bytes: a.max_body_bytes as u64,
             pull_min_every_secs: crate::feeds::pull::MIN_EVERY_SECS,
             pull_poll: defaults::PULL_POLL,
+            follow: crate::replica::FollowSettings {
+                retention_secs: a.change_log_retention_hours.max(1).saturating_mul(3600),
+                ..crate::replica::FollowSettings::default()
+            },
         }
     }
 }

@@ -22,6 +22,7 @@ pub mod meili;
 pub mod model;
 pub mod places;
 pub mod privacy;
+pub mod replica;
 pub mod serve;
 pub mod snapshot;
 pub mod store;

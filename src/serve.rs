@@ -123,6 +123,15 @@ pub async fn start(store: Store, settings: Settings) -> anyhow::Result<Running> 
                 }
             }
         }
+        // PostgreSQL: where the change log stands before the load, so the follower
+        // applies again whatever commits while the snapshot loads.
+        let position = match crate::replica::start_position(&st.store).await {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read the change log; serving nothing");
+                return;
+            }
+        };
         match Snapshot::load_seeded(&st.store, seed).await {
             Ok(s) => {
                 tracing::info!(
@@ -134,6 +143,12 @@ pub async fn start(store: Store, settings: Settings) -> anyhow::Result<Running> 
                 );
                 st.snapshot.set(s);
                 refresh_open_hours(st.snapshot.clone());
+                crate::replica::spawn(
+                    st.store.clone(),
+                    st.snapshot.clone(),
+                    position,
+                    st.settings.follow.clone(),
+                );
             }
             Err(e) => tracing::error!(error = %e, "cannot build snapshot"),
         }

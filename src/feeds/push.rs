@@ -418,7 +418,7 @@ pub async fn run_push(
         "committing push"
     );
     let Writing { tx, writer } = w;
-    let (_, removed, mut report) = tx.finish(summary).await?;
+    let (_, removed, mut report, seq) = tx.finish(summary).await?;
     // The push's currency table as `Live::currency` indexes it.
     let currencies: Vec<String> = std::iter::once(ctx.default_currency.clone())
         .chain(refs.currencies.iter().cloned())
@@ -427,7 +427,7 @@ pub async fn run_push(
     let Live { ups, currency } = live;
     let base = Arc::clone(&snap);
     let swapped = tokio::task::spawn_blocking(move || {
-        writer.apply_stock_delta(
+        let swapped = writer.apply_stock_delta(
             &base,
             &StockDelta {
                 ups: &ups,
@@ -437,7 +437,11 @@ pub async fn run_push(
                 source: &source,
                 replaces,
             },
-        )
+        );
+        if swapped {
+            writer.note_local(seq);
+        }
+        swapped
     })
     .await
     .map_err(|e| PushError::Internal(format!("the snapshot update failed: {e}")))?;

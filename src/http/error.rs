@@ -139,6 +139,10 @@ impl ApiError {
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::NotReady => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Store(e) if e.is_unavailable() => {
+                tracing::warn!(error = %e, "database unreachable");
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             ApiError::Store(e) => {
                 tracing::error!(error = %e, "store error");
                 StatusCode::INTERNAL_SERVER_ERROR
@@ -167,6 +171,7 @@ impl IntoResponse for ApiError {
             ApiError::BadRequest { param, .. } => ("bad_request", json!({ "param": param })),
             ApiError::NotFound(_) => ("not_found", json!({})),
             ApiError::NotReady => ("not_ready", json!({})),
+            ApiError::Store(e) if e.is_unavailable() => ("unavailable", json!({})),
             ApiError::Store(_) => ("internal", json!({})),
             ApiError::Unauthorized(_) => ("unauthorized", json!({})),
             ApiError::Forbidden(_) => ("forbidden", json!({})),
@@ -184,6 +189,9 @@ impl IntoResponse for ApiError {
             ApiError::Internal(_) => ("internal", json!({})),
         };
         let message = match &self {
+            ApiError::Store(e) if e.is_unavailable() => {
+                "the database is unreachable; try again shortly".to_string()
+            }
             ApiError::Store(_) | ApiError::Internal(_) => "internal error".to_string(),
             other => other.to_string(),
         };
@@ -195,6 +203,10 @@ impl IntoResponse for ApiError {
         if matches!(self, ApiError::NotReady) {
             resp.headers_mut()
                 .insert("retry-after", axum::http::HeaderValue::from_static("2"));
+        }
+        if matches!(&self, ApiError::Store(e) if e.is_unavailable()) {
+            resp.headers_mut()
+                .insert("retry-after", axum::http::HeaderValue::from_static("5"));
         }
         if let ApiError::TooManyRequests { retry_after } = self {
             resp.headers_mut().insert(

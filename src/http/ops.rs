@@ -16,12 +16,33 @@ pub async fn healthz() -> impl IntoResponse {
 
 /// Ready only once the snapshot is built: a load balancer must not send searches to a
 /// replica that would answer 503.
+///
+/// A PostgreSQL replica whose database is unreachable stays ready (reads are answered
+/// from its last snapshot; taking every replica out of the balancer would answer
+/// nothing at all) but says `degraded`, with how old its snapshot is: the seconds
+/// since it was last known caught up with the change log.
 pub async fn readyz(State(st): State<AppState>) -> impl IntoResponse {
+    let sync = &st.snapshot.sync;
     match st.snapshot.get() {
-        Some(s) => (
-            StatusCode::OK,
-            Json(json!({ "status": "ready", "snapshot_built_at": s.built_at })),
-        ),
+        Some(s) => {
+            let db_up = sync.db_up();
+            let following = sync.following();
+            let age = if following {
+                sync.age_secs()
+            } else {
+                (chrono::Utc::now() - s.built_at).num_milliseconds().max(0) as f64 / 1000.0
+            };
+            (
+                StatusCode::OK,
+                Json(json!({
+                    "status": if db_up { "ready" } else { "degraded" },
+                    "snapshot_built_at": s.built_at,
+                    "snapshot_age_seconds": age,
+                    "database": if db_up { "reachable" } else { "unreachable" },
+                    "replica": following.then(|| json!({ "change_log_position": sync.position() })),
+                })),
+            )
+        }
         None => (
             StatusCode::SERVICE_UNAVAILABLE,
             Json(json!({ "status": "starting" })),
@@ -58,18 +79,31 @@ pub async fn version(
 /// age, the publishers (`medmap_publishers`, `medmap_publishers_stale` by the
 /// `/status` page's rule, from its 30-second cache) and the process's own figures
 /// (`process_resident_memory_bytes`, `process_start_time_seconds`, CPU, open files).
+///
+/// On a PostgreSQL replica also `medmap_database_up` (0 while the database is
+/// unreachable: the publisher figures are then skipped rather than waited for),
+/// `medmap_change_log_position` and `medmap_snapshot_sync_age_seconds` (seconds since
+/// the snapshot was last known caught up with the change log).
 pub async fn metrics(State(st): State<AppState>) -> impl IntoResponse {
-    match st
-        .publisher_status
-        .get(&st.store, st.settings.fresh_secs)
-        .await
-    {
-        Ok(rows) => {
-            metrics::gauge!("medmap_publishers").set(rows.len() as f64);
-            metrics::gauge!("medmap_publishers_stale")
-                .set(rows.iter().filter(|r| r.is_stale()).count() as f64);
+    let sync = &st.snapshot.sync;
+    if sync.following() {
+        metrics::gauge!("medmap_database_up").set(if sync.db_up() { 1.0 } else { 0.0 });
+        metrics::gauge!("medmap_change_log_position").set(sync.position() as f64);
+        metrics::gauge!("medmap_snapshot_sync_age_seconds").set(sync.age_secs());
+    }
+    if sync.db_up() {
+        match st
+            .publisher_status
+            .get(&st.store, st.settings.fresh_secs)
+            .await
+        {
+            Ok(rows) => {
+                metrics::gauge!("medmap_publishers").set(rows.len() as f64);
+                metrics::gauge!("medmap_publishers_stale")
+                    .set(rows.iter().filter(|r| r.is_stale()).count() as f64);
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot count publishers for /metrics"),
         }
-        Err(e) => tracing::warn!(error = %e, "cannot count publishers for /metrics"),
     }
     process_metrics().collect();
     if let Some(s) = st.snapshot.get() {

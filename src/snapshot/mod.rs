@@ -13,12 +13,14 @@ mod load;
 mod places;
 mod special;
 mod stock;
+mod sync;
 
 pub use hours::{HoursView, ScheduleRow};
 pub use load::Seed;
 pub use places::PlaceName;
 pub use special::{FacilitySpecials, SpecialTimes};
 pub use stock::{ix_line, StockDelta, StockMeta};
+pub use sync::SyncState;
 
 use arc_swap::ArcSwapOption;
 use chrono::{DateTime, Utc};
@@ -91,6 +93,8 @@ pub struct Snapshot {
 pub struct SnapshotCell {
     current: ArcSwapOption<Snapshot>,
     writer: Arc<tokio::sync::Mutex<()>>,
+    /// How current the snapshot is against the shared database's change log.
+    pub sync: SyncState,
 }
 
 /// Shared by the server's state, its background tasks and feed pushes.
@@ -137,6 +141,22 @@ impl SnapshotWriter {
             }
             None => false,
         }
+    }
+
+    /// The snapshot as it is now (writers build the next one from it).
+    pub fn current(&self) -> Option<Arc<Snapshot>> {
+        self.cell.get()
+    }
+
+    /// Swaps in a snapshot built from [`SnapshotWriter::current`] or reloaded.
+    pub fn replace(&self, snapshot: Snapshot) {
+        self.cell.set(snapshot);
+    }
+
+    /// Records that the committed change `seq` (this process's push) is in the
+    /// snapshot, so the replica follower skips it.
+    pub fn note_local(&self, seq: i64) {
+        self.cell.sync.note_local(seq);
     }
 
     /// Makes a committed push visible: a new snapshot with the stock index updated

@@ -154,6 +154,47 @@ impl Snapshot {
         self.with_stock(self.stock.apply(lines, &rem), meta)
     }
 
+    /// A new snapshot where the stock of `facilities` is exactly `rows` (their lines
+    /// as stored now): how a replica applies a push another replica committed. Only
+    /// the touched facilities' lines and the products they carry are rebuilt, the
+    /// same copy-on-write as [`Snapshot::with_stock_delta`]; reading the stored state
+    /// (not replaying the push) makes applying a change twice, or late, harmless.
+    pub fn with_facility_stock(&self, facilities: &[i64], rows: &[StockRow]) -> Snapshot {
+        let dense: Vec<u32> = facilities
+            .iter()
+            .filter_map(|id| self.facility_index.get(id).copied())
+            .collect();
+        let mut rem: Vec<(u32, u32)> = Vec::new();
+        for &f in &dense {
+            rem.extend(
+                self.stock
+                    .facility_lines(f)
+                    .into_iter()
+                    .map(|(p, _)| (p, f)),
+            );
+        }
+        let indexed: Vec<(u32, u32, &StockRow)> = rows
+            .iter()
+            .filter_map(|l| {
+                Some((
+                    *self.product_index.get(&l.product_id)?,
+                    *self.facility_index.get(&l.facility_id)?,
+                    l,
+                ))
+            })
+            .collect();
+        let ups: Vec<(u32, IxLine)> = indexed
+            .iter()
+            .map(|&(p, f, l)| (p, to_ix_line(f, l)))
+            .collect();
+        let mut meta = self.stock_meta.clone();
+        for f in &dense {
+            meta.remove(f);
+        }
+        meta.extend(stock_meta_of(indexed.into_iter()));
+        self.with_stock(self.stock.apply(&ups, &rem), meta)
+    }
+
     /// `(facility id, product id)` → `(product index, facility index)`, unknown ones
     /// dropped.
     fn removal_indexes(&self, removals: &[(i64, i64)]) -> Vec<(u32, u32)> {

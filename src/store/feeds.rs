@@ -11,6 +11,7 @@ use std::collections::{HashMap, HashSet};
 use serde::Serialize;
 use sqlx::QueryBuilder;
 
+use super::changes::{append_change, ChangeKind, ChangePayload};
 use super::push_tx::{PushHeader, PushSummary};
 use super::{chunk_rows, dispatch, Result, Store, StoreError};
 
@@ -208,6 +209,11 @@ impl Store {
                         .await?;
                 }
             }
+            let payload = ChangePayload {
+                publisher_id: Some(pid),
+                ..ChangePayload::facilities(facilities.iter().map(|f| f.0).collect())
+            };
+            append_change!(tx, ChangeKind::Keys, payload);
             tx.commit().await?;
             Ok((pid, kid))
         })
@@ -231,13 +237,19 @@ impl Store {
     pub async fn revoke_key(&self, id_or_prefix: &str) -> Result<u64> {
         let id: i64 = id_or_prefix.parse().unwrap_or(-1);
         dispatch!(self, pool => {
-            let r = sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE revoked_at IS NULL AND (id = $2 OR prefix = $3)")
+            let mut tx = pool.begin().await?;
+            let revoked: Vec<(i64,)> = sqlx::query_as("UPDATE api_keys SET revoked_at = $1 WHERE revoked_at IS NULL AND (id = $2 OR prefix = $3) RETURNING publisher_id")
                 .bind(now())
                 .bind(id)
                 .bind(id_or_prefix)
-                .execute(pool)
+                .fetch_all(&mut *tx)
                 .await?;
-            Ok(r.rows_affected())
+            for (publisher,) in &revoked {
+                let payload = ChangePayload { publisher_id: Some(*publisher), ..ChangePayload::default() };
+                append_change!(tx, ChangeKind::Keys, payload);
+            }
+            tx.commit().await?;
+            Ok(revoked.len() as u64)
         })
     }
 
@@ -415,7 +427,7 @@ impl Store {
         for chunk in w.lines.chunks(APPLY_CHUNK) {
             tx.write_chunk(chunk, &[]).await?;
         }
-        let (push_id, removed, report) = tx.finish(w.summary).await?;
+        let (push_id, removed, report, _seq) = tx.finish(w.summary).await?;
         Ok(PushOutcome::Applied {
             push_id,
             removed,

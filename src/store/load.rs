@@ -209,32 +209,49 @@ impl Store {
 
     /// Stock lines of facilities with ids in `from..to`, in key order.
     async fn load_stock_range(&self, from: i64, to: i64) -> Result<Vec<StockRow>> {
-        type Row = (
-            i64,
-            i64,
-            String,
-            Option<f64>,
-            Option<i64>,
-            Option<String>,
-            i64,
-            String,
-        );
-        let rows: Vec<Row> = dispatch!(self, pool => sqlx::query_as("SELECT facility_id, product_id, status, quantity, price_minor, currency, checked_at, source FROM stock WHERE facility_id >= $1 AND facility_id < $2 ORDER BY facility_id, product_id").bind(from).bind(to).fetch_all(pool).await?);
-        Ok(rows
-            .into_iter()
-            .map(|(f, p, st, q, pr, cur, at, src)| StockRow {
-                facility_id: f,
-                product_id: p,
-                status: StockStatus::parse(&st).unwrap_or(StockStatus::Unknown),
-                quantity: q,
-                price_minor: pr,
-                currency: cur,
-                checked_at: at,
-                source: src,
-            })
-            .collect())
+        let rows: Vec<StockSqlRow> = dispatch!(self, pool => sqlx::query_as("SELECT facility_id, product_id, status, quantity, price_minor, currency, checked_at, source FROM stock WHERE facility_id >= $1 AND facility_id < $2 ORDER BY facility_id, product_id").bind(from).bind(to).fetch_all(pool).await?);
+        Ok(stock_rows(rows))
     }
 
+    /// Stock lines of the listed facilities (at most a bind limit's worth of ids).
+    pub(super) async fn load_stock_where(&self, facilities: &[i64]) -> Result<Vec<StockRow>> {
+        let rows: Vec<StockSqlRow> = dispatch!(self, pool => {
+            let mut qb = sqlx::QueryBuilder::new("SELECT facility_id, product_id, status, quantity, price_minor, currency, checked_at, source FROM stock WHERE facility_id IN ");
+            super::push_list(&mut qb, facilities.iter().copied());
+            qb.build_query_as().fetch_all(pool).await?
+        });
+        Ok(stock_rows(rows))
+    }
+}
+
+/// A `stock` row as selected by the loads above.
+type StockSqlRow = (
+    i64,
+    i64,
+    String,
+    Option<f64>,
+    Option<i64>,
+    Option<String>,
+    i64,
+    String,
+);
+
+fn stock_rows(rows: Vec<StockSqlRow>) -> Vec<StockRow> {
+    rows.into_iter()
+        .map(|(f, p, st, q, pr, cur, at, src)| StockRow {
+            facility_id: f,
+            product_id: p,
+            status: StockStatus::parse(&st).unwrap_or(StockStatus::Unknown),
+            quantity: q,
+            price_minor: pr,
+            currency: cur,
+            checked_at: at,
+            source: src,
+        })
+        .collect()
+}
+
+impl Store {
     /// Weekly slots of facilities: `(facility_id, weekday, opens_at, closes_at)`.
     pub async fn load_facility_schedules(&self) -> Result<Vec<(i64, i64, String, String)>> {
         dispatch!(self, pool => Ok(sqlx::query_as("SELECT facility_id, weekday, opens_at, closes_at FROM schedules WHERE facility_id IS NOT NULL AND weekday IS NOT NULL AND opens_at IS NOT NULL AND closes_at IS NOT NULL").fetch_all(pool).await?))

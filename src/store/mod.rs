@@ -8,6 +8,7 @@
 
 mod admin;
 mod catalog_cache;
+pub(crate) mod changes;
 mod directory;
 mod feeds;
 mod load;
@@ -20,6 +21,7 @@ mod write;
 pub(crate) use write::{unique_by, IdMap};
 
 pub use admin::{AdminCounts, PushRow};
+pub use changes::{Change, ChangeKind, ChangePayload, ChangeWindow};
 
 pub use directory::{
     DirectoryRows, LinkRow, OrganizationRow, ScheduleFullRow, ServiceRow, TermRow,
@@ -52,6 +54,26 @@ pub enum StoreError {
     BadUrl(String),
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
+}
+
+impl StoreError {
+    /// The database cannot be reached (refused, reset, timed out, shutting down):
+    /// a write should be retried later (503 with `Retry-After`), not reported as
+    /// our bug.
+    pub fn is_unavailable(&self) -> bool {
+        let StoreError::Db(e) = self else {
+            return false;
+        };
+        match e {
+            sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::Tls(_) => true,
+            // 08: connection exception; 57P01-03: admin shutdown, crash shutdown,
+            // cannot connect now (starting up or in recovery).
+            sqlx::Error::Database(d) => d
+                .code()
+                .is_some_and(|c| c.starts_with("08") || c.starts_with("57P")),
+            _ => false,
+        }
+    }
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

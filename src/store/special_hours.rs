@@ -1,6 +1,7 @@
 //! Special times (duty shifts, closures) as stored: one row per span, owned by
 //! the source that wrote it, replaced whole when that source sends its rota again.
 
+use super::changes::{append_change, ChangeKind, ChangePayload};
 use super::{dispatch, now, Result, Store};
 
 /// One stored span, `[starts_at, ends_at)` in unix seconds.
@@ -83,6 +84,20 @@ impl Store {
                 });
                 qb.build().execute(&mut *tx).await?;
             }
+            let mut facilities: Vec<i64> = rows.iter().map(|r| r.facility_id).collect();
+            if let Replace::Facilities(ids) = replace {
+                facilities.extend_from_slice(ids);
+            }
+            let payload = ChangePayload {
+                source: Some(source.to_string()),
+                // Replacing a whole source may clear facilities no row names.
+                facilities: match replace {
+                    Replace::All => None,
+                    Replace::Facilities(_) => ChangePayload::facilities(facilities).facilities,
+                },
+                ..ChangePayload::default()
+            };
+            append_change!(tx, ChangeKind::SpecialHours, payload);
             tx.commit().await?;
             Ok(removed)
         })

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use sqlx::QueryBuilder;
 
+use super::changes::{append_change, ChangeKind, ChangePayload};
 use super::{chunk_rows, dispatch, Result, Store};
 use crate::model::{
     Facility, Organization, Product, Schedule, Service, SourceRef, StockRow, Substance,
@@ -118,6 +119,7 @@ impl Store {
                 .bind(super::catalog_cache::new_token())
                 .execute(&mut *tx)
                 .await?;
+            append_change!(tx, ChangeKind::Catalog, ChangePayload::table("substances"));
             tx.commit().await?;
             Ok(ids)
         })
@@ -217,6 +219,7 @@ impl Store {
                 .bind(super::catalog_cache::new_token())
                 .execute(&mut *tx)
                 .await?;
+            append_change!(tx, ChangeKind::Catalog, ChangePayload::table("products"));
             tx.commit().await?;
             Ok(ids)
         })
@@ -245,6 +248,7 @@ impl Store {
                 }
             );
             let ids = id_map!(tx, "organizations");
+            append_change!(tx, ChangeKind::Directory, ChangePayload::table("organizations"));
             tx.commit().await?;
             Ok(ids)
         })
@@ -307,6 +311,7 @@ impl Store {
                         .push_bind(*id)
                 }
             );
+            append_change!(tx, ChangeKind::Directory, ChangePayload::table("facilities"));
             tx.commit().await?;
             Ok(ids)
         })
@@ -337,6 +342,7 @@ impl Store {
                 }
             );
             let ids = id_map!(tx, "taxonomy_terms");
+            append_change!(tx, ChangeKind::Directory, ChangePayload::table("taxonomy_terms"));
             tx.commit().await?;
             Ok(ids)
         })
@@ -418,6 +424,7 @@ impl Store {
                         .push_bind(*t)
                 }
             );
+            append_change!(tx, ChangeKind::Directory, ChangePayload::table("services"));
             tx.commit().await?;
             Ok(ids)
         })
@@ -447,6 +454,7 @@ impl Store {
                         .push_bind(s.description.clone())
                 }
             );
+            append_change!(tx, ChangeKind::Directory, ChangePayload::table("schedules"));
             tx.commit().await?;
             Ok(schedules.len())
         })
@@ -477,6 +485,10 @@ impl Store {
                         .push_bind(l.source.clone())
                 }
             );
+            // Demo stock spans most pharmacies: listed as "not listed", so a
+            // follower re-reads stock whole rather than an id list this long.
+            let payload = ChangePayload { source: Some(source.to_string()), ..ChangePayload::default() };
+            append_change!(tx, ChangeKind::Stock, payload);
             tx.commit().await?;
             Ok(lines.len())
         })

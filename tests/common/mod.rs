@@ -52,6 +52,7 @@
 
 pub mod child;
 pub mod meili;
+pub mod pg_cluster;
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -188,6 +189,37 @@ impl TestDb {
             backend: Backend::Postgres,
             dir: None,
             schema: Some(schema),
+        }
+    }
+
+    /// A store on a PostgreSQL of the test's own (a [`pg_cluster::PgCluster`]),
+    /// owning nothing: the cluster goes away whole.
+    pub async fn postgres_at(url: &str) -> TestDb {
+        let store = Store::connect(url).await.expect("pg store");
+        TestDb {
+            store,
+            backend: Backend::Postgres,
+            dir: None,
+            schema: None,
+        }
+    }
+
+    /// Another store on this PostgreSQL schema that owns nothing (the schema goes
+    /// with `self`): the database of a second replica.
+    pub async fn replica(&self) -> TestDb {
+        let schema = self
+            .pg_schema()
+            .expect("replicas share a PostgreSQL schema");
+        let opts = PgConnectOptions::from_str(&pg_url())
+            .expect("pg url")
+            .application_name(schema)
+            .options([("search_path", schema)]);
+        let store = Store::connect_postgres(opts).await.expect("pg store");
+        TestDb {
+            store,
+            backend: Backend::Postgres,
+            dir: None,
+            schema: None,
         }
     }
 

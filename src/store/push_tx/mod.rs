@@ -23,6 +23,7 @@ use std::collections::HashSet;
 
 use sqlx::{Postgres, QueryBuilder, Sqlite, Transaction};
 
+use super::changes::{append_change, ChangeKind, ChangePayload};
 use super::feeds::LineRef;
 use super::{chunk_rows, Result, Store};
 use postgres::{pg_begin, pg_finish, pg_lock_existing, pg_write, PgPush};
@@ -56,9 +57,9 @@ pub struct PushSummary<'a> {
     pub report: serde_json::Value,
 }
 
-/// A committed push: its id, the lines that existed before and are gone now, and the
-/// stored report.
-pub type Committed = (i64, Vec<(i64, i64)>, serde_json::Value);
+/// A committed push: its id, the lines that existed before and are gone now, the
+/// stored report, and its position in the change log.
+pub type Committed = (i64, Vec<(i64, i64)>, serde_json::Value, i64);
 
 enum Tx {
     Sqlite(Transaction<'static, Sqlite>),
@@ -121,9 +122,10 @@ macro_rules! delete_lines {
     }};
 }
 
-/// New product codes, the final report and the commit.
+/// New product codes, the final report, the change-log entry and the commit;
+/// evaluates to `(report, seq)`.
 macro_rules! epilogue {
-    ($tx:expr, $push_id:expr, $s:ident, $removed:ident) => {{
+    ($tx:expr, $push_id:expr, $publisher_id:expr, $touched:expr, $s:ident, $removed:ident) => {{
         for chunk in $s.new_codes.chunks(chunk_rows(3)) {
             let mut qb = QueryBuilder::new("INSERT INTO product_codes (system, code, product_id) ");
             qb.push_values(chunk, |mut b, (sys, c, p)| {
@@ -148,8 +150,17 @@ macro_rules! epilogue {
             .bind($push_id)
             .execute(&mut *$tx)
             .await?;
+        let mut facilities: Vec<i64> = $touched.into_iter().collect();
+        facilities.extend($s.facilities.iter().copied());
+        facilities.extend($removed.iter().map(|r| r.0));
+        let payload = ChangePayload {
+            publisher_id: Some($publisher_id),
+            push_id: Some($push_id),
+            ..ChangePayload::facilities(facilities)
+        };
+        let seq = append_change!($tx, ChangeKind::Stock, payload);
         $tx.commit().await?;
-        report
+        (report, seq)
     }};
 }
 
@@ -250,19 +261,20 @@ impl PushTx {
             push_id,
             publisher_id,
             mut removed,
+            facilities,
             ..
         } = self;
-        let report = match tx {
+        let (report, seq) = match tx {
             Tx::Sqlite(mut tx) => {
                 sqlite_finish(&mut tx, &s, push_id, publisher_id, &mut removed).await?;
-                epilogue!(tx, push_id, s, removed)
+                epilogue!(tx, push_id, publisher_id, facilities, s, removed)
             }
             Tx::Postgres(mut tx, st) => {
                 pg_finish(&mut tx, &st, &s, push_id, &mut removed).await?;
-                epilogue!(tx, push_id, s, removed)
+                epilogue!(tx, push_id, publisher_id, facilities, s, removed)
             }
         };
-        Ok((push_id, removed, report))
+        Ok((push_id, removed, report, seq))
     }
 
     /// Rolls the whole push back (also what dropping it does).
