@@ -105,8 +105,10 @@ request = function()
   end
   return kinds[1][2]()
 end
+-- wrk's delay is whole milliseconds: a fractional pause alternates floor and ceil.
 local pause = $1
-if pause > 0 then delay = function() return pause end end
+local lo, frac = math.floor(pause), pause - math.floor(pause)
+if pause > 0 then delay = function() return lo + ((math.random() < frac) and 1 or 0) end end
 done = function(summary, latency, requests)
   io.write(string.format("RESULT rps=%.1f p50_ms=%.2f p99_ms=%.2f mean_ms=%.2f requests=%d errors=%d\n",
     summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000, latency:percentile(99) / 1000,
@@ -186,8 +188,16 @@ soak() { # backend
     max_rps=$(field rps "$max"); unl_p99=$(field p99_ms "$unloaded"); unl_mean=$(field mean_ms "$unloaded")
     target=$(echo "$max_rps * $LOAD_PCT / 100" | bc -l)
     # Each connection waits `pause` ms after an answer: CONNS / (pause + latency) = target.
-    pause=$(echo "p = $CONNS * 1000 / $target - $unl_mean; if (p < 0) p = 0; scale=0; p / 1" | bc -l)
+    pause=$(printf '%.2f' "$(echo "p = $CONNS * 1000 / $target - $unl_mean; if (p < 0) p = 0; p" | bc -l)")
     mixed_lua "$pause" >"$WORK/soak.lua"
+    # Latency under load is longer than unloaded: one 10 s paced run measures the
+    # cycle a connection really takes and the pause is corrected once.
+    local calib achieved
+    calib=$(wrk_run "$CONNS" 10s "$WORK/soak.lua" "$base")
+    achieved=$(field rps "$calib")
+    pause=$(printf '%.2f' "$(echo "l = $CONNS * 1000 / $achieved - $pause; p = $CONNS * 1000 / $target - l; if (p < 0) p = 0; p" | bc -l)")
+    mixed_lua "$pause" >"$WORK/soak.lua"
+    printf 'calibration: %.0f req/s with the first pause; pause now %s ms\n' "$achieved" "$pause"
     printf 'soak target %.0f req/s (%s %% of %.0f), %s ms pause per connection, %d x %s\n' \
         "$target" "$LOAD_PCT" "$max_rps" "$pause" "$SEGMENTS" "$SEGMENT"
 
