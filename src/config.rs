@@ -47,6 +47,19 @@ pub mod defaults {
     /// Change-log entries are kept this long (PostgreSQL replicas): a replica away
     /// for longer reloads whole when it comes back.
     pub const CHANGE_LOG_RETENTION_HOURS: i64 = 24;
+    /// Seconds a client has to send a request's headers once it started (or, on a kept
+    /// alive connection, once the previous answer went): what ends slowloris clients.
+    pub const HEADER_TIMEOUT_SECS: u64 = 10;
+    /// Seconds a request body may stall between two chunks before the request fails.
+    pub const BODY_TIMEOUT_SECS: u64 = 30;
+    /// Open connections at most; past it new ones wait in the kernel's backlog.
+    pub const MAX_CONNECTIONS: usize = 4096;
+    /// Requests being answered at once; past it requests are shed with 503.
+    pub const MAX_IN_FLIGHT: usize = 512;
+    /// Public read API requests a minute per client address (0: no limit).
+    pub const CLIENT_RATE_PER_MIN: u32 = 1200;
+    /// Public read API requests a client may send at once before the rate applies.
+    pub const CLIENT_BURST: NonZeroU32 = NonZeroU32::new(200).unwrap();
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -109,6 +122,45 @@ pub struct ServeArgs {
     /// away longer reloads its snapshot whole; one away less catches up from the log.
     #[arg(long, env = "MEDMAP_CHANGE_LOG_RETENTION_HOURS", default_value_t = defaults::CHANGE_LOG_RETENTION_HOURS)]
     pub change_log_retention_hours: i64,
+    /// Seconds a client has to send a request's headers (slowloris defence).
+    #[arg(long, env = "MEDMAP_HEADER_TIMEOUT_SECS", default_value_t = defaults::HEADER_TIMEOUT_SECS)]
+    pub header_timeout_secs: u64,
+    /// Seconds a request body may stall between two chunks.
+    #[arg(long, env = "MEDMAP_BODY_TIMEOUT_SECS", default_value_t = defaults::BODY_TIMEOUT_SECS)]
+    pub body_timeout_secs: u64,
+    /// Open connections at most (further ones wait in the listen backlog).
+    #[arg(long, env = "MEDMAP_MAX_CONNECTIONS", default_value_t = defaults::MAX_CONNECTIONS)]
+    pub max_connections: usize,
+    /// Requests answered at once; more are refused at once with 503 and Retry-After.
+    /// `/healthz`, `/readyz` and `/metrics` are not counted.
+    #[arg(long, env = "MEDMAP_MAX_IN_FLIGHT", default_value_t = defaults::MAX_IN_FLIGHT)]
+    pub max_in_flight: usize,
+    /// Public read API requests a minute per client address (429 with Retry-After
+    /// past it; 0 turns the limit off).
+    #[arg(long, env = "MEDMAP_CLIENT_RATE_PER_MIN", default_value_t = defaults::CLIENT_RATE_PER_MIN)]
+    pub client_rate_per_min: u32,
+    /// Public read API requests a client may send in a burst.
+    #[arg(long, env = "MEDMAP_CLIENT_BURST", default_value_t = defaults::CLIENT_BURST)]
+    pub client_burst: NonZeroU32,
+    /// Reverse proxies (addresses or CIDR ranges, comma-separated) whose
+    /// `X-Forwarded-For` names the client; from anyone else the header is ignored.
+    #[arg(long = "trusted-proxy", env = "MEDMAP_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_proxy)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+}
+
+/// A trusted proxy: an address (`10.0.0.5`, `::1`) or a range (`10.0.0.0/8`).
+pub fn parse_proxy(s: &str) -> Result<ipnet::IpNet, String> {
+    let s = s.trim();
+    s.parse::<ipnet::IpNet>()
+        .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("{s:?} is neither an IP address nor a CIDR range"))
+}
+
+/// The per-client limit of the public read API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientRate {
+    pub per_minute: NonZeroU32,
+    pub burst: NonZeroU32,
 }
 
 /// What the server runs with: built from [`ServeArgs`] by `From`, or directly by
@@ -150,6 +202,18 @@ pub struct Settings {
     /// PostgreSQL replicas: how the change-log follower paces itself and how long
     /// the log keeps entries.
     pub follow: crate::replica::FollowSettings,
+    /// Time a client has to send a request's headers (slowloris defence).
+    pub header_timeout: std::time::Duration,
+    /// Longest stall between two chunks of a request body.
+    pub body_timeout: std::time::Duration,
+    /// Open connections at most.
+    pub max_connections: usize,
+    /// Requests answered at once before shedding with 503.
+    pub max_in_flight: usize,
+    /// Per-client limit of the public read API (`None`: off).
+    pub client_rate: Option<ClientRate>,
+    /// Peers whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Default for Settings {
@@ -173,6 +237,17 @@ impl Default for Settings {
             pull_min_every_secs: crate::feeds::pull::MIN_EVERY_SECS,
             pull_poll: defaults::PULL_POLL,
             follow: crate::replica::FollowSettings::default(),
+            header_timeout: std::time::Duration::from_secs(defaults::HEADER_TIMEOUT_SECS),
+            body_timeout: std::time::Duration::from_secs(defaults::BODY_TIMEOUT_SECS),
+            max_connections: defaults::MAX_CONNECTIONS,
+            max_in_flight: defaults::MAX_IN_FLIGHT,
+            client_rate: NonZeroU32::new(defaults::CLIENT_RATE_PER_MIN).map(|per_minute| {
+                ClientRate {
+                    per_minute,
+                    burst: defaults::CLIENT_BURST,
+                }
+            }),
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -226,6 +301,15 @@ impl From<ServeArgs> for Settings {
                 retention_secs: a.change_log_retention_hours.max(1).saturating_mul(3600),
                 ..crate::replica::FollowSettings::default()
             },
+            header_timeout: std::time::Duration::from_secs(a.header_timeout_secs.max(1)),
+            body_timeout: std::time::Duration::from_secs(a.body_timeout_secs.max(1)),
+            max_connections: a.max_connections.max(1),
+            max_in_flight: a.max_in_flight.max(1),
+            client_rate: NonZeroU32::new(a.client_rate_per_min).map(|per_minute| ClientRate {
+                per_minute,
+                burst: a.client_burst,
+            }),
+            trusted_proxies: a.trusted_proxies,
         }
     }
 }

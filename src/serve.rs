@@ -102,11 +102,11 @@ pub async fn start(store: Store, settings: Settings) -> anyhow::Result<Running> 
         .with_context(|| format!("binding {addr}"))?;
     let addr = listener.local_addr()?;
     let app = router(state.clone());
-    let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown_signal())
-            .await
-    });
+    let limits = ConnLimits {
+        header_timeout: state.settings.header_timeout,
+        max_connections: state.settings.max_connections,
+    };
+    let task = tokio::spawn(serve_connections(listener, app, limits, shutdown_signal()));
     if let Some(puller) = state.puller.clone() {
         puller.spawn_scheduler();
     }
@@ -159,6 +159,78 @@ pub async fn start(store: Store, settings: Settings) -> anyhow::Result<Running> 
         task,
         held,
     })
+}
+
+/// What one connection may hold.
+#[derive(Debug, Clone, Copy)]
+pub struct ConnLimits {
+    /// Time to send a request's headers (hyper's `header_read_timeout`).
+    pub header_timeout: std::time::Duration,
+    /// Connections open at once; the accept loop waits for one to close past it.
+    pub max_connections: usize,
+}
+
+/// The accept loop: what `axum::serve` does, plus a header read timeout (so a client
+/// that trickles headers, or opens a connection and says nothing, is dropped instead
+/// of holding a socket for ever) and a cap on open connections. Each request carries
+/// the peer address as `ConnectInfo` for the per-client limits. On `shutdown` it stops
+/// accepting, lets in-flight requests finish and closes idle connections.
+pub async fn serve_connections(
+    listener: TcpListener,
+    app: axum::Router,
+    limits: ConnLimits,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use std::sync::Arc;
+
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let open = Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
+    tokio::pin!(shutdown);
+    loop {
+        let permit = tokio::select! {
+            p = Arc::clone(&open).acquire_owned() => match p {
+                Ok(p) => p,
+                Err(_) => break, // never closed; a closed semaphore would mean stop
+            },
+            () = &mut shutdown => break,
+        };
+        let (stream, peer) = tokio::select! {
+            r = listener.accept() => match r {
+                Ok(c) => c,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait rather than spin
+                    // or stop serving (what axum::serve does too).
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let app = app.clone();
+        let service =
+            hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+                req.extensions_mut()
+                    .insert(axum::extract::ConnectInfo(peer));
+                tower::ServiceExt::oneshot(app.clone(), req)
+            });
+        let conn = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                // Timeouts, resets and malformed requests: the client's business.
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+            drop(permit);
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+    Ok(())
 }
 
 /// Keeps the "open now" caches current: right after the earliest state change

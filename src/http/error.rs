@@ -35,6 +35,13 @@ pub enum ApiError {
     TooManyRequests { retry_after: u64 },
     #[error("{0}")]
     Conflict(String),
+    /// More requests in flight than `--max-in-flight`: shed at once rather than
+    /// queued, so a surge costs its own requests a retry, not everyone a long wait.
+    #[error("the server is busy; retry after {retry_after} s")]
+    Overloaded { retry_after: u64 },
+    /// A request target longer than [`super::params::MAX_URI_BYTES`].
+    #[error("the request URI is longer than {0} bytes")]
+    UriTooLong(usize),
     /// A write refused row by row (nothing applied): which rows and why in
     /// `details`; 403 when rows name what the key may not touch, else 422.
     #[error("{message}")]
@@ -152,6 +159,8 @@ impl ApiError {
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Overloaded { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::UriTooLong(_) => StatusCode::URI_TOO_LONG,
             ApiError::Rejected {
                 forbidden: true, ..
             } => StatusCode::FORBIDDEN,
@@ -180,6 +189,10 @@ impl IntoResponse for ApiError {
                 ("too_many_requests", json!({ "retry_after": retry_after }))
             }
             ApiError::Conflict(_) => ("conflict", json!({})),
+            ApiError::Overloaded { retry_after } => {
+                ("overloaded", json!({ "retry_after": retry_after }))
+            }
+            ApiError::UriTooLong(max) => ("uri_too_long", json!({ "max_bytes": max })),
             ApiError::Rejected {
                 forbidden, details, ..
             } => (
@@ -208,7 +221,9 @@ impl IntoResponse for ApiError {
             resp.headers_mut()
                 .insert("retry-after", axum::http::HeaderValue::from_static("5"));
         }
-        if let ApiError::TooManyRequests { retry_after } = self {
+        if let ApiError::TooManyRequests { retry_after } | ApiError::Overloaded { retry_after } =
+            self
+        {
             resp.headers_mut().insert(
                 "retry-after",
                 axum::http::HeaderValue::from(retry_after.max(1)),

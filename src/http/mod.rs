@@ -5,10 +5,12 @@
 pub mod api;
 pub mod cache;
 pub mod error;
+pub mod limits;
 mod metrics_layer;
 pub mod ops;
 pub mod pages;
 pub mod params;
+pub mod security_headers;
 
 use std::sync::Arc;
 
@@ -18,6 +20,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::availability::ResolveMemo;
@@ -40,6 +43,8 @@ pub struct AppState {
     pub publisher_status: Arc<cache::StatusCache>,
     /// Feed pushes per key (`--feed-rate-per-min`, `--feed-burst`).
     pub feed_limiter: Arc<api::feeds::FeedLimiter>,
+    /// Public read API requests per client (`--client-rate-per-min`, `--trusted-proxy`).
+    pub client_limiter: Arc<limits::ClientLimiter>,
     /// Pull feeds: registration, "fetch now" and the scheduler `serve` starts
     /// (`None` only if the HTTP client could not be built; logged).
     pub puller: Option<crate::feeds::pull::Puller>,
@@ -76,6 +81,10 @@ impl AppState {
                 settings.feed_rate_per_min,
                 settings.feed_burst,
             )),
+            client_limiter: Arc::new(limits::ClientLimiter::new(
+                settings.client_rate,
+                settings.trusted_proxies.clone(),
+            )),
             settings: Arc::new(settings),
         }
     }
@@ -87,8 +96,9 @@ impl AppState {
 }
 
 /// 503 is what `/readyz` and every reader answer while the first snapshot is being
-/// built: expected during a cold start, polled by orchestrators every second, so it is
-/// logged at debug. Any other server error is an error.
+/// built (expected during a cold start, polled by orchestrators every second) and
+/// what shed requests get (counted in `medmap_http_shed_total`; a line each would
+/// add to the overload), so it is logged at debug. Any other server error is an error.
 fn log_failure(
     class: tower_http::classify::ServerErrorsFailureClass,
     latency: std::time::Duration,
@@ -98,23 +108,40 @@ fn log_failure(
     let ms = latency.as_millis() as u64;
     match class {
         Class::StatusCode(axum::http::StatusCode::SERVICE_UNAVAILABLE) => {
-            tracing::debug!(latency_ms = ms, "503: not ready yet")
+            tracing::debug!(latency_ms = ms, "503: not ready yet, or shed")
         }
         other => tracing::error!(latency_ms = ms, classification = %other, "response failed"),
     }
 }
 
+/// The whole application. From the outside in: the security headers (so every
+/// answer has them, refusals included), the request-target length cap, panics
+/// caught, request ids, logs, the body size and body stall limits, compression and
+/// metrics; then the health endpoints, which are never shed, beside everything else
+/// under the in-flight cap.
 pub fn router(state: AppState) -> Router {
     let max_body = state.settings.max_body_bytes;
+    let shed = tower::ServiceBuilder::new()
+        .layer(axum::error_handling::HandleErrorLayer::new(
+            limits::shed_error,
+        ))
+        .layer(tower::load_shed::LoadShedLayer::new())
+        .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
+            state.settings.max_in_flight.max(1),
+        ));
+    let limited = Router::new()
+        .nest("/api/v1", api::router(&state))
+        .merge(pages::router())
+        .fallback(pages::not_found)
+        .layer(shed);
     Router::new()
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
-        .nest("/api/v1", api::router())
-        .merge(pages::router())
-        .fallback(pages::not_found)
+        .merge(limited)
         .layer(axum::middleware::from_fn(metrics_layer::record))
         .layer(CompressionLayer::new())
+        .layer(RequestBodyTimeoutLayer::new(state.settings.body_timeout))
         .layer(RequestBodyLimitLayer::new(max_body))
         // Logs carry method, path, status and the request id (the `x-request-id`
         // the client sent or the one set below, also in the answer), never the query
@@ -134,5 +161,7 @@ pub fn router(state: AppState) -> Router {
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .layer(CatchPanicLayer::new())
+        .layer(axum::middleware::from_fn(limits::uri_length))
+        .layer(security_headers::layers())
         .with_state(state)
 }

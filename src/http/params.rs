@@ -17,6 +17,24 @@ pub use medmap_indexers::names::MAX_QUERY_CHARS;
 /// query grows without bound.
 pub const MAX_RADIUS_KM: f64 = 200.0;
 
+/// Longest request target (path and query) accepted at all: longer ones are answered
+/// 414 before any routing, whatever the route.
+pub const MAX_URI_BYTES: usize = 16 * 1024;
+
+/// Longest query string a handler parses (400 naming `query string` past it).
+pub const MAX_QUERY_BYTES: usize = 8 * 1024;
+
+/// Most parameters in one query string (checkbox lists included).
+pub const MAX_PARAMS: usize = 100;
+
+/// Longest parameter name, in bytes once decoded.
+pub const MAX_NAME_BYTES: usize = 64;
+
+/// Longest parameter value, in bytes once decoded: room for the longest free text
+/// ([`MAX_QUERY_CHARS`] characters of up to four bytes) and then some, so that a
+/// value that no parameter needs is refused by name before any parsing.
+pub const MAX_VALUE_BYTES: usize = 1024;
+
 /// Decoded query parameters (first value wins for repeated names; [`Params::all`]
 /// gives every value, for checkbox lists).
 #[derive(Debug, Default)]
@@ -58,14 +76,48 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let mut map = HashMap::new();
-        if let Some(q) = parts.uri.query() {
-            for pair in q.split('&').filter(|p| !p.is_empty()) {
-                let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-                let k = decode(k, "query string")?;
-                let v = decode(v, &k)?;
-                map.entry(k).or_insert_with(Vec::new).push(v);
+        parts
+            .uri
+            .query()
+            .map_or(Ok(Params::default()), Params::parse)
+    }
+}
+
+impl Params {
+    /// Parses a raw query string within the bounds above: every refusal names the
+    /// parameter (or `query string` when no single one is to blame).
+    pub fn parse(q: &str) -> Result<Params, ApiError> {
+        const WHOLE: &str = "query string";
+        if q.len() > MAX_QUERY_BYTES {
+            return Err(ApiError::bad(
+                WHOLE,
+                format!("the query string is longer than {MAX_QUERY_BYTES} bytes"),
+            ));
+        }
+        let mut map: HashMap<String, Vec<String>> = HashMap::new();
+        for (n, pair) in q.split('&').filter(|p| !p.is_empty()).enumerate() {
+            if n >= MAX_PARAMS {
+                return Err(ApiError::bad(
+                    WHOLE,
+                    format!("the query string has more than {MAX_PARAMS} parameters"),
+                ));
             }
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            let k = decode(k, WHOLE)?;
+            if k.len() > MAX_NAME_BYTES {
+                return Err(ApiError::bad(
+                    WHOLE,
+                    format!("a parameter name is longer than {MAX_NAME_BYTES} bytes"),
+                ));
+            }
+            let v = decode(v, &k)?;
+            if v.len() > MAX_VALUE_BYTES {
+                return Err(ApiError::bad(
+                    &k,
+                    format!("{k} is longer than {MAX_VALUE_BYTES} bytes"),
+                ));
+            }
+            map.entry(k).or_default().push(v);
         }
         Ok(Params(map))
     }
@@ -259,5 +311,31 @@ mod tests {
         assert!(decode("%zz", "q").is_err());
         assert!(decode("%D0", "q").is_err());
         assert!(decode("abc%", "q").is_err());
+    }
+
+    fn refused_param(q: &str) -> Option<String> {
+        match Params::parse(q) {
+            Err(ApiError::BadRequest { param, .. }) => param,
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn every_part_of_a_query_string_is_bounded_by_name() {
+        let long_value = format!("q={}", "a".repeat(MAX_VALUE_BYTES + 1));
+        assert_eq!(refused_param(&long_value).as_deref(), Some("q"));
+        // Decoded bytes count: 600 Cyrillic letters are 1,200 bytes.
+        let cyrillic = format!("near={}", "%D0%BD".repeat(600));
+        assert_eq!(refused_param(&cyrillic).as_deref(), Some("near"));
+        let long_name = format!("{}=1", "k".repeat(MAX_NAME_BYTES + 1));
+        assert_eq!(refused_param(&long_name).as_deref(), Some("query string"));
+        let many = vec!["a=1"; MAX_PARAMS + 1].join("&");
+        assert_eq!(refused_param(&many).as_deref(), Some("query string"));
+        let whole = format!("q=1&{}", "x=12345678&".repeat(MAX_QUERY_BYTES / 10));
+        assert_eq!(refused_param(&whole).as_deref(), Some("query string"));
+        // At the bounds, accepted.
+        let p = Params::parse(&format!("q={}", "a".repeat(MAX_VALUE_BYTES))).unwrap();
+        assert_eq!(p.raw("q").map(str::len), Some(MAX_VALUE_BYTES));
+        assert!(Params::parse(&vec!["a=1"; MAX_PARAMS].join("&")).is_ok());
     }
 }

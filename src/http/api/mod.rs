@@ -25,7 +25,10 @@ const READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// read; a cancelled push rolls back whole, so the bound only has to be generous.
 const PUSH_TIMEOUT: Duration = Duration::from_secs(600);
 
-pub fn router() -> Router<AppState> {
+/// The API in three parts with their own limits: the public read API (anyone, per
+/// client rate limit, CORS, read timeout), keyed reads and small writes (read
+/// timeout, no CORS) and feed pushes (long timeout, no CORS, per-key rate).
+pub fn router(state: &AppState) -> Router<AppState> {
     let push = Router::new()
         .route("/feeds/stock", post(feeds::push))
         .route("/feeds/duty", post(duty::push))
@@ -34,6 +37,33 @@ pub fn router() -> Router<AppState> {
             StatusCode::REQUEST_TIMEOUT,
             PUSH_TIMEOUT,
         ));
+    let keyed = Router::new()
+        .route("/feeds/{id}", get(feeds::report))
+        .route("/feeds/pulls", get(pulls::list).post(pulls::create))
+        .route("/feeds/pulls/{id}", axum::routing::delete(pulls::remove))
+        .route("/shortlists", post(shortlists::create))
+        .route_layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            READ_TIMEOUT,
+        ));
+    public_reads()
+        .route_layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            READ_TIMEOUT,
+        ))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            super::limits::rate_limit,
+        ))
+        // `layer`, not `route_layer`: a preflight (OPTIONS) matches no GET route and
+        // must still reach the CORS layer.
+        .layer(super::security_headers::public_read_cors())
+        .merge(keyed)
+        .merge(push)
+}
+
+/// The public read API: GETs anyone may make, without a key.
+fn public_reads() -> Router<AppState> {
     Router::new()
         .route("/medications/search", get(medications::search))
         .route("/medications/suggest", get(medications::suggest))
@@ -43,11 +73,7 @@ pub fn router() -> Router<AppState> {
         .route("/version", get(super::ops::version))
         .route("/facilities", get(facilities::list))
         .route("/facilities/{id}", get(facilities::detail))
-        .route("/feeds/{id}", get(feeds::report))
-        .route("/feeds/pulls", get(pulls::list).post(pulls::create))
-        .route("/feeds/pulls/{id}", axum::routing::delete(pulls::remove))
         .route("/publishers/status", get(feeds::status))
-        .route("/shortlists", post(shortlists::create))
         .route("/shortlists/{id}", get(shortlists::get))
         .route("/shortlists/{id}/text", get(shortlists::text))
         .route("/hsds", get(hsds::root))
@@ -69,9 +95,4 @@ pub fn router() -> Router<AppState> {
         .route("/hsds/taxonomy_terms/{id}", get(hsds::taxonomy_term))
         .route("/hsds/taxonomies", get(hsds::taxonomies))
         .route("/hsds/taxonomies/{id}", get(hsds::taxonomy))
-        .route_layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            READ_TIMEOUT,
-        ))
-        .merge(push)
 }
