@@ -21,6 +21,7 @@ pub mod import;
 pub mod model;
 pub mod places;
 pub mod privacy;
+pub mod schemas;
 pub mod serve;
 pub mod snapshot;
 pub mod store;

@@ -6,9 +6,11 @@ pub mod api;
 pub mod cache;
 pub mod error;
 mod metrics_layer;
+pub mod openapi;
 pub mod ops;
 pub mod pages;
 pub mod params;
+pub mod schema_files;
 
 use std::sync::Arc;
 
@@ -110,7 +112,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
-        .nest("/api/v1", api::router())
+        .nest("/api/v1", api::router().into())
         .merge(pages::router())
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn(metrics_layer::record))

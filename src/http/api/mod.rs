@@ -1,4 +1,9 @@
 //! `/api/v1`: one module per resource.
+//!
+//! Every route is registered through utoipa-axum's `routes!`, which takes the path
+//! and method from the handler's `#[utoipa::path]`: the router and the OpenAPI
+//! description ([`super::openapi`]) are made from the same attribute, so a route
+//! cannot exist undescribed or be described at another path.
 
 pub mod availability;
 pub mod duty;
@@ -13,9 +18,9 @@ pub mod shortlists;
 use std::time::Duration;
 
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::Router;
 use tower_http::timeout::TimeoutLayer;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::AppState;
 
@@ -25,50 +30,49 @@ const READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// read; a cancelled push rolls back whole, so the bound only has to be generous.
 const PUSH_TIMEOUT: Duration = Duration::from_secs(600);
 
-pub fn router() -> Router<AppState> {
-    let push = Router::new()
-        .route("/feeds/stock", post(feeds::push))
-        .route("/feeds/duty", post(duty::push))
-        .route("/feeds/pulls/{id}/fetch", post(pulls::fetch_now))
+/// The routes with their description (`.into()` gives the axum router,
+/// `into_openapi()` the description of every route).
+pub fn router() -> OpenApiRouter<AppState> {
+    let push = OpenApiRouter::new()
+        .routes(routes!(feeds::push))
+        .routes(routes!(duty::push))
+        .routes(routes!(pulls::fetch_now))
         .route_layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             PUSH_TIMEOUT,
         ));
-    Router::new()
-        .route("/medications/search", get(medications::search))
-        .route("/medications/suggest", get(medications::suggest))
-        .route("/medications/{id}", get(medications::detail))
-        .route("/availability", get(availability::availability))
-        .route("/places", get(places::resolve))
-        .route("/version", get(super::ops::version))
-        .route("/facilities", get(facilities::list))
-        .route("/facilities/{id}", get(facilities::detail))
-        .route("/feeds/{id}", get(feeds::report))
-        .route("/feeds/pulls", get(pulls::list).post(pulls::create))
-        .route("/feeds/pulls/{id}", axum::routing::delete(pulls::remove))
-        .route("/publishers/status", get(feeds::status))
-        .route("/shortlists", post(shortlists::create))
-        .route("/shortlists/{id}", get(shortlists::get))
-        .route("/shortlists/{id}/text", get(shortlists::text))
-        .route("/hsds", get(hsds::root))
-        .route("/hsds/", get(hsds::root))
-        .route("/hsds/openapi.json", get(hsds::openapi))
-        .route("/hsds/services", get(hsds::services))
-        .route("/hsds/services/{id}", get(hsds::service))
-        .route(
-            "/hsds/service_at_locations",
-            get(hsds::service_at_locations),
-        )
-        .route(
-            "/hsds/service_at_locations/{id}",
-            get(hsds::service_at_location),
-        )
-        .route("/hsds/organizations", get(hsds::organizations))
-        .route("/hsds/organizations/{id}", get(hsds::organization))
-        .route("/hsds/taxonomy_terms", get(hsds::taxonomy_terms))
-        .route("/hsds/taxonomy_terms/{id}", get(hsds::taxonomy_term))
-        .route("/hsds/taxonomies", get(hsds::taxonomies))
-        .route("/hsds/taxonomies/{id}", get(hsds::taxonomy))
+    OpenApiRouter::new()
+        .routes(routes!(medications::search))
+        .routes(routes!(medications::suggest))
+        .routes(routes!(medications::detail))
+        .routes(routes!(availability::availability))
+        .routes(routes!(places::resolve))
+        .routes(routes!(super::ops::version))
+        .routes(routes!(super::openapi::openapi_json))
+        .routes(routes!(facilities::list))
+        .routes(routes!(facilities::detail))
+        .routes(routes!(feeds::report))
+        .routes(routes!(pulls::list, pulls::create))
+        .routes(routes!(pulls::remove))
+        .routes(routes!(feeds::status))
+        .routes(routes!(shortlists::create))
+        .routes(routes!(shortlists::get))
+        .routes(routes!(shortlists::text))
+        .routes(routes!(hsds::root_unslashed))
+        .routes(routes!(hsds::root))
+        .routes(routes!(hsds::openapi))
+        .routes(routes!(hsds::schema_file))
+        .routes(routes!(hsds::compiled_schema_file))
+        .routes(routes!(hsds::services))
+        .routes(routes!(hsds::service))
+        .routes(routes!(hsds::service_at_locations))
+        .routes(routes!(hsds::service_at_location))
+        .routes(routes!(hsds::organizations))
+        .routes(routes!(hsds::organization))
+        .routes(routes!(hsds::taxonomy_terms))
+        .routes(routes!(hsds::taxonomy_term))
+        .routes(routes!(hsds::taxonomies))
+        .routes(routes!(hsds::taxonomy))
         .route_layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             READ_TIMEOUT,
