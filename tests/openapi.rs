@@ -146,6 +146,7 @@ fn the_document_is_well_formed_openapi_3_1() {
         "{:?}",
         unresolved_local_refs(&doc)
     );
+    let mut ids = BTreeSet::new();
     for (path, item) in doc["paths"].as_object().expect("paths") {
         assert!(path.starts_with('/'), "{path}");
         let templated: BTreeSet<&str> = path
@@ -155,6 +156,11 @@ fn the_document_is_well_formed_openapi_3_1() {
         for m in METHODS {
             let Some(op) = item.get(m) else { continue };
             let what = format!("{m} {path}");
+            let id = op["operationId"].as_str().expect("operationId").to_string();
+            assert!(
+                ids.insert(id.clone()),
+                "{what}: operationId {id} is not unique"
+            );
             assert!(
                 op["summary"].is_string() || op["description"].is_string(),
                 "{what}: no summary"

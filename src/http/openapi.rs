@@ -136,6 +136,21 @@ fn add_common_responses(op: &mut Value) {
     );
 }
 
+/// `get_facilities_id` for `GET /facilities/{id}`: unique as routes are.
+fn operation_id(method: &str, path: &str) -> String {
+    let mut id = method.to_string();
+    for part in path.split('/').filter(|p| !p.is_empty()) {
+        id.push('_');
+        for c in part.chars() {
+            let c = if c.is_ascii_alphanumeric() { c } else { '_' };
+            if c != '_' || !id.ends_with('_') {
+                id.push(c);
+            }
+        }
+    }
+    id.trim_end_matches('_').to_string()
+}
+
 /// The published description: the routes' paths less the HSDS ones (described by the
 /// HSDS document), with the statuses every operation shares.
 fn build() -> Result<Value, String> {
@@ -149,9 +164,14 @@ fn build() -> Result<Value, String> {
                 .as_object()
                 .is_some_and(|ops| ops.values().all(is_hsds))
         });
-        for item in paths.values_mut() {
+        for (path, item) in paths.iter_mut() {
             if let Some(ops) = item.as_object_mut() {
-                ops.values_mut().for_each(add_common_responses);
+                for (method, op) in ops.iter_mut() {
+                    add_common_responses(op);
+                    // utoipa names operations by handler; several modules have a
+                    // `list` or `push`: ids must be unique, so they come from the route.
+                    op["operationId"] = json!(operation_id(method, path));
+                }
             }
         }
     }
