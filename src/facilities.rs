@@ -7,6 +7,7 @@
 use chrono::{DateTime, Utc};
 use medmap_indexers::stock::FacilitySummary;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::availability::StockAges;
 use crate::catalog::{DisplayLang, Ref};
@@ -24,7 +25,7 @@ pub enum FacilityError {
     NotFound(i64),
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct FacilityItem<'a> {
     pub id: i64,
     #[serde(flatten)]
@@ -67,7 +68,7 @@ impl<'a> FacilityItem<'a> {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct FacilityList<'a> {
     pub total: usize,
     pub items: Vec<FacilityItem<'a>>,
@@ -118,10 +119,21 @@ pub fn list<'a>(snap: &'a Snapshot, q: &FacilityQuery, now: DateTime<Utc>) -> Fa
     FacilityList { total, items }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct StockSummary {
-    #[serde(flatten)]
+    /// The counts, for the pages. Not flattened into the answer: their `lines` (a
+    /// count) and this summary's `lines` (the lines) made one object with the key
+    /// `lines` twice, of which JSON parsers keep only the last.
+    #[serde(skip)]
     pub counts: FacilitySummary,
+    /// Lines of any status and age.
+    pub line_count: usize,
+    /// In stock or low, not past the cut-off.
+    pub available: usize,
+    /// Of those, fresh.
+    pub fresh: usize,
+    /// Latest `checked_at` over all lines, Unix seconds.
+    pub last_checked_at: Option<i64>,
     /// `demo` for generated demo stock, else the publisher's feed.
     pub source: Option<String>,
     /// The currency every line is priced in; `null` when they differ (each line says
@@ -131,15 +143,17 @@ pub struct StockSummary {
     pub lines: Vec<LineView>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct LineView {
     pub product: Ref,
+    #[schema(schema_with = crate::schemas::stock_status)]
     pub status: medmap_indexers::stock::StockStatus,
     pub quantity: Option<u32>,
     pub price_minor: Option<u32>,
     /// The currency of `price_minor`: every price carries its own.
     pub currency: Option<String>,
     pub checked_at: DateTime<Utc>,
+    #[schema(schema_with = crate::schemas::freshness)]
     pub freshness: medmap_indexers::stock::Freshness,
 }
 
@@ -192,7 +206,7 @@ fn lines_view(
 }
 
 /// A facility with its hours and stock summary.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct FacilityDetail<'a> {
     #[serde(flatten)]
     pub item: FacilityItem<'a>,
@@ -219,10 +233,15 @@ pub fn detail<'a>(
         .get(i as usize)
         .ok_or(FacilityError::NotFound(n))?;
     let meta = snap.stock_meta.get(&i);
+    let counts = snap
+        .stock
+        .facility_summary(i, now.timestamp(), ages.fresh_secs, ages.cutoff_secs);
     let stock = StockSummary {
-        counts: snap
-            .stock
-            .facility_summary(i, now.timestamp(), ages.fresh_secs, ages.cutoff_secs),
+        counts,
+        line_count: counts.lines,
+        available: counts.available,
+        fresh: counts.fresh,
+        last_checked_at: counts.last_checked_at,
         source: meta.map(|m| m.source.clone()),
         currency: meta.and_then(|m| m.common_currency()).map(str::to_string),
         lines: lines_view(snap, i, now, ages.fresh_secs, ages.cutoff_secs, lang),

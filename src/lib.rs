@@ -23,6 +23,7 @@ pub mod model;
 pub mod places;
 pub mod privacy;
 pub mod replica;
+pub mod schemas;
 pub mod serve;
 pub mod snapshot;
 pub mod store;

@@ -105,7 +105,7 @@ impl Product {
 }
 
 /// What a facility is, as citizens and social workers filter by it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FacilityKind {
     Pharmacy,

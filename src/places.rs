@@ -71,8 +71,9 @@ fn parse(gz: &[u8]) -> Gazetteer {
 }
 
 /// How a place was found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = PlaceSource)]
 pub enum Source {
     Coordinates,
     /// A town of the gazetteer.
@@ -82,7 +83,7 @@ pub enum Source {
 }
 
 /// A place as resolved, with what it was taken for.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Place {
     pub lat: f64,
     pub lon: f64,
@@ -96,7 +97,8 @@ pub struct Place {
 }
 
 /// A town the name may also mean.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[schema(as = OtherPlace)]
 pub struct Other {
     pub name: String,
     pub country: String,

@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use medmap_indexers::names::ConceptKind;
 use medmap_indexers::stock::{Freshness, Sort, StockQuery, StockStatus};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 pub use resolve::{confident_match, product_set, Medication, NameMatch, ResolveMemo};
 
@@ -24,13 +25,13 @@ pub struct StockAges {
     pub cutoff_secs: i64,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Price {
     pub minor: u32,
     pub currency: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct PlaceRef {
     pub id: i64,
     pub name: String,
@@ -42,25 +43,28 @@ pub struct PlaceRef {
     pub phones: Vec<String>,
     /// Reimbursement programmes it dispenses under (`UA:affordable-medicines`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(required = false)]
     pub reimbursement: Vec<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Offer {
     pub facility: PlaceRef,
     pub product: Ref,
     pub distance_m: f64,
+    #[schema(schema_with = crate::schemas::stock_status)]
     pub status: StockStatus,
     pub quantity: Option<u32>,
     pub price: Option<Price>,
     pub checked_at: DateTime<Utc>,
+    #[schema(schema_with = crate::schemas::freshness)]
     pub freshness: Freshness,
     /// `demo` for generated demo stock, else the publisher's feed.
     pub source: String,
     pub hours: HoursView,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct AvailabilityResponse {
     pub medication: Medication,
     pub analogs: bool,

@@ -20,13 +20,16 @@ use crate::catalog::{CatalogError, DisplayLang, MedicationId};
 use crate::snapshot::Snapshot;
 
 /// The medication an availability question resolved to.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Medication {
     pub id: String,
+    #[schema(schema_with = crate::schemas::concept_kind)]
     pub kind: ConceptKind,
+    #[schema(value_type = String)]
     pub name: Arc<str>,
     /// How a free-text `q` was matched (absent for `medication_id`).
     #[serde(rename = "match", skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = crate::schemas::name_match_optional)]
     pub match_kind: Option<MatchKind>,
 }
 

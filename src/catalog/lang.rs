@@ -5,7 +5,9 @@
 
 use super::CatalogError;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// `lang=`: the language names are shown in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
 pub enum DisplayLang {
     En = 0,
     Uk = 1,

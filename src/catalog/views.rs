@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use medmap_indexers::names::{ConceptKind, Hit, MatchKind};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::{public_id, Catalog, CatalogError, DisplayLang, MedicationId};
 
@@ -15,9 +16,10 @@ const INLINE_RELATED: usize = 10;
 const DETAIL_RELATED: usize = 500;
 
 /// A medication named by its public id.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Ref {
     pub id: String,
+    #[schema(value_type = String)]
     pub name: Arc<str>,
 }
 
@@ -32,11 +34,14 @@ impl Ref {
 
 /// One search result. Borrows the catalog's strings: a page of results serializes
 /// without copying every name it lists.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Item<'a> {
     pub id: String,
+    #[schema(schema_with = crate::schemas::concept_kind)]
     pub kind: ConceptKind,
+    #[schema(value_type = String)]
     pub name: Arc<str>,
+    #[schema(value_type = Vec<String>)]
     pub names: Vec<&'a str>,
     pub ingredients: Vec<Ref>,
     /// For a product: other products with the same active ingredients.
@@ -47,35 +52,43 @@ pub struct Item<'a> {
     pub brands: Option<Vec<Ref>>,
     pub score: f32,
     #[serde(rename = "match")]
+    #[schema(schema_with = crate::schemas::name_match)]
     pub match_kind: MatchKind,
     pub matched: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct SearchResponse<'a> {
+    #[schema(value_type = String)]
     pub query: &'a str,
     pub items: Vec<Item<'a>>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Suggestion {
     pub id: String,
+    #[schema(schema_with = crate::schemas::concept_kind)]
     pub kind: ConceptKind,
+    #[schema(value_type = String)]
     pub name: Arc<str>,
     #[serde(rename = "match")]
+    #[schema(schema_with = crate::schemas::name_match)]
     pub match_kind: MatchKind,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct SuggestResponse<'a> {
+    #[schema(value_type = String)]
     pub query: &'a str,
     pub items: Vec<Suggestion>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Detail {
     pub id: String,
+    #[schema(schema_with = crate::schemas::concept_kind)]
     pub kind: ConceptKind,
+    #[schema(value_type = String)]
     pub name: Arc<str>,
     pub names: Vec<String>,
     pub ingredients: Vec<Ref>,

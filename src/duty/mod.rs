@@ -47,8 +47,9 @@ impl Sender<'_> {
 }
 
 /// What a rota replaces of its sender's earlier rotas.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
+#[schema(as = DutyMode)]
 pub enum Mode {
     /// Everything: the rota is the sender's whole list (the default).
     Replace,
@@ -84,8 +85,9 @@ pub enum DutyError {
 }
 
 /// What an accepted rota did.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DutyOutcome {
+    #[schema(value_type = String, example = "applied")]
     pub status: &'static str,
     pub source: String,
     pub mode: Mode,

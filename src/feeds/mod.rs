@@ -28,8 +28,9 @@ use serde::{Deserialize, Serialize};
 
 /// `mode=snapshot` replaces the publisher's stock at the facilities the push lists;
 /// `mode=delta` upserts the rows and removes the lines marked for removal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
+#[schema(as = FeedMode)]
 pub enum Mode {
     Snapshot,
     Delta,

@@ -6,7 +6,9 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use serde::Serialize;
 use serde_json::json;
+use utoipa::ToSchema;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -173,33 +175,91 @@ impl ApiError {
     }
 }
 
+/// What every error answer of `/api/v1` says, as JSON: one shape for all, so a client
+/// reads `error.code` and never parses messages. The OpenAPI description's error
+/// schema is derived from this type, so the two cannot disagree.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"error": {"code": "bad_request", "message": "limit must be between 1 and 50, got 99", "details": {"param": "limit"}}}))]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    pub code: ErrorCode,
+    /// For people: what went wrong and, for a parameter, which one and why.
+    pub message: String,
+    /// For programs: `param` (a 400's parameter), `retry_after` (429), `report`
+    /// (a refused feed push), `rejected`/`rejections` (a refused rota); else empty.
+    #[schema(value_type = Object)]
+    pub details: serde_json::Value,
+}
+
+/// `error.code`: what kind of failure, stable across releases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    BadRequest,
+    NotFound,
+    NotReady,
+    Internal,
+    Unauthorized,
+    Forbidden,
+    PayloadTooLarge,
+    TooManyRequests,
+    Conflict,
+    Rejected,
+    /// The database is unreachable: reads still answer, writes are asked again later.
+    Unavailable,
+    /// Too many requests in flight: shed at once, to be asked again after `Retry-After`.
+    Overloaded,
+    UriTooLong,
+}
+
+impl ErrorBody {
+    pub fn new(code: ErrorCode, message: impl Into<String>, details: serde_json::Value) -> Self {
+        ErrorBody {
+            error: ErrorDetail {
+                code,
+                message: message.into(),
+                details,
+            },
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        use ErrorCode as C;
         let status = self.status();
         let (code, details) = match &self {
-            ApiError::BadRequest { param, .. } => ("bad_request", json!({ "param": param })),
-            ApiError::NotFound(_) => ("not_found", json!({})),
-            ApiError::NotReady => ("not_ready", json!({})),
-            ApiError::Store(e) if e.is_unavailable() => ("unavailable", json!({})),
-            ApiError::Store(_) => ("internal", json!({})),
-            ApiError::Unauthorized(_) => ("unauthorized", json!({})),
-            ApiError::Forbidden(_) => ("forbidden", json!({})),
-            ApiError::PayloadTooLarge(_) => ("payload_too_large", json!({})),
+            ApiError::BadRequest { param, .. } => (C::BadRequest, json!({ "param": param })),
+            ApiError::NotFound(_) => (C::NotFound, json!({})),
+            ApiError::NotReady => (C::NotReady, json!({})),
+            ApiError::Store(e) if e.is_unavailable() => (C::Unavailable, json!({})),
+            ApiError::Store(_) => (C::Internal, json!({})),
+            ApiError::Unauthorized(_) => (C::Unauthorized, json!({})),
+            ApiError::Forbidden(_) => (C::Forbidden, json!({})),
+            ApiError::PayloadTooLarge(_) => (C::PayloadTooLarge, json!({})),
             ApiError::TooManyRequests { retry_after } => {
-                ("too_many_requests", json!({ "retry_after": retry_after }))
+                (C::TooManyRequests, json!({ "retry_after": retry_after }))
             }
-            ApiError::Conflict(_) => ("conflict", json!({})),
+            ApiError::Conflict(_) => (C::Conflict, json!({})),
             ApiError::Overloaded { retry_after } => {
-                ("overloaded", json!({ "retry_after": retry_after }))
+                (C::Overloaded, json!({ "retry_after": retry_after }))
             }
-            ApiError::UriTooLong(max) => ("uri_too_long", json!({ "max_bytes": max })),
+            ApiError::UriTooLong(max) => (C::UriTooLong, json!({ "max_bytes": max })),
             ApiError::Rejected {
                 forbidden, details, ..
             } => (
-                if *forbidden { "forbidden" } else { "rejected" },
+                if *forbidden {
+                    C::Forbidden
+                } else {
+                    C::Rejected
+                },
                 details.clone(),
             ),
-            ApiError::Internal(_) => ("internal", json!({})),
+            ApiError::Internal(_) => (C::Internal, json!({})),
         };
         let message = match &self {
             ApiError::Store(e) if e.is_unavailable() => {
@@ -208,11 +268,7 @@ impl IntoResponse for ApiError {
             ApiError::Store(_) | ApiError::Internal(_) => "internal error".to_string(),
             other => other.to_string(),
         };
-        let mut resp = (
-            status,
-            Json(json!({ "error": { "code": code, "message": message, "details": details } })),
-        )
-            .into_response();
+        let mut resp = (status, Json(ErrorBody::new(code, message, details))).into_response();
         if matches!(self, ApiError::NotReady) {
             resp.headers_mut()
                 .insert("retry-after", axum::http::HeaderValue::from_static("2"));

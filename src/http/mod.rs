@@ -7,9 +7,11 @@ pub mod cache;
 pub mod error;
 pub mod limits;
 mod metrics_layer;
+pub mod openapi;
 pub mod ops;
 pub mod pages;
 pub mod params;
+pub mod schema_files;
 pub mod security_headers;
 
 use std::sync::Arc;
@@ -130,7 +132,7 @@ pub fn router(state: AppState) -> Router {
             state.settings.max_in_flight.max(1),
         ));
     let limited = Router::new()
-        .nest("/api/v1", api::router(&state))
+        .nest("/api/v1", api::router(&state).into())
         .merge(pages::router())
         .fallback(pages::not_found)
         .layer(shed);

@@ -53,6 +53,10 @@ pub async fn readyz(State(st): State<AppState>) -> impl IntoResponse {
 /// `GET /api/v1/version`: what is running, on what schema and data. Why: with
 /// several replicas and upgrades under way an operator must see at a glance that
 /// they run the same build on the same schema.
+#[utoipa::path(get, path = "/version", tag = "meta",
+    summary = "What is running, on what schema and data",
+    responses((status = 200, description = "`name`, `version`, `commit`, `backend`, `schema_version` and `data` (catalog version and format, bundled import and snapshot times).", body = Object,
+        example = json!({"name": "medmap", "version": "0.1.0", "commit": "76d7ba0", "backend": "sqlite", "schema_version": 30, "data": {"catalog_version": "1", "catalog_format": 1, "bundled_import_at": "1764000000", "snapshot_built_at": "2026-12-07T17:00:00Z"}}))))]
 pub async fn version(
     State(st): State<AppState>,
 ) -> Result<Json<serde_json::Value>, crate::http::error::ApiError> {

@@ -14,13 +14,14 @@ use crate::hsds::directory::parse_time;
 use crate::store::FacilityRow;
 
 /// Opening hours as answers show them.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct HoursView {
     /// `true`/`false`, or `null` when the hours are unknown.
     pub open_now: Option<bool>,
     /// When it next opens or closes (UTC), if known.
     pub next_change: Option<DateTime<Utc>>,
     /// Today's intervals in the facility's local time, `["09:00", "18:00"]`.
+    #[schema(value_type = Vec<Vec<String>>, example = json!([["09:00", "18:00"]]))]
     pub today: Vec<[String; 2]>,
     /// The source's text (OSM `opening_hours`), kept even when it could not be parsed.
     pub raw: Option<String>,
@@ -38,7 +39,7 @@ pub struct HoursView {
 pub const SPECIAL_SHOWN: usize = 10;
 
 /// A duty shift or closure as answers show it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SpecialView {
     pub from: DateTime<Utc>,
     pub to: DateTime<Utc>,

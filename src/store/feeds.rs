@@ -114,7 +114,7 @@ pub enum PushOutcome {
 }
 
 /// One publisher's freshness.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PublisherStatus {
     pub publisher: String,
     pub facilities: i64,

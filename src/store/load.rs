@@ -61,7 +61,7 @@ struct FacilityDbRow {
 }
 
 /// A facility as the snapshot holds it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct FacilityRow {
     pub id: i64,
     pub uuid: String,
@@ -93,6 +93,7 @@ pub struct FacilityRow {
     /// In the snapshot such a row holds no address, postcode or phones, and its
     /// `lat`/`lon` are only the coarse area ([`crate::privacy::redact`]).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[schema(required = false)]
     pub confidential: bool,
     /// The helpline to call instead of going there (a confidential place's),
     /// filled by [`crate::privacy::redact`].
@@ -100,6 +101,7 @@ pub struct FacilityRow {
     pub public_contact: Option<String>,
     /// Reimbursement programmes it dispenses under, e.g. `UA:affordable-medicines`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(required = false)]
     pub reimbursement: Vec<String>,
 }
 

@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::{dispatch, now, Result, Store};
 
 /// One registered pull and its state, as the publisher and the operator see it.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct PullRow {
     pub id: i64,
     pub key_id: i64,

@@ -136,11 +136,12 @@ pub fn check_registration(
 }
 
 /// What one run of a pull did, for "fetch now" and the logs.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RunOutcome {
     pub pull: PullRow,
     /// The push's report when a file was applied or refused.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
     pub report: Option<serde_json::Value>,
 }
 

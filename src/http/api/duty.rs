@@ -8,12 +8,27 @@ use axum::http::HeaderMap;
 use axum::Json;
 
 use super::feeds::{authenticate, charset};
+use crate::duty::Mode as DutyMode;
 use crate::duty::{self, DutyOutcome, Mode, Sender};
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, ErrorBody};
 use crate::http::params::Params;
 use crate::http::AppState;
 
 /// `POST /api/v1/feeds/duty?mode=replace|merge` with the publisher's Bearer key.
+#[utoipa::path(post, path = "/feeds/duty", tag = "feeds",
+    summary = "Push a duty rota or special opening times",
+    description = "Rows `facility, from, to[, open, note]` or `facility, date, hours` as CSV (header row) or JSON (an array of objects). Applied whole or refused whole with the rows at fault.",
+    params(("mode" = Option<DutyMode>, Query, description = "replace (default): the rota is the sender's whole list; merge: only the facilities it names.")),
+    request_body(description = "The rota.", content(
+        ("text/csv", example = "facility,from,to,note\n1,2026-12-24T20:00:00+02:00,2026-12-25T08:00:00+02:00,night duty\n"),
+        ("application/json", example = json!([{"facility": "1", "date": "2026-12-31", "hours": "10:00-16:00"}])),
+    )),
+    security(("publisher_key" = [])),
+    responses(
+        (status = 200, description = "The rota was applied.", body = DutyOutcome),
+        (status = 403, description = "Rows name facilities outside the key's scope; nothing applied (`details.rejections`).", body = ErrorBody),
+        (status = 422, description = "Rows cannot be applied; nothing applied (`details.rejections`).", body = ErrorBody),
+    ))]
 pub async fn push(
     State(st): State<AppState>,
     p: Params,

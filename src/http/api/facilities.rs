@@ -7,13 +7,25 @@ use chrono::Utc;
 use medmap_indexers::names::normalize;
 
 use crate::catalog::DisplayLang;
-use crate::facilities::{self, FacilityQuery};
-use crate::http::error::ApiError;
+use crate::facilities::{self, FacilityDetail, FacilityList, FacilityQuery};
+use crate::http::error::{ApiError, ErrorBody};
 use crate::http::params::{Params, MAX_RADIUS_KM};
 use crate::http::AppState;
 use crate::model::FacilityKind;
 
 /// `GET /api/v1/facilities?q=&kind=&lat=&lon=&radius_km=&open_now=&limit=`
+#[utoipa::path(get, path = "/facilities", tag = "facilities",
+    summary = "Pharmacies, clinics, hospitals, dentists and social services",
+    params(
+        ("q" = Option<String>, Query, description = "Part of the name.", max_length = 200),
+        ("kind" = Option<FacilityKind>, Query, description = "Only facilities of this kind."),
+        ("lat" = Option<f64>, Query, description = "Latitude (with lon): nearest first within radius_km.", minimum = -90, maximum = 90),
+        ("lon" = Option<f64>, Query, description = "Longitude (with lat).", minimum = -180, maximum = 180),
+        ("radius_km" = Option<f64>, Query, description = "Radius in km around lat/lon (default 10).", exclusive_minimum = 0, maximum = 200),
+        ("open_now" = Option<bool>, Query, description = "Only facilities open now."),
+        ("limit" = Option<u32>, Query, description = "How many (default 20).", minimum = 1, maximum = 200)
+    ),
+    responses((status = 200, description = "The facilities and how many matched.", body = FacilityList)))]
 pub async fn list(
     State(st): State<AppState>,
     p: Params,
@@ -40,6 +52,13 @@ pub async fn list(
 }
 
 /// `GET /api/v1/facilities/{id}`
+#[utoipa::path(get, path = "/facilities/{id}", tag = "facilities",
+    summary = "One facility with its hours and stock",
+    params(("id" = String, Path, description = "The facility's medmap id (a number) or uuid.", example = "1")),
+    responses(
+        (status = 200, description = "The facility.", body = FacilityDetail),
+        (status = 404, description = "No facility has this id.", body = ErrorBody),
+    ))]
 pub async fn detail(
     State(st): State<AppState>,
     Path(id): Path<String>,

@@ -24,7 +24,8 @@ use crate::feeds::keys;
 use crate::feeds::parse::ParseOptions;
 use crate::feeds::push::{run_push, PushContext, PushRequest, Verdict};
 use crate::feeds::Mode;
-use crate::http::error::ApiError;
+use crate::feeds::Mode as FeedMode;
+use crate::http::error::{ApiError, ErrorBody, ErrorCode};
 use crate::http::params::Params;
 use crate::http::AppState;
 use crate::store::KeyCandidate;
@@ -133,6 +134,30 @@ pub(super) fn charset(h: &HeaderMap) -> Option<String> {
 }
 
 /// `POST /api/v1/feeds/stock?mode=snapshot|delta&strict=true&filename=`
+#[utoipa::path(post, path = "/feeds/stock", tag = "feeds",
+    summary = "Push a pharmacy's or chain's stock",
+    description = "The format is detected by content: medmap CSV/JSON/NDJSON, Tabletki.ua XML (plain or zipped) and JSON, Morion JSON, Liki24 CSV, 1C CommerceML, Yandex YML, Google local inventory (see the README's Feeds section). The charset comes from Content-Type or is detected. Applied whole or not at all; the report says row by row what was read.",
+    params(
+        ("mode" = Option<FeedMode>, Query, description = "snapshot (default: replaces the stock of the facilities listed) or delta (upserts; `action=remove` removes). `full` is read as snapshot."),
+        ("strict" = Option<bool>, Query, description = "Refuse the whole push if any row is refused."),
+        ("filename" = Option<String>, Query, description = "The file's name (Tabletki's `Rest_<branch>_<yyyymmddhhmmss>` carries the branch and time); also `X-Filename` or Content-Disposition."),
+        ("Idempotency-Key" = Option<String>, Header, description = "A push repeated with the same key answers the first report instead of applying twice.", max_length = 200),
+    ),
+    request_body(description = "The feed file.", content(
+        ("text/csv", example = "facility,product_id,status,quantity,price,currency\n1,p1,in_stock,3,129.50,UAH\n"),
+        ("application/json", example = json!([{"facility": "1", "product_id": "p1", "status": "in_stock", "quantity": 3, "price": 129.5, "currency": "UAH"}])),
+        ("application/x-ndjson"),
+        ("application/xml"),
+        ("application/zip"),
+        ("application/octet-stream"),
+    )),
+    security(("publisher_key" = [])),
+    responses(
+        (status = 200, description = "Accepted: the push report (rows read, applied, refused and why).", body = Object),
+        (status = 403, description = "The push names facilities outside this key's scope; nothing applied (`details.report`).", body = ErrorBody),
+        (status = 413, description = "The body is larger than the server's cap.", body = ErrorBody),
+        (status = 422, description = "Rejected; nothing applied (`details.report`).", body = ErrorBody),
+    ))]
 pub async fn push(
     State(st): State<AppState>,
     p: Params,
@@ -227,22 +252,30 @@ pub async fn push(
         Verdict::Accepted => return Ok((StatusCode::OK, Json(report)).into_response()),
         Verdict::Forbidden => (
             StatusCode::FORBIDDEN,
-            "forbidden",
+            ErrorCode::Forbidden,
             "the push names facilities outside this key's scope; nothing was applied",
         ),
         Verdict::Rejected => (
             StatusCode::UNPROCESSABLE_ENTITY,
-            "rejected",
+            ErrorCode::Rejected,
             "the push was rejected; nothing was applied (see details.report)",
         ),
     };
     Ok((
         code,
-        Json(json!({ "error": { "code": ecode, "message": message, "details": { "report": report } } })),
+        Json(ErrorBody::new(ecode, message, json!({ "report": report }))),
     )
         .into_response())
 }
 
+#[utoipa::path(get, path = "/feeds/{id}", tag = "feeds",
+    summary = "The report of one push (to its publisher only)",
+    params(("id" = String, Path, description = "The push id a push answered (a number).", example = "1")),
+    security(("publisher_key" = [])),
+    responses(
+        (status = 200, description = "The push report.", body = Object),
+        (status = 404, description = "No push of this publisher has this id.", body = ErrorBody),
+    ))]
 /// `GET /api/v1/feeds/{id}`: the report of one push, to its publisher only (404 to
 /// anyone else, so push ids do not leak which publishers exist).
 pub async fn report(
@@ -262,16 +295,30 @@ pub async fn report(
 }
 
 /// `GET /api/v1/publishers/status`: public freshness of every publisher.
-pub async fn status(State(st): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
+#[utoipa::path(get, path = "/publishers/status", tag = "feeds",
+    summary = "How fresh every publisher's stock is",
+    responses((status = 200, description = "Every publisher's last push and stale facilities.", body = PublishersStatus)))]
+pub async fn status(State(st): State<AppState>) -> Result<Json<PublishersStatus>, ApiError> {
     let rows = st
         .publisher_status
         .get(&st.store, st.settings.fresh_secs)
         .await?;
-    Ok(Json(json!({
-        "fresh_secs": st.settings.fresh_secs,
-        "now": chrono::Utc::now().timestamp(),
-        "publishers": &*rows,
-    })))
+    Ok(Json(PublishersStatus {
+        fresh_secs: st.settings.fresh_secs,
+        now: chrono::Utc::now().timestamp(),
+        publishers: rows,
+    }))
+}
+
+/// The answer of `GET /publishers/status`.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct PublishersStatus {
+    /// A line checked within this many seconds is fresh.
+    fresh_secs: i64,
+    /// The server's clock, Unix seconds.
+    now: i64,
+    #[schema(value_type = Vec<crate::store::PublisherStatus>)]
+    publishers: crate::http::cache::StatusRows,
 }
 
 #[cfg(test)]

@@ -18,8 +18,9 @@ use serde_json::{json, Value};
 use crate::hsds::search::{facets, search_listed, Found, Listing, ServiceQuery, ServiceResults};
 use crate::hsds::{shape, HSDS_PROFILE, HSDS_VERSION};
 use crate::http::cache::{Endpoint, Key};
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, ErrorBody};
 use crate::http::params::{parse_uuid, Params};
+use crate::http::schema_files;
 use crate::http::AppState;
 use crate::privacy;
 use crate::snapshot::Snapshot;
@@ -36,6 +37,7 @@ use crate::http::params::MAX_RADIUS_KM;
 const OPENAPI: &str = include_str!("../../../data/hsds/schema/openapi.json");
 
 /// `GET /api/v1/hsds/`: the HSDS version and profile of this API.
+#[utoipa::path(get, path = "/hsds/", tag = "hsds")]
 pub async fn root(headers: axum::http::HeaderMap) -> Json<Value> {
     let host = headers
         .get(header::HOST)
@@ -52,10 +54,26 @@ pub async fn root(headers: axum::http::HeaderMap) -> Json<Value> {
     }))
 }
 
+/// `GET /api/v1/hsds` (no slash): the same as `/api/v1/hsds/`.
+#[utoipa::path(get, path = "/hsds", tag = "hsds")]
+pub async fn root_unslashed(headers: axum::http::HeaderMap) -> Json<Value> {
+    root(headers).await
+}
+
 /// `GET /api/v1/hsds/openapi.json`
+#[utoipa::path(get, path = "/hsds/openapi.json", tag = "meta",
+    summary = "The HSDS 3.0 OpenAPI description of /api/v1/hsds",
+    description = "Open Referral's official HSDS 3.0 description (CC BY-SA 4.0) with medmap's extension parameters; its `$ref`s to the standard's schemas point at the copies served under `/api/v1/hsds/schema/`, so it resolves offline.",
+    responses((status = 200, description = "An OpenAPI 3.1 document.", body = Object)))]
 pub async fn openapi() -> Result<Json<Value>, ApiError> {
+    Ok(Json(openapi_document()?))
+}
+
+/// The HSDS description as served (also read by medmap's own description's tests).
+pub fn openapi_document() -> Result<Value, ApiError> {
     let mut doc: Value = serde_json::from_str(OPENAPI)
-        .map_err(|e| ApiError::bad("openapi", format!("bundled openapi.json: {e}")))?;
+        .map_err(|e| ApiError::Internal(format!("bundled openapi.json: {e}")))?;
+    schema_files::rewrite_refs(&mut doc);
     doc["info"] = json!({
         "title": "medmap HSDS API",
         "version": "1.0.0",
@@ -79,7 +97,33 @@ pub async fn openapi() -> Result<Json<Value>, ApiError> {
             params.extend(ext.as_array().into_iter().flatten().cloned());
         }
     }
-    Ok(Json(doc))
+    Ok(doc)
+}
+
+/// `GET /api/v1/hsds/schema/{file}`: the standard's schemas, which the HSDS
+/// description refers to.
+#[utoipa::path(get, path = "/hsds/schema/{file}", tag = "meta",
+    summary = "An HSDS 3.0 JSON Schema (Open Referral, CC BY-SA 4.0)",
+    params(("file" = String, Path, description = "A schema file name, e.g. `service.json`.", example = "service.json")),
+    responses(
+        (status = 200, description = "The JSON Schema; the `Link` header names its licence and source.", body = Object),
+        (status = 404, description = "No such schema.", body = ErrorBody),
+    ))]
+pub async fn schema_file(Path(file): Path<String>) -> Result<Response, ApiError> {
+    schema_files::serve(&file)
+}
+
+/// `GET /api/v1/hsds/schema/compiled/{file}`: the standard's compiled (self-contained)
+/// list schemas.
+#[utoipa::path(get, path = "/hsds/schema/compiled/{file}", tag = "meta",
+    summary = "A compiled HSDS 3.0 JSON Schema (Open Referral, CC BY-SA 4.0)",
+    params(("file" = String, Path, description = "A compiled schema file name, e.g. `service_list.json`.", example = "service_list.json")),
+    responses(
+        (status = 200, description = "The JSON Schema; the `Link` header names its licence and source.", body = Object),
+        (status = 404, description = "No such schema.", body = ErrorBody),
+    ))]
+pub async fn compiled_schema_file(Path(file): Path<String>) -> Result<Response, ApiError> {
+    schema_files::serve(&format!("compiled/{file}"))
 }
 
 /// Paging as the request asked for it.
@@ -330,6 +374,7 @@ fn search_extras(
 }
 
 /// `GET /api/v1/hsds/services`
+#[utoipa::path(get, path = "/hsds/services", tag = "hsds")]
 pub async fn services(State(st): State<AppState>, p: Params) -> Result<Response, ApiError> {
     let pg = paging(&p)?;
     let snap = st.snap()?;
@@ -401,6 +446,7 @@ fn with_extras(mut v: Value, r: &ServiceResults, snap: &Snapshot, f: &Found) -> 
 }
 
 /// `GET /api/v1/hsds/services/{id}`
+#[utoipa::path(get, path = "/hsds/services/{id}", tag = "hsds")]
 pub async fn service(
     State(st): State<AppState>,
     Path(id): Path<String>,
@@ -415,6 +461,7 @@ pub async fn service(
 }
 
 /// `GET /api/v1/hsds/service_at_locations`
+#[utoipa::path(get, path = "/hsds/service_at_locations", tag = "hsds")]
 pub async fn service_at_locations(
     State(st): State<AppState>,
     p: Params,
@@ -440,6 +487,7 @@ pub async fn service_at_locations(
 }
 
 /// `GET /api/v1/hsds/service_at_locations/{id}`
+#[utoipa::path(get, path = "/hsds/service_at_locations/{id}", tag = "hsds")]
 pub async fn service_at_location(
     State(st): State<AppState>,
     Path(id): Path<String>,
@@ -464,6 +512,7 @@ fn text_matches(search: &Option<String>, text: &str) -> bool {
 }
 
 /// `GET /api/v1/hsds/organizations`
+#[utoipa::path(get, path = "/hsds/organizations", tag = "hsds")]
 pub async fn organizations(State(st): State<AppState>, p: Params) -> Result<Response, ApiError> {
     let pg = paging(&p)?;
     let search = p.text("search")?;
@@ -491,6 +540,7 @@ pub async fn organizations(State(st): State<AppState>, p: Params) -> Result<Resp
 }
 
 /// `GET /api/v1/hsds/organizations/{id}`
+#[utoipa::path(get, path = "/hsds/organizations/{id}", tag = "hsds")]
 pub async fn organization(
     State(st): State<AppState>,
     Path(id): Path<String>,
@@ -507,6 +557,7 @@ pub async fn organization(
 }
 
 /// `GET /api/v1/hsds/taxonomy_terms`
+#[utoipa::path(get, path = "/hsds/taxonomy_terms", tag = "hsds")]
 pub async fn taxonomy_terms(State(st): State<AppState>, p: Params) -> Result<Response, ApiError> {
     let pg = paging(&p)?;
     let search = p.text("search")?;
@@ -545,6 +596,7 @@ pub async fn taxonomy_terms(State(st): State<AppState>, p: Params) -> Result<Res
 }
 
 /// `GET /api/v1/hsds/taxonomy_terms/{id}`
+#[utoipa::path(get, path = "/hsds/taxonomy_terms/{id}", tag = "hsds")]
 pub async fn taxonomy_term(
     State(st): State<AppState>,
     Path(id): Path<String>,
@@ -559,6 +611,7 @@ pub async fn taxonomy_term(
 }
 
 /// `GET /api/v1/hsds/taxonomies`
+#[utoipa::path(get, path = "/hsds/taxonomies", tag = "hsds")]
 pub async fn taxonomies(State(st): State<AppState>, p: Params) -> Result<Response, ApiError> {
     let pg = paging(&p)?;
     let search = p.text("search")?;
@@ -571,6 +624,7 @@ pub async fn taxonomies(State(st): State<AppState>, p: Params) -> Result<Respons
 }
 
 /// `GET /api/v1/hsds/taxonomies/{id}`
+#[utoipa::path(get, path = "/hsds/taxonomies/{id}", tag = "hsds")]
 pub async fn taxonomy(
     State(st): State<AppState>,
     Path(id): Path<String>,

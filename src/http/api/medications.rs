@@ -8,12 +8,21 @@ use axum::Json;
 
 use crate::catalog::{Detail, DisplayLang, SearchResponse, SuggestResponse};
 use crate::http::cache::{Endpoint, Key};
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, ErrorBody};
 use crate::http::params::Params;
 use crate::http::AppState;
 use crate::snapshot::Snapshot;
 
 /// `GET /api/v1/medications/search?q=&limit=&lang=`
+#[utoipa::path(get, path = "/medications/search", tag = "medications",
+    summary = "Search medications by name",
+    description = "Ranked hits over substances (INN) and products (brands) in Latin and Cyrillic, typo, transliteration and keyboard-layout tolerant.",
+    params(
+        ("q" = String, Query, description = "The name as typed (trimmed; no control characters).", min_length = 1, max_length = 200, example = "ibuprofen"),
+        ("limit" = Option<u32>, Query, description = "How many hits (default 10).", minimum = 1, maximum = 50),
+        ("lang" = Option<DisplayLang>, Query, description = "Language of the names shown: en (default), uk or ru.")
+    ),
+    responses((status = 200, description = "The hits, best first.", body = SearchResponse)))]
 pub async fn search(State(st): State<AppState>, p: Params) -> Result<Response, ApiError> {
     let q = p.required_text("q")?;
     let limit = p.limit("limit", 10, 50)?;
@@ -26,6 +35,14 @@ pub async fn search(State(st): State<AppState>, p: Params) -> Result<Response, A
 }
 
 /// `GET /api/v1/medications/suggest?q=` — autocomplete, at most 10 items.
+#[utoipa::path(get, path = "/medications/suggest", tag = "medications",
+    summary = "Autocomplete medication names",
+    params(
+        ("q" = String, Query, description = "The beginning of a name (trimmed; no control characters).", min_length = 1, max_length = 200, example = "ibu"),
+        ("limit" = Option<u32>, Query, description = "How many suggestions (default 10).", minimum = 1, maximum = 10),
+        ("lang" = Option<DisplayLang>, Query, description = "Language of the names shown: en (default), uk or ru.")
+    ),
+    responses((status = 200, description = "Suggestions, best first.", body = SuggestResponse)))]
 pub async fn suggest(State(st): State<AppState>, p: Params) -> Result<Response, ApiError> {
     let q = p.required_text("q")?;
     let limit = p.limit("limit", 10, 10)?;
@@ -64,6 +81,16 @@ fn memoised(
 }
 
 /// `GET /api/v1/medications/{id}`
+#[utoipa::path(get, path = "/medications/{id}", tag = "medications",
+    summary = "One medication with its ingredients, analogs or brands",
+    params(
+        ("id" = String, Path, description = "A public medication id: `s` (substance) or `p` (product) and a positive number.", example = "s1"),
+        ("lang" = Option<DisplayLang>, Query, description = "Language of the names shown: en (default), uk or ru.")
+    ),
+    responses(
+        (status = 200, description = "The medication.", body = Detail),
+        (status = 404, description = "No medication has this id.", body = ErrorBody),
+    ))]
 pub async fn detail(
     State(st): State<AppState>,
     Path(id): Path<String>,

@@ -10,10 +10,10 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::hsds::shape;
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, ErrorBody};
 use crate::http::params::parse_uuid;
 use crate::http::AppState;
 use crate::snapshot::Snapshot;
@@ -25,11 +25,32 @@ const MAX_DAYS: u32 = 90;
 const MAX_SERVICES: usize = 50;
 
 /// The only fields a request may carry: no free text, so no client data.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct NewList {
+#[schema(example = json!({"services": ["5a7bd7a4-0d6a-5a3c-9d8e-2f1f6a0c1b2d"], "days": 30}))]
+pub struct NewList {
+    /// HSDS service ids (UUIDs) of the directory.
+    #[schema(min_items = 1, max_items = 50, value_type = Vec<uuid::Uuid>)]
     services: Vec<String>,
+    /// How long the list lives (default 30).
+    #[schema(minimum = 1, maximum = 90)]
     days: Option<u32>,
+}
+
+/// A short list as answered: its services fully nested (HSDS `service` with its
+/// organization and locations).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ShortlistView {
+    /// 32 hexadecimal digits.
+    id: String,
+    /// RFC 3339, UTC.
+    created_at: String,
+    expires_at: String,
+    /// The list as plain text.
+    text_url: String,
+    /// HSDS 3.0 services (see `/api/v1/hsds/openapi.json`), with medmap's `x_` extensions.
+    #[schema(value_type = Vec<Object>)]
+    services: Vec<Value>,
 }
 
 fn list_id(id: &str) -> Result<&str, ApiError> {
@@ -38,6 +59,11 @@ fn list_id(id: &str) -> Result<&str, ApiError> {
         .ok_or_else(|| ApiError::bad("id", format!("{id:?} is not a short list id")))
 }
 
+#[utoipa::path(post, path = "/shortlists", tag = "shortlists",
+    summary = "Make a short list of services to hand to a client",
+    description = "Holds service ids and a lifetime only (no client data): any other field is refused.",
+    request_body = NewList,
+    responses((status = 201, description = "The list.", body = ShortlistView)))]
 /// `POST /api/v1/shortlists` with `{"services": [uuid, ...], "days": 30}`.
 pub async fn create(State(st): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
     let req: NewList = serde_json::from_slice(&body).map_err(|e| {
@@ -87,20 +113,20 @@ fn when(t: i64) -> String {
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-fn view(snap: &Snapshot, list: &Shortlist) -> Value {
+fn view(snap: &Snapshot, list: &Shortlist) -> ShortlistView {
     let services: Vec<Value> = list
         .services
         .iter()
         .filter_map(|u| snap.directory.service(u))
         .map(|s| shape::service_full(snap, s))
         .collect();
-    json!({
-        "id": list.id,
-        "created_at": when(list.created_at),
-        "expires_at": when(list.expires_at),
-        "text_url": format!("/api/v1/shortlists/{}/text", list.id),
-        "services": services,
-    })
+    ShortlistView {
+        id: list.id.clone(),
+        created_at: when(list.created_at),
+        expires_at: when(list.expires_at),
+        text_url: format!("/api/v1/shortlists/{}/text", list.id),
+        services,
+    }
 }
 
 async fn load(st: &AppState, id: &str) -> Result<(std::sync::Arc<Snapshot>, Shortlist), ApiError> {
@@ -114,22 +140,37 @@ async fn load(st: &AppState, id: &str) -> Result<(std::sync::Arc<Snapshot>, Shor
 }
 
 /// `GET /api/v1/shortlists/{id}`: the services, fully nested (HSDS).
+#[utoipa::path(get, path = "/shortlists/{id}", tag = "shortlists",
+    summary = "A short list",
+    params(("id" = String, Path, description = "The list's id: 32 hexadecimal digits.", min_length = 32, max_length = 32, pattern = "^[0-9a-fA-F]{32}$", example = "0123456789abcdef0123456789abcdef")),
+    responses(
+        (status = 200, description = "The list.", body = ShortlistView),
+        (status = 404, description = "No list has this id, or it has expired.", body = ErrorBody),
+    ))]
 pub async fn get(
     State(st): State<AppState>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ShortlistView>, ApiError> {
     let (snap, list) = load(&st, &id).await?;
     Ok(Json(view(&snap, &list)))
 }
 
 /// `GET /api/v1/shortlists/{id}/text`: the list as plain text, to paste into a
 /// message or print.
+#[utoipa::path(get, path = "/shortlists/{id}/text", tag = "shortlists",
+    summary = "A short list as plain text",
+    params(("id" = String, Path, description = "The list's id: 32 hexadecimal digits.", min_length = 32, max_length = 32, pattern = "^[0-9a-fA-F]{32}$", example = "0123456789abcdef0123456789abcdef")),
+    responses(
+        (status = 200, description = "The list, to paste or print.", body = String, content_type = "text/plain; charset=utf-8"),
+        (status = 404, description = "No list has this id, or it has expired.", body = ErrorBody),
+    ))]
 pub async fn text(
     State(st): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let (snap, list) = load(&st, &id).await?;
-    let v = view(&snap, &list);
+    let v = serde_json::to_value(view(&snap, &list))
+        .map_err(|e| ApiError::Internal(format!("cannot serialize the list: {e}")))?;
     let mut out = String::new();
     for (n, s) in v["services"].as_array().into_iter().flatten().enumerate() {
         out.push_str(&format!(
