@@ -18,11 +18,12 @@ pub const DEFAULT_CSP: &str =
     "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 type SetHeader = SetResponseHeaderLayer<HeaderValue>;
+/// The four header layers, stacked.
+type HeaderLayers =
+    Stack<SetHeader, Stack<SetHeader, Stack<SetHeader, Stack<SetHeader, Identity>>>>;
 
 /// The layers that add the security headers when a handler has not set them.
-pub fn layers(
-) -> ServiceBuilder<Stack<SetHeader, Stack<SetHeader, Stack<SetHeader, Stack<SetHeader, Identity>>>>>
-{
+pub fn layers() -> ServiceBuilder<HeaderLayers> {
     ServiceBuilder::new()
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
