@@ -172,3 +172,59 @@ async fn the_command_syncs_a_store() {
         assert!(!m.documents(index).await.is_empty(), "{index}");
     }
 }
+
+/// `--follow`: a directory import written to medmap's store after the first
+/// sync reaches Meilisearch by itself (through the change log).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn following_brings_a_later_import_into_the_mirror() {
+    let Some(m) = meili::start("following_brings_a_later_import_into_the_mirror") else {
+        return;
+    };
+    let app = app().await;
+    let mut child = tokio::process::Command::new(common::child::bin())
+        .args([
+            "--db",
+            &app.db_url(),
+            "meili",
+            "sync",
+            "--follow",
+            "--every",
+            "1",
+        ])
+        .args(["--url", &m.url, "--key", MASTER_KEY])
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("medmap meili sync --follow");
+    // The shelter fixture is not in the small data: wait for the first sync, then import it.
+    let shelter = docs::meili_id("5f1c0c0e-7d7a-4c55-9d52-5a1e0f000001");
+    let mut first = false;
+    for _ in 0..600 {
+        if !m.documents(docs::SERVICES).await.is_empty() {
+            first = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(first, "the first sync wrote the services");
+    let fixture =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hsds_confidential");
+    medmap::import::import_source(app.store(), "hsds-json", &fixture, 0)
+        .await
+        .expect("import");
+    let mut seen = false;
+    for _ in 0..600 {
+        if m.documents(docs::SERVICES)
+            .await
+            .iter()
+            .any(|d| d["id"] == shelter.as_str())
+        {
+            seen = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let _ = child.kill().await;
+    assert!(seen, "the import reached Meilisearch within 60 s");
+}
