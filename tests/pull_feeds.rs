@@ -257,21 +257,6 @@ async fn wait_for(
     }
 }
 
-/// The price (minor units) availability shows for `pid` at `fid`.
-async fn shown_price(app: &TestApp, pid: i64, fid: i64, lat: f64, lon: f64) -> Option<i64> {
-    let (code, r) = app
-        .get_json(&format!(
-            "/api/v1/availability?medication_id=p{pid}&lat={lat}&lon={lon}&radius_km=1&limit=100"
-        ))
-        .await;
-    assert_eq!(code, 200, "{r}");
-    r["items"].as_array().and_then(|a| {
-        a.iter()
-            .find(|o| o["facility"]["id"] == fid)
-            .and_then(|o| o["price"]["minor"].as_i64())
-    })
-}
-
 async fn stock_lines(app: &TestApp, publisher: &str) -> i64 {
     let (code, s) = app.get_json("/api/v1/publishers/status").await;
     assert_eq!(code, 200, "{s}");
@@ -305,7 +290,7 @@ shared_app_test! { APP;
         assert_eq!(code, 200, "{report:#}");
         assert_eq!(report["rows_accepted"], 2);
         assert_eq!(report["format"], "medmap_csv");
-        assert_eq!(shown_price(app, products[0].0, fid, lat, lon).await, Some(1250));
+        assert_eq!(app.shown_price((fid, lat, lon), products[0].0).await, Some(1250));
 
         // Changed: applied, the new price live.
         feed.set(csv(&products, "13.75"));
@@ -314,7 +299,7 @@ shared_app_test! { APP;
         assert_eq!(out["report"]["rows_accepted"], 2);
         let second_push = out["pull"]["last_push_id"].as_i64().expect("push id");
         assert_ne!(second_push, first_push);
-        assert_eq!(shown_price(app, products[0].0, fid, lat, lon).await, Some(1375));
+        assert_eq!(app.shown_price((fid, lat, lon), products[0].0).await, Some(1375));
 
         // Unchanged: If-None-Match → 304, nothing applied.
         let before = feed.not_modified.load(Ordering::SeqCst);
@@ -336,7 +321,7 @@ shared_app_test! { APP;
         let mid = moved["id"].as_i64().expect("id");
         let p = wait_for(app, &key, mid, "redirected fetch", |p| p["last_status"] == "applied").await;
         assert!(p["last_error"].is_null(), "{p:#}");
-        assert_eq!(shown_price(app, products[0].0, fid, lat, lon).await, Some(1400));
+        assert_eq!(app.shown_price((fid, lat, lon), products[0].0).await, Some(1400));
     }
 }
 
@@ -367,7 +352,7 @@ shared_app_test! { APP;
         assert_eq!(out["pull"]["failures"], 0);
         assert!(out["pull"]["last_error"].is_null());
         assert_eq!(wait(&out["pull"]), 60, "back to the interval");
-        assert_eq!(shown_price(app, products[0].0, fid, lat, lon).await, Some(999));
+        assert_eq!(app.shown_price((fid, lat, lon), products[0].0).await, Some(999));
     }
 }
 
@@ -416,10 +401,10 @@ shared_app_test! { APP;
         let pull = register(app, &key, &format!("{base}/stock.csv"), "1s").await;
         let id = pull["id"].as_i64().expect("id");
         wait_for(app, &key, id, "first scheduled fetch", |p| p["last_status"] == "applied").await;
-        assert_eq!(shown_price(app, products[0].0, fid, lat, lon).await, Some(2000));
+        assert_eq!(app.shown_price((fid, lat, lon), products[0].0).await, Some(2000));
         feed.set(csv(&products, "21.00"));
         let t = Instant::now();
-        while shown_price(app, products[0].0, fid, lat, lon).await != Some(2100) {
+        while app.shown_price((fid, lat, lon), products[0].0).await != Some(2100) {
             assert!(t.elapsed() < Duration::from_secs(20), "the changed file was not fetched");
             tokio::time::sleep(Duration::from_millis(100)).await;
         }

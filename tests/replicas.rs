@@ -39,21 +39,6 @@ fn pharmacy_and_products(app: &TestApp, nth: usize) -> ((i64, f64, f64), Vec<i64
     (pharmacies[nth], products)
 }
 
-/// The price (minor units) `app` shows for `pid` at facility `fid`, if it lists it.
-async fn shown_price(app: &TestApp, (fid, lat, lon): (i64, f64, f64), pid: i64) -> Option<i64> {
-    let (code, r) = app
-        .get_json(&format!(
-            "/api/v1/availability?medication_id=p{pid}&lat={lat}&lon={lon}&radius_km=1&limit=100"
-        ))
-        .await;
-    assert_eq!(code, 200, "{r:#}");
-    r["items"].as_array().and_then(|a| {
-        a.iter()
-            .find(|o| o["facility"]["id"] == fid)
-            .and_then(|o| o["price"]["minor"].as_i64())
-    })
-}
-
 /// Waits (up to `bound`) until `app` shows `want` for the line; returns how long.
 async fn wait_price(
     app: &TestApp,
@@ -64,7 +49,7 @@ async fn wait_price(
 ) -> Duration {
     let t = Instant::now();
     loop {
-        let got = shown_price(app, at, pid).await;
+        let got = app.shown_price(at, pid).await;
         if got == want {
             return t.elapsed();
         }
@@ -95,13 +80,13 @@ async fn a_push_to_one_replica_shows_on_the_other() {
     let (p1, p2) = (products[0], products[1]);
     let key = a.make_key("Replicated", &[(at.0, None)]).await;
 
-    assert_eq!(shown_price(&b, at, p1).await, None);
+    assert_eq!(b.shown_price(at, p1).await, None);
     let (code, v) = a
         .push(&key, "?mode=delta", csv_line(at.0, p1, 1234), &[])
         .await;
     assert_eq!(code, 200, "{v:#}");
     assert_eq!(
-        shown_price(&a, at, p1).await,
+        a.shown_price(at, p1).await,
         Some(1234),
         "A shows its own push at once"
     );
@@ -121,7 +106,7 @@ async fn a_push_to_one_replica_shows_on_the_other() {
         .await;
     assert_eq!(code, 200, "{v:#}");
     wait_price(&a, at, p1, Some(4321), BOUND).await;
-    assert_eq!(shown_price(&b, at, p2).await, Some(777));
+    assert_eq!(b.shown_price(at, p2).await, Some(777));
 
     // The log names the push, its publisher and facility.
     let changes = a.store().changes_after(0, 1_000).await.expect("log");
@@ -206,7 +191,7 @@ async fn a_replica_started_late_catches_up_and_follows() {
     }
     let b = replica_of(&a).await;
     for (i, pid) in products.iter().take(3).enumerate() {
-        assert_eq!(shown_price(&b, at, *pid).await, Some(100 + i as i64));
+        assert_eq!(b.shown_price(at, *pid).await, Some(100 + i as i64));
     }
     let head = a.store().change_window().await.expect("window").head;
     let (_, ready) = b.get_json("/readyz").await;
@@ -282,8 +267,8 @@ async fn replicas_ride_out_a_database_outage() {
     pg.stop();
 
     // Reads answer from the last snapshot.
-    assert_eq!(shown_price(&b, at, p1).await, Some(1500));
-    assert_eq!(shown_price(&a, at, p1).await, Some(1500));
+    assert_eq!(b.shown_price(at, p1).await, Some(1500));
+    assert_eq!(a.shown_price(at, p1).await, Some(1500));
     // Both replicas notice, stay ready (degraded) and report the snapshot's age.
     for app in [&a, &b] {
         let t = Instant::now();

@@ -640,6 +640,22 @@ impl TestApp {
         }
     }
 
+    /// The price (minor units) availability shows for product `pid` at facility
+    /// `at` = `(id, lat, lon)`, if it lists it there.
+    pub async fn shown_price(&self, (fid, lat, lon): (i64, f64, f64), pid: i64) -> Option<i64> {
+        let (code, r) = self
+            .get_json(&format!(
+                "/api/v1/availability?medication_id=p{pid}&lat={lat}&lon={lon}&radius_km=1&limit=100"
+            ))
+            .await;
+        assert_eq!(code, 200, "{r:#}");
+        r["items"].as_array().and_then(|a| {
+            a.iter()
+                .find(|o| o["facility"]["id"] == fid)
+                .and_then(|o| o["price"]["minor"].as_i64())
+        })
+    }
+
     pub fn store(&self) -> &Store {
         &self.db.store
     }
