@@ -79,8 +79,10 @@ struct Acc {
 }
 
 impl Acc {
-    /// Credits group `gi`'s best term, worth `v`. The tiny constant marks a
-    /// service as touched even when `v` is zero.
+    /// Credits group `gi`'s best term, worth `v`. Whether a service was touched
+    /// is the scratch bitset's to say ([`Scratch::enter`]); the tiny constant
+    /// only keeps a matched service's total above zero when `v` is zero, so it
+    /// passes a cut of zero as before.
     #[inline]
     fn add(&mut self, v: f32, gi: usize) {
         self.total += v + 1e-9;
