@@ -15,8 +15,6 @@ use std::time::{Duration, Instant};
 
 use common::child::{medmap, ServeChild, TempPgDatabase};
 use common::{small_data_dir, Backend, TestDb};
-use medmap::model::FacilityKind;
-use medmap::store::Store;
 use serde_json::Value;
 
 /// What is backed up and checked: the publisher whose answers must come back, and
@@ -29,30 +27,65 @@ struct Fixture {
     noisy_key: String,
 }
 
-async fn fixture(store: &Store) -> Fixture {
-    let pharmacies: Vec<i64> = store
-        .load_facilities()
-        .await
-        .expect("facilities")
-        .into_iter()
-        .filter(|f| f.kind == FacilityKind::Pharmacy && f.lat.is_some())
-        .map(|f| f.id)
-        .take(6)
-        .collect();
+/// Read through one plain connection closed before the test goes on, and keys made
+/// by `medmap keys create`: this process then holds nothing of the store that could
+/// keep `medmap restore` from locking it later (a closed sqlx pool's SQLite
+/// connections can let go of the file late).
+async fn fixture(db_url: &str) -> Fixture {
+    const PHARMACIES: &str =
+        "SELECT id FROM facilities WHERE kind = 'pharmacy' AND lat IS NOT NULL ORDER BY id LIMIT 6";
+    const PRODUCTS: &str = "SELECT id FROM products ORDER BY id LIMIT 8";
+    let ids = |rows: Vec<(i64,)>| rows.into_iter().map(|(id,)| id).collect::<Vec<i64>>();
+    let (pharmacies, products) = if db_url.starts_with("sqlite:") {
+        use sqlx::Connection;
+        let mut c = sqlx::SqliteConnection::connect(db_url)
+            .await
+            .expect("sqlite");
+        let p = ids(sqlx::query_as(PHARMACIES)
+            .fetch_all(&mut c)
+            .await
+            .expect("pharmacies"));
+        let q = ids(sqlx::query_as(PRODUCTS)
+            .fetch_all(&mut c)
+            .await
+            .expect("products"));
+        c.close().await.expect("close");
+        (p, q)
+    } else {
+        use sqlx::Connection;
+        let mut c = sqlx::PgConnection::connect(db_url).await.expect("postgres");
+        let p = ids(sqlx::query_as(PHARMACIES)
+            .fetch_all(&mut c)
+            .await
+            .expect("pharmacies"));
+        let q = ids(sqlx::query_as(PRODUCTS)
+            .fetch_all(&mut c)
+            .await
+            .expect("products"));
+        c.close().await.expect("close");
+        (p, q)
+    };
     assert_eq!(pharmacies.len(), 6, "six pharmacies in the small data");
-    let products: Vec<i64> = store
-        .load_products()
-        .await
-        .expect("products")
-        .into_iter()
-        .map(|p| p.id)
-        .take(8)
-        .collect();
-    let scope = |ids: &[i64]| ids.iter().map(|f| (*f, None)).collect::<Vec<_>>();
+    assert_eq!(products.len(), 8, "eight products in the small data");
+    let key = |publisher: &str, facilities: &[i64]| {
+        let mut args = vec![
+            "keys".to_string(),
+            "create".into(),
+            "--publisher".into(),
+            publisher.into(),
+        ];
+        for f in facilities {
+            args.push("--facility".into());
+            args.push(f.to_string());
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = succeed("medmap keys create", medmap(db_url, &args));
+        out.lines().next().expect("the key").trim().to_string()
+    };
     let (kept, noisy) = (pharmacies[..3].to_vec(), pharmacies[3..].to_vec());
     Fixture {
-        kept_key: common::make_key(store, "Backup kept", &scope(&kept)).await,
-        noisy_key: common::make_key(store, "Backup noisy", &scope(&noisy)).await,
+        kept_key: key("Backup kept", &kept),
+        noisy_key: key("Backup noisy", &noisy),
         kept,
         noisy,
         products,
@@ -182,9 +215,7 @@ trait Method {
 async fn cycle(db_url: &str, method: &dyn Method, dir: &Path) -> (u64, Duration, Duration) {
     let data = small_data_dir();
     let server = ServeChild::start(db_url, data.path()).await;
-    let store = Store::connect(db_url).await.expect("store");
-    let fx = fixture(&store).await;
-    store.close().await;
+    let fx = fixture(db_url).await;
 
     // The state to come back: every kept facility with every product.
     push(
@@ -298,6 +329,41 @@ struct Sqlite {
     url: String,
 }
 
+/// The processes (pid and command line, this test's own marked) with the store or
+/// its `-wal`/`-shm` open: what a refused restore is about.
+fn holders(store: &Path) -> Vec<String> {
+    let names: Vec<std::path::PathBuf> = ["", "-wal", "-shm"]
+        .iter()
+        .map(|s| std::path::PathBuf::from(format!("{}{s}", store.display())))
+        .collect();
+    let mut out = Vec::new();
+    let Ok(procs) = std::fs::read_dir("/proc") else {
+        return out;
+    };
+    for p in procs.flatten() {
+        let Ok(fds) = std::fs::read_dir(p.path().join("fd")) else {
+            continue;
+        };
+        let open = fds
+            .flatten()
+            .filter_map(|fd| std::fs::read_link(fd.path()).ok())
+            .any(|target| names.contains(&target));
+        if open {
+            let pid = p.file_name().to_string_lossy().into_owned();
+            let cmd = std::fs::read_to_string(p.path().join("cmdline"))
+                .unwrap_or_default()
+                .replace('\0', " ");
+            let me = if pid == std::process::id().to_string() {
+                " (this test)"
+            } else {
+                ""
+            };
+            out.push(format!("{pid}{me}: {cmd}"));
+        }
+    }
+    out
+}
+
 impl Method for Sqlite {
     fn backup(&self, file: &Path) {
         let out = medmap(
@@ -319,6 +385,10 @@ impl Method for Sqlite {
         {
             std::thread::sleep(Duration::from_millis(500));
             out = medmap(&self.url, &["restore", file.to_str().expect("utf-8")]);
+        }
+        if !out.status.success() {
+            let store = self.url.trim_start_matches("sqlite://");
+            eprintln!("processes holding {store}: {:?}", holders(Path::new(store)));
         }
         succeed("medmap restore", out);
     }
