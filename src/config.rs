@@ -19,6 +19,11 @@ pub mod defaults {
     pub const ADDR: SocketAddr = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 8080));
     /// The bundled data folder imported into an empty database.
     pub const DATA_DIR: &str = "data";
+    /// A PostgreSQL replica's warm-start file goes here: the working directory, as
+    /// for the default SQLite file (`/var/lib/medmap` under the systemd unit).
+    pub const STATE_DIR: &str = ".";
+    /// Minutes between moves of the warm-start file up to the log's head.
+    pub const WARM_EVERY_MINS: u64 = 5;
     /// Stock lines checked within this many hours are "fresh".
     pub const FRESH_HOURS: i64 = 24;
     /// Stock lines older than this are hidden ("call to confirm" in between).
@@ -122,6 +127,17 @@ pub struct ServeArgs {
     /// away longer reloads its snapshot whole; one away less catches up from the log.
     #[arg(long, env = "MEDMAP_CHANGE_LOG_RETENTION_HOURS", default_value_t = defaults::CHANGE_LOG_RETENTION_HOURS)]
     pub change_log_retention_hours: i64,
+    /// PostgreSQL replicas: the directory of this replica's warm-start file (the
+    /// rows of its snapshot and the change-log position they stand at), so a
+    /// restart reads only the changes it missed instead of every table. Empty:
+    /// none, every start reads every table.
+    #[arg(long, env = "MEDMAP_STATE_DIR", default_value = defaults::STATE_DIR)]
+    pub state_dir: PathBuf,
+    /// PostgreSQL replicas: minutes between moves of the warm-start file up to the
+    /// log's head (and at every graceful stop): what a crashed replica has at most
+    /// to catch up from the database at its next start.
+    #[arg(long, env = "MEDMAP_WARM_EVERY_MINS", default_value_t = defaults::WARM_EVERY_MINS)]
+    pub warm_every_mins: u64,
     /// Seconds a client has to send a request's headers (slowloris defence).
     #[arg(long, env = "MEDMAP_HEADER_TIMEOUT_SECS", default_value_t = defaults::HEADER_TIMEOUT_SECS)]
     pub header_timeout_secs: u64,
@@ -299,6 +315,8 @@ impl From<ServeArgs> for Settings {
             pull_poll: defaults::PULL_POLL,
             follow: crate::replica::FollowSettings {
                 retention_secs: a.change_log_retention_hours.max(1).saturating_mul(3600),
+                state_dir: (!a.state_dir.as_os_str().is_empty()).then_some(a.state_dir),
+                warm_every: std::time::Duration::from_secs(a.warm_every_mins.max(1) * 60),
                 ..crate::replica::FollowSettings::default()
             },
             header_timeout: std::time::Duration::from_secs(a.header_timeout_secs.max(1)),

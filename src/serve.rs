@@ -123,17 +123,8 @@ pub async fn start(store: Store, settings: Settings) -> anyhow::Result<Running> 
                 }
             }
         }
-        // PostgreSQL: where the change log stands before the load, so the follower
-        // applies again whatever commits while the snapshot loads.
-        let position = match crate::replica::start_position(&st.store).await {
-            Ok(p) => p,
-            Err(e) => {
-                tracing::error!(error = %e, "cannot read the change log; serving nothing");
-                return;
-            }
-        };
-        match Snapshot::load_seeded(&st.store, seed).await {
-            Ok(s) => {
+        match first_snapshot(&st, seed).await {
+            Ok((s, position, warm)) => {
                 tracing::info!(
                     facilities = s.facilities.len(),
                     name_keys = s.catalog.names.key_count(),
@@ -148,6 +139,7 @@ pub async fn start(store: Store, settings: Settings) -> anyhow::Result<Running> 
                     st.snapshot.clone(),
                     position,
                     st.settings.follow.clone(),
+                    warm,
                 );
             }
             Err(e) => tracing::error!(error = %e, "cannot build snapshot"),
@@ -159,6 +151,53 @@ pub async fn start(store: Store, settings: Settings) -> anyhow::Result<Running> 
         task,
         held,
     })
+}
+
+/// The first snapshot, the change-log position it stands at (PostgreSQL), and the
+/// replica's warm-start file. A PostgreSQL replica with a usable warm-start file
+/// reads its rows from there and only the changes it missed from the database;
+/// otherwise every table is read (and, on PostgreSQL, written to the file for the
+/// next start).
+async fn first_snapshot(
+    st: &AppState,
+    seed: Option<Seed>,
+) -> crate::store::Result<(Snapshot, Option<i64>, Option<crate::replica::WarmStart>)> {
+    use crate::replica::WarmStart;
+    use crate::snapshot::Started;
+    let warm = match &st.settings.follow.state_dir {
+        Some(dir) => match WarmStart::locate(&st.store, dir).await {
+            Ok(w) => w,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot name the warm-start file; loading whole");
+                None
+            }
+        },
+        None => None,
+    };
+    if let Some(w) = &warm {
+        st.snapshot.sync.set_warm(w.clone());
+        if seed.is_none() {
+            if let Some((rows, report)) = w.restore(&st.store).await {
+                let s = Snapshot::load_from_rows(&st.store, rows).await?;
+                let position = report.to_position;
+                st.snapshot.sync.set_started(Started::WarmFile(report));
+                // The file moved up to where this start caught up, so a crash soon
+                // after does not cost the same gap again.
+                let (w, store) = (w.clone(), st.store.clone());
+                tokio::spawn(async move { w.advance(&store).await });
+                return Ok((s, Some(position), warm));
+            }
+        }
+    }
+    // PostgreSQL: where the change log stands before the load, so the follower
+    // applies again whatever commits while the snapshot loads.
+    let position = crate::replica::start_position(&st.store).await?;
+    let s = match position {
+        Some(p) => crate::replica::load_whole(&st.store, seed, warm.clone(), p).await?,
+        None => Snapshot::load_seeded(&st.store, seed).await?,
+    };
+    st.snapshot.sync.set_started(Started::Tables);
+    Ok((s, position, warm))
 }
 
 /// What one connection may hold.
@@ -260,6 +299,11 @@ pub async fn run(db: &str, args: ServeArgs) -> anyhow::Result<()> {
     tracing::info!(addr = %running.addr, backend = store.backend(), "listening");
     running.task.await??;
     crate::catalog::persist::flush(std::time::Duration::from_secs(30)).await;
+    // A replica's warm-start file brought to where it stopped: its next start
+    // then reads nothing it already had.
+    if let Some(w) = running.state.snapshot.sync.warm() {
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(30), w.advance(&store)).await;
+    }
     store.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -206,6 +206,128 @@ async fn a_replica_started_late_catches_up_and_follows() {
     wait_price(&b, at, products[0], Some(999), BOUND).await;
 }
 
+/// A replica with a warm-start file under `state`.
+async fn warm_replica_of(a: &TestApp, state: &std::path::Path) -> TestApp {
+    let settings = Settings {
+        follow: medmap::replica::FollowSettings {
+            state_dir: Some(state.to_path_buf()),
+            ..medmap::replica::FollowSettings::default()
+        },
+        ..Settings::default()
+    };
+    TestApp::start(a.db().replica().await, Data::None, settings).await
+}
+
+/// A stock line's price changed in the table without a change-log entry: what a
+/// replica that read every table shows, and one that read only the changes it
+/// missed does not.
+async fn change_behind_the_log(a: &TestApp, fid: i64, pid: i64, price_minor: i64) {
+    let medmap::store::Store::Postgres(pool) = a.store() else {
+        panic!("a PostgreSQL store");
+    };
+    let n =
+        sqlx::query("UPDATE stock SET price_minor = $1 WHERE facility_id = $2 AND product_id = $3")
+            .bind(price_minor)
+            .bind(fid)
+            .bind(pid)
+            .execute(pool)
+            .await
+            .expect("update")
+            .rows_affected();
+    assert_eq!(n, 1);
+}
+
+/// A replica that went away without a graceful stop (as in a crash) starts again
+/// from its warm-start file: it reads only the changes it missed (a delta and a
+/// snapshot push, which drops a line) and the stock of the one facility they
+/// touched, not every table; one away past the log's retention loads whole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_restarted_replica_catches_up_from_its_warm_start_file() {
+    let a = spawn_app_with(AppSettings::new(Backend::Postgres)).await;
+    let state = tempfile::tempdir().expect("state dir");
+    let (at, products) = pharmacy_and_products(&a, 5);
+    let (other, _) = pharmacy_and_products(&a, 6);
+    let key = a.make_key("Warm", &[(at.0, None), (other.0, None)]).await;
+    let push = |fid: i64, mode: &'static str, lines: Vec<(i64, i64)>| {
+        let mut body = String::from("facility,product_id,quantity,price\n");
+        for (pid, price) in lines {
+            body.push_str(&format!(
+                "{fid},{pid},5,{}.{:02}\n",
+                price / 100,
+                price % 100
+            ));
+        }
+        let (a, key) = (&a, key.clone());
+        async move {
+            let (code, v) = a.push(&key, mode, body, &[]).await;
+            assert_eq!(code, 200, "{v:#}");
+        }
+    };
+    push(other.0, "?mode=delta", vec![(products[9], 700)]).await;
+
+    // The first start reads every table and writes the file.
+    let b = warm_replica_of(&a, state.path()).await;
+    let (_, r) = b.get_json("/readyz").await;
+    assert_eq!(r["replica"]["started"]["from"], "tables", "{r:#}");
+    assert_eq!(b.shown_price(other, products[9]).await, Some(700));
+    let files: Vec<_> = std::fs::read_dir(state.path())
+        .expect("state dir")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        files.len() == 1 && files[0].starts_with("replica-") && files[0].ends_with(".snapshot"),
+        "{files:?}"
+    );
+    drop(b);
+
+    // While it is away: two pushes through A, and a change no log entry tells of.
+    push(
+        at.0,
+        "?mode=delta",
+        vec![(products[0], 100), (products[1], 101), (products[2], 102)],
+    )
+    .await;
+    push(
+        at.0,
+        "?mode=snapshot",
+        vec![(products[0], 200), (products[1], 201)],
+    )
+    .await;
+    change_behind_the_log(&a, other.0, products[9], 4242).await;
+
+    let b = warm_replica_of(&a, state.path()).await;
+    let (_, r) = b.get_json("/readyz").await;
+    let started = &r["replica"]["started"];
+    assert_eq!(started["from"], "warm_file", "{r:#}");
+    assert_eq!(started["facilities_reread"], 1, "{r:#}");
+    assert!(started["changes"].as_u64() >= Some(2), "{r:#}");
+    assert_eq!(b.shown_price(at, products[0]).await, Some(200));
+    assert_eq!(b.shown_price(at, products[1]).await, Some(201));
+    assert_eq!(
+        b.shown_price(at, products[2]).await,
+        None,
+        "dropped by the snapshot push"
+    );
+    // The untouched facility's stock came from the file, not the table.
+    assert_eq!(b.shown_price(other, products[9]).await, Some(700));
+    // And it follows from where it caught up.
+    push(at.0, "?mode=delta", vec![(products[3], 303)]).await;
+    wait_price(&b, at, products[3], Some(303), BOUND).await;
+    drop(b);
+
+    // Away past the log's retention: the entries it missed are gone, so it loads
+    // every table (and so sees the change behind the log).
+    push(at.0, "?mode=delta", vec![(products[4], 404)]).await;
+    push(at.0, "?mode=delta", vec![(products[5], 505)]).await;
+    a.store().prune_change_log(-10).await.expect("prune");
+    let b = warm_replica_of(&a, state.path()).await;
+    let (_, r) = b.get_json("/readyz").await;
+    assert_eq!(r["replica"]["started"]["from"], "tables", "{r:#}");
+    assert_eq!(b.shown_price(at, products[5]).await, Some(505));
+    assert_eq!(b.shown_price(other, products[9]).await, Some(4242));
+}
+
 /// Pruning keeps the newest entry and records how far it went, which is what
 /// tells a follower that was away too long to reload whole.
 #[tokio::test]

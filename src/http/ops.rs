@@ -20,7 +20,9 @@ pub async fn healthz() -> impl IntoResponse {
 /// A PostgreSQL replica whose database is unreachable stays ready (reads are answered
 /// from its last snapshot; taking every replica out of the balancer would answer
 /// nothing at all) but says `degraded`, with how old its snapshot is: the seconds
-/// since it was last known caught up with the change log.
+/// since it was last known caught up with the change log. `replica.started` says
+/// how its first snapshot was made: `tables`, or `warm_file` with the positions and
+/// the number of changes and facilities it read from the database.
 pub async fn readyz(State(st): State<AppState>) -> impl IntoResponse {
     let sync = &st.snapshot.sync;
     match st.snapshot.get() {
@@ -39,7 +41,10 @@ pub async fn readyz(State(st): State<AppState>) -> impl IntoResponse {
                     "snapshot_built_at": s.built_at,
                     "snapshot_age_seconds": age,
                     "database": if db_up { "reachable" } else { "unreachable" },
-                    "replica": following.then(|| json!({ "change_log_position": sync.position() })),
+                    "replica": following.then(|| json!({
+                        "change_log_position": sync.position(),
+                        "started": sync.started(),
+                    })),
                 })),
             )
         }

@@ -26,12 +26,17 @@
 //! entries are gone: then it reloads whole.
 
 use std::collections::BTreeSet;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use sqlx::postgres::PgListener;
 
 use crate::snapshot::{SharedSnapshot, Snapshot, SpecialTimes};
 use crate::store::{Change, ChangeKind, Result, Store, StoreError};
+
+pub mod warm;
+
+pub use warm::{WarmReport, WarmStart};
 
 /// The channel the change-log trigger notifies on.
 pub const CHANNEL: &str = "medmap_changes";
@@ -55,6 +60,13 @@ pub struct FollowSettings {
     /// A catalog or directory import writes in several transactions: wait this long
     /// after the first such change before reloading, so one reload covers them.
     pub reload_settle: Duration,
+    /// Where this replica keeps its warm-start file (`--state-dir`); `None`: every
+    /// start loads the snapshot whole from the database.
+    pub state_dir: Option<PathBuf>,
+    /// How often the warm-start file is moved up to the log's head, so a replica
+    /// that crashes has only this much to catch up from the database at its next
+    /// start.
+    pub warm_every: Duration,
 }
 
 impl Default for FollowSettings {
@@ -64,6 +76,8 @@ impl Default for FollowSettings {
             retention_secs: crate::config::defaults::CHANGE_LOG_RETENTION_HOURS * 3_600,
             prune_every: Duration::from_secs(600),
             reload_settle: Duration::from_millis(300),
+            state_dir: None,
+            warm_every: Duration::from_secs(300),
         }
     }
 }
@@ -81,7 +95,13 @@ pub async fn start_position(store: &Store) -> Result<Option<i64>> {
 /// Starts following on a PostgreSQL store; the snapshot in `cell` must have been
 /// loaded from `position` ([`start_position`]). On SQLite (one process, nothing to
 /// follow) only prunes the log, which it writes too (one SQL text for both).
-pub fn spawn(store: Store, cell: SharedSnapshot, position: Option<i64>, settings: FollowSettings) {
+pub fn spawn(
+    store: Store,
+    cell: SharedSnapshot,
+    position: Option<i64>,
+    settings: FollowSettings,
+    warm: Option<WarmStart>,
+) {
     let (Store::Postgres(pool), Some(position)) = (store.clone(), position) else {
         tokio::spawn(async move {
             loop {
@@ -100,6 +120,7 @@ pub fn spawn(store: Store, cell: SharedSnapshot, position: Option<i64>, settings
             store,
             cell,
             settings,
+            warm,
         };
         f.run(pool).await;
     });
@@ -109,6 +130,7 @@ struct Follower {
     store: Store,
     cell: SharedSnapshot,
     settings: FollowSettings,
+    warm: Option<WarmStart>,
 }
 
 impl Follower {
@@ -116,6 +138,7 @@ impl Follower {
         let mut listener: Option<PgListener> = None;
         let mut backoff = Duration::from_millis(200);
         let mut last_prune = tokio::time::Instant::now();
+        let mut last_warm = tokio::time::Instant::now();
         loop {
             if listener.is_none() {
                 listener = tokio::time::timeout(PROBE, listen(&pool))
@@ -135,6 +158,8 @@ impl Follower {
                     self.cell.sync.mark_synced();
                     backoff = Duration::from_millis(200);
                 }
+                // The server is stopping and closed its store: nothing left to follow.
+                Err(StoreError::Db(sqlx::Error::PoolClosed)) => return,
                 Err(e) => {
                     if self.cell.sync.db_up() {
                         tracing::warn!(error = %e, "cannot read the change log; serving the last snapshot");
@@ -158,6 +183,13 @@ impl Follower {
                     Err(e) => tracing::warn!(error = %e, "cannot prune the change log"),
                 }
             }
+            if let Some(w) = self.warm.as_ref() {
+                if last_warm.elapsed() >= self.settings.warm_every {
+                    last_warm = tokio::time::Instant::now();
+                    let (w, store) = (w.clone(), self.store.clone());
+                    tokio::spawn(async move { w.advance(&store).await });
+                }
+            }
             // Wait for a wake-up; the log is read after it whatever it says.
             match listener.as_mut() {
                 Some(l) => match tokio::time::timeout(self.settings.poll, l.try_recv()).await {
@@ -166,6 +198,7 @@ impl Follower {
                     // The connection dropped (notifications may be lost): read the
                     // log; `try_recv` reconnects on its next call.
                     Ok(Ok(None)) => tracing::info!("change listener reconnecting"),
+                    Ok(Err(sqlx::Error::PoolClosed)) => return,
                     Ok(Err(e)) => {
                         tracing::warn!(error = %e, "change listener failed");
                         listener = None;
@@ -268,7 +301,7 @@ impl Follower {
     async fn reload(&self) -> Result<()> {
         let from = self.store.change_window().await?.head;
         let t = std::time::Instant::now();
-        let fresh = Snapshot::load(&self.store).await?;
+        let fresh = load_whole(&self.store, None, self.warm.clone(), from).await?;
         let writer = self.cell.writer().await;
         writer.replace(fresh);
         self.cell.sync.forget_local();
@@ -281,6 +314,24 @@ impl Follower {
         );
         Ok(())
     }
+}
+
+/// The snapshot loaded from every table, standing at `position`; the rows read are
+/// also written to the warm-start file (when there is one) for the next start.
+pub async fn load_whole(
+    store: &Store,
+    seed: Option<crate::snapshot::Seed>,
+    warm: Option<WarmStart>,
+    position: i64,
+) -> Result<Snapshot> {
+    Snapshot::load_with(store, seed, move |rows| {
+        if let Some(w) = warm {
+            if let Err(e) = w.save(position, rows) {
+                tracing::warn!(path = %w.path().display(), error = %e, "cannot write the warm-start file");
+            }
+        }
+    })
+    .await
 }
 
 /// Whether a change is beyond incremental application.

@@ -4,7 +4,9 @@
 
 use crate::catalog::{persist, Catalog, CatalogRows};
 use crate::model::StockRow;
-use crate::store::{Result, Store, StoreError};
+use crate::store::{DirectoryRows, FacilityRow, Result, SpecialRow, Store, StoreError};
+
+use super::ScheduleRow;
 
 use super::Snapshot;
 
@@ -16,34 +18,28 @@ pub struct Seed {
     pub stock: Vec<StockRow>,
 }
 
-impl Snapshot {
-    /// Loads everything from the store and builds the indexes. The catalog comes
-    /// from its persisted copy when that was built from the current catalog
-    /// version by this code; otherwise it is rebuilt from its rows and persisted
-    /// in the background for the next start.
-    pub async fn load(store: &Store) -> Result<Snapshot> {
-        Snapshot::load_seeded(store, None).await
-    }
+/// Every table a snapshot is built from except the catalog (which has its own
+/// persisted copy): what a replica keeps on its own disk for a warm start
+/// ([`super::warm`]), so the split is here rather than inside one load function.
+#[derive(Debug, Clone, Default)]
+pub struct Rows {
+    pub facilities: Vec<FacilityRow>,
+    pub stock: Vec<StockRow>,
+    pub schedules: Vec<ScheduleRow>,
+    pub special: Vec<SpecialRow>,
+    pub directory: DirectoryRows,
+}
 
-    /// [`Snapshot::load`], taking the catalog and stock rows from `seed` when a
-    /// bundled import into an empty database has just written them.
-    pub async fn load_seeded(store: &Store, seed: Option<Seed>) -> Result<Snapshot> {
-        let t = std::time::Instant::now();
-        let (seed_catalog, seed_stock) = match seed {
-            Some(s) => (Some(s.catalog), Some(s.stock)),
-            None => (None, None),
-        };
-        // Read before any catalog row: a write that lands after this makes the
-        // version stale, never the cache (see `store::catalog_cache`).
-        let version = store.catalog_version().await?;
-        // Independent reads, each on its own pool connection and its own task: row
-        // decoding then runs on every core instead of one.
+impl Rows {
+    /// Reads every table, each on its own task (and pool connection); `stock`
+    /// when a bundled import has just written it.
+    pub async fn read(store: &Store, stock: Option<Vec<StockRow>>) -> Result<Rows> {
         let facilities = spawn_load(
             "facilities",
             store,
             |s| async move { s.load_facilities().await },
         );
-        let stock = match seed_stock {
+        let stock = match stock {
             Some(lines) => tokio::spawn(async move { Ok(lines) }),
             None => spawn_load("stock", store, |s| async move { s.load_stock().await }),
         };
@@ -58,47 +54,112 @@ impl Snapshot {
             store,
             |s| async move { s.load_directory().await },
         );
+        Ok(Rows {
+            facilities: joined(facilities).await?,
+            stock: joined(stock).await?,
+            schedules: joined(schedules).await?,
+            special: joined(special).await?,
+            directory: joined(directory).await?,
+        })
+    }
+}
+
+impl Snapshot {
+    /// Loads everything from the store and builds the indexes. The catalog comes
+    /// from its persisted copy when that was built from the current catalog
+    /// version by this code; otherwise it is rebuilt from its rows and persisted
+    /// in the background for the next start.
+    pub async fn load(store: &Store) -> Result<Snapshot> {
+        Snapshot::load_seeded(store, None).await
+    }
+
+    /// [`Snapshot::load`], taking the catalog and stock rows from `seed` when a
+    /// bundled import into an empty database has just written them.
+    pub async fn load_seeded(store: &Store, seed: Option<Seed>) -> Result<Snapshot> {
+        Snapshot::load_with(store, seed, |_| {}).await
+    }
+
+    /// [`Snapshot::load_seeded`], showing the rows read to `keep` before they are
+    /// built into the snapshot (a replica writes them to its warm-start file).
+    pub async fn load_with(
+        store: &Store,
+        seed: Option<Seed>,
+        keep: impl FnOnce(&Rows) + Send + 'static,
+    ) -> Result<Snapshot> {
+        let t = std::time::Instant::now();
+        let (seed_catalog, seed_stock) = match seed {
+            Some(s) => (Some(s.catalog), Some(s.stock)),
+            None => (None, None),
+        };
+        // Read before any catalog row: a write that lands after this makes the
+        // version stale, never the cache (see `store::catalog_cache`).
+        let version = store.catalog_version().await?;
+        // The table reads run while the persisted catalog is read and decoded.
+        let reading = {
+            let store = store.clone();
+            tokio::spawn(async move { Rows::read(&store, seed_stock).await })
+        };
         let source = match seed_catalog {
             Some(rows) => CatalogSource::Rows(rows),
-            None => match persist::restore(store, &version).await {
-                Some(c) => CatalogSource::Restored(c),
-                None => CatalogSource::Loading(CatalogLoads::spawn(store)),
-            },
+            None => CatalogSource::start(store, &version).await,
         };
-        let (facilities, mut stock, schedules, directory, special) = (
-            joined(facilities).await?,
-            joined(stock).await?,
-            joined(schedules).await?,
-            joined(directory).await?,
-            joined(special).await?,
+        let rows = joined(reading).await?;
+        let rows = blocking(move || {
+            keep(&rows);
+            rows
+        })
+        .await?;
+        let built = Snapshot::from_rows(store, &version, source, rows).await?;
+        tracing::info!(
+            elapsed_ms = t.elapsed().as_millis() as u64,
+            "snapshot built"
         );
-        let (restored, rows) = match source {
+        Ok(built)
+    }
+
+    /// A snapshot from rows already at hand (a replica's warm-start file) and the
+    /// catalog as the store holds it now.
+    pub async fn load_from_rows(store: &Store, rows: Rows) -> Result<Snapshot> {
+        let version = store.catalog_version().await?;
+        let source = CatalogSource::start(store, &version).await;
+        Snapshot::from_rows(store, &version, source, rows).await
+    }
+
+    /// The catalog (restored, or built and persisted for the next start) and the
+    /// CPU-bound build, off the async reactor.
+    async fn from_rows(
+        store: &Store,
+        version: &str,
+        source: CatalogSource,
+        rows: Rows,
+    ) -> Result<Snapshot> {
+        let Rows {
+            facilities,
+            mut stock,
+            schedules,
+            special,
+            directory,
+        } = rows;
+        let (restored, catalog_rows) = match source {
             CatalogSource::Restored(c) => (Some(c), None),
             CatalogSource::Rows(rows) => (None, Some(rows)),
-            CatalogSource::Loading(loads) => {
-                let rows = loads.join().await?;
-                tracing::info!(
-                    elapsed_ms = t.elapsed().as_millis() as u64,
-                    "catalog rows loaded"
-                );
-                (None, Some(rows))
-            }
+            CatalogSource::Loading(loads) => (None, Some(loads.join().await?)),
         };
         let catalog = match restored {
             Some(c) => c,
             None => {
-                let rows = rows.unwrap_or_default();
+                let rows = catalog_rows.unwrap_or_default();
                 let (catalog, back) = blocking(move || {
                     let c = Catalog::build(rows, &stock);
                     (c, stock)
                 })
                 .await?;
                 stock = back;
-                persist::persist_later(store.clone(), version, catalog.clone());
+                persist::persist_later(store.clone(), version.to_string(), catalog.clone());
                 catalog
             }
         };
-        let built = blocking(move || {
+        blocking(move || {
             let built = Snapshot::build(catalog, facilities, stock, schedules, directory);
             if special.is_empty() {
                 return built;
@@ -107,12 +168,7 @@ impl Snapshot {
             let changed: Vec<u32> = special.facilities().collect();
             built.with_special(special, &changed)
         })
-        .await?;
-        tracing::info!(
-            elapsed_ms = t.elapsed().as_millis() as u64,
-            "snapshot built"
-        );
-        Ok(built)
+        .await
     }
 }
 
@@ -124,6 +180,16 @@ enum CatalogSource {
     Rows(CatalogRows),
     /// Rows being read from the store.
     Loading(CatalogLoads),
+}
+
+impl CatalogSource {
+    /// The persisted catalog when current, else its rows' reads started.
+    async fn start(store: &Store, version: &str) -> CatalogSource {
+        match persist::restore(store, version).await {
+            Some(c) => CatalogSource::Restored(c),
+            None => CatalogSource::Loading(CatalogLoads::spawn(store)),
+        }
+    }
 }
 
 /// The catalog row reads, in flight.

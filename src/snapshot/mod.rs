@@ -16,11 +16,11 @@ mod stock;
 mod sync;
 
 pub use hours::{HoursView, ScheduleRow};
-pub use load::Seed;
+pub use load::{Rows, Seed};
 pub use places::PlaceName;
 pub use special::{FacilitySpecials, SpecialTimes};
 pub use stock::{ix_line, StockDelta, StockMeta};
-pub use sync::SyncState;
+pub use sync::{Started, SyncState};
 
 use arc_swap::ArcSwapOption;
 use chrono::{DateTime, Utc};

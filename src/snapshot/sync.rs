@@ -6,7 +6,20 @@
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
+
+use serde::Serialize;
+
+use crate::replica::{WarmReport, WarmStart};
+
+/// How a replica's first snapshot was made (`/readyz`): from the tables, or from
+/// its warm-start file plus the changes it missed while away.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "from", rename_all = "snake_case")]
+pub enum Started {
+    Tables,
+    WarmFile(WarmReport),
+}
 
 /// Shared by the follower ([`crate::replica`]), local pushes and `/readyz`/`/metrics`.
 #[derive(Debug)]
@@ -24,6 +37,10 @@ pub struct SyncState {
     /// Change-log entries this process applied to the snapshot itself (its own
     /// pushes), not yet passed by the follower.
     local: Mutex<HashSet<i64>>,
+    /// How the first snapshot was made.
+    started: OnceLock<Started>,
+    /// The warm-start file, moved forward once more at a graceful stop.
+    warm: OnceLock<WarmStart>,
 }
 
 impl Default for SyncState {
@@ -34,6 +51,8 @@ impl Default for SyncState {
             synced_at_ms: AtomicI64::new(chrono::Utc::now().timestamp_millis()),
             db_up: AtomicBool::new(true),
             local: Mutex::default(),
+            started: OnceLock::new(),
+            warm: OnceLock::new(),
         }
     }
 }
@@ -100,5 +119,21 @@ impl SyncState {
         if let Ok(mut l) = self.local.lock() {
             l.clear();
         }
+    }
+
+    pub fn started(&self) -> Option<&Started> {
+        self.started.get()
+    }
+
+    pub(crate) fn set_started(&self, how: Started) {
+        let _ = self.started.set(how);
+    }
+
+    pub fn warm(&self) -> Option<&WarmStart> {
+        self.warm.get()
+    }
+
+    pub(crate) fn set_warm(&self, w: WarmStart) {
+        let _ = self.warm.set(w);
     }
 }

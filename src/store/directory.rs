@@ -2,12 +2,13 @@
 //! snapshot: the HSDS API, the service search and the export all answer from what
 //! these load, so they are whole-table reads like the rest of `load`.
 
+use serde::{Deserialize, Serialize};
 use sqlx::FromRow;
 
 use super::{dispatch, Result, Store};
 use crate::model::CostOption;
 
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone, FromRow, Serialize, Deserialize)]
 pub struct OrganizationRow {
     pub id: i64,
     pub uuid: String,
@@ -47,7 +48,7 @@ struct ServiceDbRow {
 }
 
 /// A service as the snapshot holds it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ServiceRow {
     pub id: i64,
     pub uuid: String,
@@ -75,7 +76,7 @@ pub struct ServiceRow {
     pub public_contact: Option<String>,
 }
 
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone, FromRow, Serialize, Deserialize)]
 pub struct TermRow {
     pub id: i64,
     pub uuid: String,
@@ -91,7 +92,7 @@ pub struct TermRow {
 }
 
 /// One weekly slot (or a free-text schedule when `weekday` is empty).
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone, FromRow, Serialize, Deserialize)]
 pub struct ScheduleFullRow {
     pub source: String,
     pub source_id: String,
@@ -104,7 +105,7 @@ pub struct ScheduleFullRow {
 }
 
 /// A service delivered at a facility; `uuid` is the source's link id, if it had one.
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone, FromRow, Serialize, Deserialize)]
 pub struct LinkRow {
     pub service_id: i64,
     pub facility_id: i64,
@@ -112,7 +113,7 @@ pub struct LinkRow {
 }
 
 /// Every directory table the snapshot needs beside the facilities.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct DirectoryRows {
     pub organizations: Vec<OrganizationRow>,
     pub services: Vec<ServiceRow>,

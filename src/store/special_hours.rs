@@ -5,7 +5,7 @@ use super::changes::{append_change, ChangeKind, ChangePayload};
 use super::{dispatch, now, Result, Store};
 
 /// One stored span, `[starts_at, ends_at)` in unix seconds.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
 pub struct SpecialRow {
     pub facility_id: i64,
     pub starts_at: i64,

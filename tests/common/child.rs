@@ -51,6 +51,11 @@ impl ServeChild {
             .arg("--data-dir")
             .arg(data_dir)
             .env("RUST_LOG", "warn")
+            // A PostgreSQL replica's warm-start file, out of the working tree.
+            .env(
+                "MEDMAP_STATE_DIR",
+                std::env::temp_dir().join("medmap-test-state"),
+            )
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
