@@ -35,35 +35,24 @@ async fn fixture(db_url: &str) -> Fixture {
     const PHARMACIES: &str =
         "SELECT id FROM facilities WHERE kind = 'pharmacy' AND lat IS NOT NULL ORDER BY id LIMIT 6";
     const PRODUCTS: &str = "SELECT id FROM products ORDER BY id LIMIT 8";
-    let ids = |rows: Vec<(i64,)>| rows.into_iter().map(|(id,)| id).collect::<Vec<i64>>();
+    // The same reads on either backend's connection type.
+    macro_rules! read_ids {
+        ($conn:ty) => {{
+            use sqlx::Connection;
+            let mut c = <$conn>::connect(db_url).await.expect("connect");
+            let mut ids = Vec::new();
+            for sql in [PHARMACIES, PRODUCTS] {
+                let rows: Vec<(i64,)> = sqlx::query_as(sql).fetch_all(&mut c).await.expect("ids");
+                ids.push(rows.into_iter().map(|(id,)| id).collect::<Vec<i64>>());
+            }
+            c.close().await.expect("close");
+            (ids.remove(0), ids.remove(0))
+        }};
+    }
     let (pharmacies, products) = if db_url.starts_with("sqlite:") {
-        use sqlx::Connection;
-        let mut c = sqlx::SqliteConnection::connect(db_url)
-            .await
-            .expect("sqlite");
-        let p = ids(sqlx::query_as(PHARMACIES)
-            .fetch_all(&mut c)
-            .await
-            .expect("pharmacies"));
-        let q = ids(sqlx::query_as(PRODUCTS)
-            .fetch_all(&mut c)
-            .await
-            .expect("products"));
-        c.close().await.expect("close");
-        (p, q)
+        read_ids!(sqlx::SqliteConnection)
     } else {
-        use sqlx::Connection;
-        let mut c = sqlx::PgConnection::connect(db_url).await.expect("postgres");
-        let p = ids(sqlx::query_as(PHARMACIES)
-            .fetch_all(&mut c)
-            .await
-            .expect("pharmacies"));
-        let q = ids(sqlx::query_as(PRODUCTS)
-            .fetch_all(&mut c)
-            .await
-            .expect("products"));
-        c.close().await.expect("close");
-        (p, q)
+        read_ids!(sqlx::PgConnection)
     };
     assert_eq!(pharmacies.len(), 6, "six pharmacies in the small data");
     assert_eq!(products.len(), 8, "eight products in the small data");
