@@ -16,7 +16,8 @@
 //!    tables' counts, with the offset measured on the first start).
 //!
 //! The kill moments come from a seeded generator: uniform over 1.25 × the write's
-//! duration measured un-killed, so kills land before, during and after the commit.
+//! duration, measured un-killed first and again after every restart (a running
+//! average), so kills land before, during and after the commit.
 //! The seed is printed; `MEDMAP_CRASH_SEED=N` replays a run, `MEDMAP_CRASH_POINTS`
 //! sets the kills per backend (default 60: half pushes, a quarter each of
 //! directory and catalog imports). Run one backend with
