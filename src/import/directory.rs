@@ -23,14 +23,16 @@ impl Directory {
         self.taxonomy.extend(other.taxonomy);
     }
 
+    /// Writes the batch in one transaction: all of it or, if anything fails or the
+    /// process dies, none of it.
     pub async fn save(&self, store: &Store) -> Result<()> {
-        store.upsert_organizations(&self.organizations).await?;
-        store
-            .upsert_facilities(&crate::geo::completed(&self.facilities))
+        let mut tx = store.begin_import().await?;
+        tx.upsert_organizations(&self.organizations).await?;
+        tx.upsert_facilities(&crate::geo::completed(&self.facilities))
             .await?;
-        store.upsert_taxonomy(&self.taxonomy).await?;
-        store.upsert_services(&self.services).await?;
-        store.upsert_schedules(&self.schedules).await?;
-        Ok(())
+        tx.upsert_taxonomy(&self.taxonomy).await?;
+        tx.upsert_services(&self.services).await?;
+        tx.upsert_schedules(&self.schedules).await?;
+        tx.commit().await
     }
 }

@@ -80,12 +80,16 @@ async fn write_medications(
         .await
         .map_err(task_failed)??;
     let t = std::time::Instant::now();
-    let ids = store.upsert_substances(&catalog.substances).await?;
+    // Substances and products in one transaction: a catalog is never left with the
+    // new substances and without their products.
+    let mut tx = store.begin_import().await?;
+    let ids = tx.upsert_substances(&catalog.substances).await?;
     tracing::debug!(
         elapsed_ms = t.elapsed().as_millis() as u64,
         "substances written"
     );
-    let product_ids = store.upsert_products(&catalog.products, &ids).await?;
+    let product_ids = tx.upsert_products(&catalog.products, &ids).await?;
+    tx.commit().await?;
     tracing::debug!(
         elapsed_ms = t.elapsed().as_millis() as u64,
         "products written"

@@ -35,6 +35,7 @@ pub use pulls::{PullResult, PullRow};
 pub use push_tx::{Committed, PushHeader, PushSummary, PushTx};
 pub use shortlists::Shortlist;
 pub use special_hours::{Replace, SpecialRow};
+pub use write::ImportTx;
 
 use std::str::FromStr;
 use std::time::Duration;

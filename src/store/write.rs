@@ -1,11 +1,18 @@
 //! Bulk upserts used by the importers. Every write upserts by the record's natural
 //! key (`merge_key` for substances, `(source, source_id)` for the rest), so running an
-//! import twice changes nothing, and each call is one transaction, so a failure
-//! leaves the previous state whole.
+//! import twice changes nothing.
+//!
+//! An import writes several tables (a directory batch: organizations, facilities,
+//! terms, services, schedules; a catalog: substances, then products), and all of it
+//! goes in ONE transaction, an [`ImportTx`]: an import that fails or is killed
+//! (SIGKILL, power cut) half-way leaves the state before it whole, never facilities
+//! without their services or substances without their products (tests/crash.rs
+//! kills imports at random moments and found exactly that when each table was a
+//! transaction of its own). The `Store::upsert_*` methods are one-table imports.
 
 use std::collections::HashMap;
 
-use sqlx::QueryBuilder;
+use sqlx::{Postgres, QueryBuilder, Sqlite, Transaction};
 
 use super::changes::{append_change, ChangeKind, ChangePayload};
 use super::{chunk_rows, dispatch, Result, Store};
@@ -69,12 +76,112 @@ fn json_list(v: &[String]) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
 }
 
+enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+/// One import's writes as one open transaction ([`Store::begin_import`]); nothing
+/// is visible, to readers or after a crash, before [`ImportTx::commit`]. Dropping it
+/// uncommitted rolls back.
+pub struct ImportTx {
+    tx: Tx,
+    /// The change-log rows, appended at the commit: [`append_change!`] must be the
+    /// last statement before it (see `changes`).
+    changes: Vec<(ChangeKind, ChangePayload)>,
+}
+
+/// Runs `$body` with `$tx` bound to the open transaction's connection, whichever
+/// backend it is on (the two share no executor type, so the body is expanded once
+/// per backend, as `dispatch!` does for pools).
+macro_rules! on_tx {
+    ($itx:expr, $tx:ident => $body:expr) => {
+        match &mut $itx.tx {
+            Tx::Sqlite(t) => {
+                let $tx: &mut sqlx::SqliteConnection = t;
+                $body
+            }
+            Tx::Postgres(t) => {
+                let $tx: &mut sqlx::PgConnection = t;
+                $body
+            }
+        }
+    };
+}
+
 impl Store {
-    /// Upserts substances with their names; returns merge key → id for every stored substance.
+    /// Opens the transaction of one whole import. On SQLite it takes the write lock
+    /// at once (`BEGIN IMMEDIATE`): the import reads ids before it writes, and a
+    /// deferred transaction that read while another writer committed could not
+    /// become a writer any more (SQLITE_BUSY, which the busy timeout does not wait
+    /// out).
+    pub async fn begin_import(&self) -> Result<ImportTx> {
+        let tx = match self {
+            Store::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Store::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        };
+        Ok(ImportTx {
+            tx,
+            changes: Vec::new(),
+        })
+    }
+
+    /// Upserts substances in a transaction of their own; see [`ImportTx::upsert_substances`].
     pub async fn upsert_substances(&self, subs: &[Substance]) -> Result<HashMap<String, i64>> {
+        let mut tx = self.begin_import().await?;
+        let ids = tx.upsert_substances(subs).await?;
+        tx.commit().await?;
+        Ok(ids)
+    }
+
+    /// Upserts products in a transaction of their own; see [`ImportTx::upsert_products`].
+    pub async fn upsert_products(
+        &self,
+        products: &[Product],
+        substance_ids: &HashMap<String, i64>,
+    ) -> Result<IdMap> {
+        let mut tx = self.begin_import().await?;
+        let ids = tx.upsert_products(products, substance_ids).await?;
+        tx.commit().await?;
+        Ok(ids)
+    }
+
+    /// Upserts facilities in a transaction of their own; see [`ImportTx::upsert_facilities`].
+    pub async fn upsert_facilities(&self, facilities: &[Facility]) -> Result<IdMap> {
+        let mut tx = self.begin_import().await?;
+        let ids = tx.upsert_facilities(facilities).await?;
+        tx.commit().await?;
+        Ok(ids)
+    }
+}
+
+impl ImportTx {
+    /// Appends the change-log rows and commits: the whole import becomes visible
+    /// at once.
+    pub async fn commit(self) -> Result<()> {
+        match self.tx {
+            Tx::Sqlite(mut tx) => {
+                for (kind, payload) in &self.changes {
+                    append_change!(tx, kind, payload);
+                }
+                tx.commit().await?;
+            }
+            Tx::Postgres(mut tx) => {
+                for (kind, payload) in &self.changes {
+                    append_change!(tx, kind, payload);
+                }
+                tx.commit().await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl ImportTx {
+    /// Upserts substances with their names; returns merge key → id for every stored substance.
+    pub async fn upsert_substances(&mut self, subs: &[Substance]) -> Result<HashMap<String, i64>> {
         let subs = unique_by(subs, |s| s.key.clone());
-        dispatch!(self, pool => {
-            let mut tx = pool.begin().await?;
+        let out = on_tx!(self, tx => {
             insert_chunks!(
                 tx,
                 "INSERT INTO substances (merge_key, name_en, name_uk, name_ru, atc) ",
@@ -119,22 +226,22 @@ impl Store {
                 .bind(super::catalog_cache::new_token())
                 .execute(&mut *tx)
                 .await?;
-            append_change!(tx, ChangeKind::Catalog, ChangePayload::table("substances"));
-            tx.commit().await?;
-            Ok(ids)
-        })
+            ids
+        });
+        self.changes
+            .push((ChangeKind::Catalog, ChangePayload::table("substances")));
+        Ok(out)
     }
 
     /// Upserts products, their ingredients (by substance merge key), names and
     /// registration numbers as product codes.
     pub async fn upsert_products(
-        &self,
+        &mut self,
         products: &[Product],
         substance_ids: &HashMap<String, i64>,
     ) -> Result<IdMap> {
         let products = unique_by(products, |p| p.src.clone());
-        dispatch!(self, pool => {
-            let mut tx = pool.begin().await?;
+        let out = on_tx!(self, tx => {
             insert_chunks!(
                 tx,
                 "INSERT INTO products (source, source_id, name, name_latin, lang, form, strength, atc, registration_numbers, otc) ",
@@ -219,16 +326,16 @@ impl Store {
                 .bind(super::catalog_cache::new_token())
                 .execute(&mut *tx)
                 .await?;
-            append_change!(tx, ChangeKind::Catalog, ChangePayload::table("products"));
-            tx.commit().await?;
-            Ok(ids)
-        })
+            ids
+        });
+        self.changes
+            .push((ChangeKind::Catalog, ChangePayload::table("products")));
+        Ok(out)
     }
 
-    pub async fn upsert_organizations(&self, orgs: &[Organization]) -> Result<IdMap> {
+    pub async fn upsert_organizations(&mut self, orgs: &[Organization]) -> Result<IdMap> {
         let orgs = unique_by(orgs, |o| o.src.clone());
-        dispatch!(self, pool => {
-            let mut tx = pool.begin().await?;
+        let out = on_tx!(self, tx => {
             insert_chunks!(
                 tx,
                 "INSERT INTO organizations (uuid, source, source_id, name, description, email, website, alternate_name) ",
@@ -248,18 +355,18 @@ impl Store {
                 }
             );
             let ids = id_map!(tx, "organizations");
-            append_change!(tx, ChangeKind::Directory, ChangePayload::table("organizations"));
-            tx.commit().await?;
-            Ok(ids)
-        })
+            ids
+        });
+        self.changes
+            .push((ChangeKind::Directory, ChangePayload::table("organizations")));
+        Ok(out)
     }
 
     /// Upserts facilities (linked to already stored organizations) and their external ids.
-    pub async fn upsert_facilities(&self, facilities: &[Facility]) -> Result<IdMap> {
-        let orgs = self.source_ids("organizations").await?;
+    pub async fn upsert_facilities(&mut self, facilities: &[Facility]) -> Result<IdMap> {
         let facilities = unique_by(facilities, |f| f.src.clone());
-        dispatch!(self, pool => {
-            let mut tx = pool.begin().await?;
+        let out = on_tx!(self, tx => {
+            let orgs = id_map!(tx, "organizations");
             insert_chunks!(
                 tx,
                 "INSERT INTO facilities (uuid, source, source_id, kind, name, organization_id, address, city, postcode, country, lat, lon, opening_hours, timezone, phones, website, email, description, languages, region, confidential, reimbursement) ",
@@ -311,16 +418,16 @@ impl Store {
                         .push_bind(*id)
                 }
             );
-            append_change!(tx, ChangeKind::Directory, ChangePayload::table("facilities"));
-            tx.commit().await?;
-            Ok(ids)
-        })
+            ids
+        });
+        self.changes
+            .push((ChangeKind::Directory, ChangePayload::table("facilities")));
+        Ok(out)
     }
 
-    pub async fn upsert_taxonomy(&self, terms: &[TaxonomyTerm]) -> Result<IdMap> {
+    pub async fn upsert_taxonomy(&mut self, terms: &[TaxonomyTerm]) -> Result<IdMap> {
         let terms = unique_by(terms, |t| t.src.clone());
-        dispatch!(self, pool => {
-            let mut tx = pool.begin().await?;
+        let out = on_tx!(self, tx => {
             insert_chunks!(
                 tx,
                 "INSERT INTO taxonomy_terms (uuid, source, source_id, code, name, parent, taxonomy, description, taxonomy_id, language) ",
@@ -342,21 +449,23 @@ impl Store {
                 }
             );
             let ids = id_map!(tx, "taxonomy_terms");
-            append_change!(tx, ChangeKind::Directory, ChangePayload::table("taxonomy_terms"));
-            tx.commit().await?;
-            Ok(ids)
-        })
+            ids
+        });
+        self.changes.push((
+            ChangeKind::Directory,
+            ChangePayload::table("taxonomy_terms"),
+        ));
+        Ok(out)
     }
 
     /// Upserts services with their locations and taxonomy links (organizations,
     /// facilities and terms must be stored first).
-    pub async fn upsert_services(&self, services: &[Service]) -> Result<IdMap> {
-        let orgs = self.source_ids("organizations").await?;
-        let facs = self.source_ids("facilities").await?;
-        let terms = self.source_ids("taxonomy_terms").await?;
+    pub async fn upsert_services(&mut self, services: &[Service]) -> Result<IdMap> {
         let services = unique_by(services, |s| s.src.clone());
-        dispatch!(self, pool => {
-            let mut tx = pool.begin().await?;
+        let out = on_tx!(self, tx => {
+            let orgs = id_map!(tx, "organizations");
+            let facs = id_map!(tx, "facilities");
+            let terms = id_map!(tx, "taxonomy_terms");
             insert_chunks!(
                 tx,
                 "INSERT INTO services (uuid, source, source_id, organization_id, name, description, status, email, url, eligibility, min_age, max_age, languages, fees, application_process, alternate_name, last_modified, phones, cost_options, confidential, public_contact) ",
@@ -424,18 +533,18 @@ impl Store {
                         .push_bind(*t)
                 }
             );
-            append_change!(tx, ChangeKind::Directory, ChangePayload::table("services"));
-            tx.commit().await?;
-            Ok(ids)
-        })
+            ids
+        });
+        self.changes
+            .push((ChangeKind::Directory, ChangePayload::table("services")));
+        Ok(out)
     }
 
-    pub async fn upsert_schedules(&self, schedules: &[Schedule]) -> Result<usize> {
-        let services = self.source_ids("services").await?;
-        let facs = self.source_ids("facilities").await?;
+    pub async fn upsert_schedules(&mut self, schedules: &[Schedule]) -> Result<usize> {
         let schedules = unique_by(schedules, |s| s.src.clone());
-        dispatch!(self, pool => {
-            let mut tx = pool.begin().await?;
+        let out = on_tx!(self, tx => {
+            let services = id_map!(tx, "services");
+            let facs = id_map!(tx, "facilities");
             insert_chunks!(
                 tx,
                 "INSERT INTO schedules (source, source_id, service_id, facility_id, weekday, opens_at, closes_at, description) ",
@@ -454,12 +563,15 @@ impl Store {
                         .push_bind(s.description.clone())
                 }
             );
-            append_change!(tx, ChangeKind::Directory, ChangePayload::table("schedules"));
-            tx.commit().await?;
-            Ok(schedules.len())
-        })
+            schedules.len()
+        });
+        self.changes
+            .push((ChangeKind::Directory, ChangePayload::table("schedules")));
+        Ok(out)
     }
+}
 
+impl Store {
     /// Replaces every stock line of one source (e.g. `demo`) in one transaction:
     /// readers see the old set or the new one, never a mix.
     pub async fn replace_stock_source(&self, source: &str, lines: &[StockRow]) -> Result<usize> {
@@ -491,15 +603,6 @@ impl Store {
             append_change!(tx, ChangeKind::Stock, payload);
             tx.commit().await?;
             Ok(lines.len())
-        })
-    }
-
-    /// `(source, source_id) → id` of one table; `table` is one of ours, never input.
-    pub(crate) async fn source_ids(&self, table: &'static str) -> Result<IdMap> {
-        let sql = format!("SELECT id, source, source_id FROM {table}");
-        dispatch!(self, pool => {
-            let rows: Vec<(i64, String, String)> = sqlx::query_as(&sql).fetch_all(pool).await?;
-            Ok(rows.into_iter().map(|(id, s, sid)| (SourceRef::new(s, sid), id)).collect())
         })
     }
 }

@@ -68,6 +68,19 @@ impl ServeChild {
         s
     }
 
+    /// The child's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// SIGKILL, as a power cut or the OOM killer ends it (no shutdown hook runs),
+    /// and waits for the exit; the value stays usable for [`ServeChild::base`].
+    pub fn kill(&mut self) {
+        // std's `Child::kill` is SIGKILL on Unix.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     async fn wait_ready(&self) {
         let c = reqwest::Client::new();
         let t = Instant::now();
