@@ -66,7 +66,14 @@ fn xml_declared(head: &[u8]) -> Option<&'static Encoding> {
     let prolog = std::str::from_utf8(&rest[..end]).ok()?;
     let i = prolog.find("encoding")?;
     let v = prolog[i + 8..].trim_start().strip_prefix('=')?.trim_start();
-    let q = v.chars().next()?;
+    // The value is quoted (XML allows `"` or `'`); anything else is no declaration.
+    // Testing the byte, not slicing after the first char, keeps a non-ASCII first
+    // character (found by fuzzing: `encoding=лек`) from splitting a UTF-8 sequence.
+    let q = match v.as_bytes().first()? {
+        b'"' => '"',
+        b'\'' => '\'',
+        _ => return None,
+    };
     let v = &v[1..];
     let label = &v[..v.find(q)?];
     let enc = Encoding::for_label(label.as_bytes())?;

@@ -73,6 +73,33 @@ fn windows_1251_detected_and_declared() {
     assert_eq!(product(&p, 1).name.as_deref(), Some("Ібупрофен"));
 }
 
+/// Found by fuzzing (`fuzz/corpus/feed_xml/regression-encoding-non-ascii`): an XML
+/// prolog whose `encoding=` value starts with a non-ASCII character panicked slicing
+/// inside that character, failing the push instead of reading the body.
+#[test]
+fn xml_prolog_encoding_value_not_quoted() {
+    for head in [
+        "<?xml version=\"1.0\" encoding=лек?>",
+        "<?xml encoding=\u{fffd}?>",
+    ] {
+        assert_eq!(encoding::choose(head.as_bytes(), None), encoding_rs::UTF_8);
+        let body = format!("{head}<Offers><Offer Code=\"1\" Name=\"Нурофен\" Quantity=\"2\" PriceReserve=\"10\"/></Offers>");
+        let p =
+            parse_bytes(body.as_bytes(), opts(Some("Rest_1_20261125093000.xml"))).expect("parses");
+        assert_eq!(p.format, Some(Format::TabletkiXml));
+    }
+    // Quoted either way, a declaration still counts.
+    for head in [
+        "<?xml encoding='windows-1251'?>",
+        "<?xml encoding=\"windows-1251\"?>",
+    ] {
+        assert_eq!(
+            encoding::choose(head.as_bytes(), None),
+            encoding_rs::WINDOWS_1251
+        );
+    }
+}
+
 #[test]
 fn json_array_and_ndjson() {
     let p = parse_fixture("rows.json", false);

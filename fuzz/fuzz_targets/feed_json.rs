@@ -1,0 +1,3 @@
+#![no_main]
+//! See medmap_fuzz::feed_json (fuzz/src/lib.rs) for what this target covers.
+libfuzzer_sys::fuzz_target!(|data: &[u8]| medmap_fuzz::feed_json(data));
