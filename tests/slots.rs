@@ -45,7 +45,6 @@ fn slot_app(backend: Backend) -> AppSettings {
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Behaviour {
-    Serve,
     /// The manifest answers after this long.
     Slow(Duration),
 }
@@ -83,6 +82,9 @@ impl Site {
             .lock()
             .expect("lock")
             .insert(ty.to_string(), body);
+        // A new export is a new manifest (its transactionTime moves on).
+        *self.transaction_time.lock().expect("lock") =
+            format!("{}+new", chrono::Utc::now().to_rfc3339());
     }
 
     fn behave(&self, b: Behaviour) {
@@ -131,7 +133,8 @@ async fn serve(
             .lock()
             .expect("lock")
             .push(q.unwrap_or_default());
-        if let Some(Behaviour::Slow(d)) = *site.behaviour.lock().expect("lock") {
+        let behaviour = *site.behaviour.lock().expect("lock");
+        if let Some(Behaviour::Slow(d)) = behaviour {
             tokio::time::sleep(d).await;
         }
         let body = site.manifest(&base);
@@ -155,8 +158,9 @@ async fn serve(
             .into_response();
     }
     let ty = file.trim_end_matches(".ndjson");
-    match site.files.lock().expect("lock").get(ty) {
-        Some(body) => ([("content-type", "application/fhir+ndjson")], body.clone()).into_response(),
+    let body = site.files.lock().expect("lock").get(ty).cloned();
+    match body {
+        Some(body) => ([("content-type", "application/fhir+ndjson")], body).into_response(),
         None => StatusCode::NOT_FOUND.into_response(),
     }
 }
