@@ -137,7 +137,7 @@ fn wait_days(e: &Value) -> Option<i64> {
         "mo" | "month" | "months" => n * 30.0,
         _ => return None,
     };
-    (days >= 0.0 && days < 3650.0).then(|| days.ceil() as i64)
+    (0.0..3650.0).contains(&days).then(|| days.ceil() as i64)
 }
 
 /// One NDJSON line of a file the manifest announced as `expected`.
