@@ -452,6 +452,15 @@ shared_app_test! { APP;
         let (_, d2) = app.get_json(&format!("/api/v1/facilities/{f2}")).await;
         assert!(d2["next_slot"]["booking_url"].as_str().is_some_and(|u| u.ends_with("/b1")), "{:#}", d2["next_slot"]);
 
+        // The pages: the facility's next free appointment, and the near-me page with
+        // the publisher's booking link.
+        let (code, html) = app.get_text(&format!("/facilities/{f1}")).await;
+        assert_eq!(code, 200);
+        assert!(html.contains("Next free appointment") && html.contains("https://clinic.example/book/a1"), "{html}");
+        let (code, html) = app.get_text(&format!("/appointments?near={lat1},{lon1}&radius_km=50")).await;
+        assert_eq!(code, 200);
+        assert!(html.contains("https://clinic.example/book/a1"), "{html}");
+
         // Changed: a1 booked, a6 added, L2 (with its schedule and slot) removed, no bad lines.
         let mut slots2: Vec<Value> = slots.iter().filter(|s| s["id"] != "b1").cloned().collect();
         slots2[0] = slot("a1", "S1", 120, "busy");
