@@ -25,5 +25,6 @@ pub mod privacy;
 pub mod replica;
 pub mod schemas;
 pub mod serve;
+pub mod slots;
 pub mod snapshot;
 pub mod store;

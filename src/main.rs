@@ -77,6 +77,11 @@ enum Command {
         #[command(subcommand)]
         action: FeedsCommand,
     },
+    /// Appointment slots: SMART Scheduling Links manifests `medmap serve` polls (docs/slots.md).
+    Slots {
+        #[command(subcommand)]
+        action: SlotsCommand,
+    },
     /// A consistent copy of a SQLite store, taken while the server runs (PostgreSQL: pg_dump).
     Backup {
         /// The copy to write (replaced only once the new copy is complete and checked).
@@ -133,6 +138,35 @@ enum FeedsCommand {
     ListPulls,
     /// Removes a pull by id.
     RemovePull { id: i64 },
+}
+
+#[derive(Subcommand)]
+enum SlotsCommand {
+    /// Registers a `$bulk-publish` manifest URL for the key's publisher (https, public addresses only).
+    Add {
+        /// The key's id (as `medmap keys list` shows).
+        #[arg(long)]
+        key_id: i64,
+        #[arg(long)]
+        url: String,
+        /// How often: 5m, 1h (at least 1m); also the interval past which its slots may be out of date.
+        #[arg(long, default_value = "15m")]
+        every: String,
+        /// Accept a private or loopback address or plain http (the server must allow them too).
+        #[arg(long, env = "MEDMAP_ALLOW_PRIVATE_URLS")]
+        allow_private_urls: bool,
+    },
+    /// Lists every publication with its last poll, last success and error.
+    List,
+    /// Removes a publication and its slots.
+    Remove { id: i64 },
+    /// Reads a publication whole now and prints the report.
+    PollNow {
+        id: i64,
+        /// Accept a private or loopback address or plain http.
+        #[arg(long, env = "MEDMAP_ALLOW_PRIVATE_URLS")]
+        allow_private_urls: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -304,6 +338,36 @@ async fn main() -> ExitCode {
                 store.close().await;
                 r
             }
+            Command::Slots { action } => {
+                use medmap::slots::SlotsAction;
+                let store = Store::connect(&cli.db).await?;
+                let action = match action {
+                    SlotsCommand::Add {
+                        key_id,
+                        url,
+                        every,
+                        allow_private_urls,
+                    } => SlotsAction::Add {
+                        key_id,
+                        url,
+                        every,
+                        allow_private_urls,
+                    },
+                    SlotsCommand::List => SlotsAction::List,
+                    SlotsCommand::Remove { id } => SlotsAction::Remove { id },
+                    SlotsCommand::PollNow {
+                        id,
+                        allow_private_urls,
+                    } => {
+                        let r = slots_poll_now(&store, id, allow_private_urls).await;
+                        store.close().await;
+                        return r;
+                    }
+                };
+                let r = medmap::slots::cli(&store, action).await;
+                store.close().await;
+                r
+            }
             Command::Backup { out } => {
                 println!("{}", medmap::backup::backup(&cli.db, &out).await?);
                 Ok(())
@@ -367,4 +431,20 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `medmap slots poll-now ID`: one full read of a publication with the directory
+/// loaded for matching, the report printed as JSON.
+async fn slots_poll_now(store: &Store, id: i64, allow_private_urls: bool) -> anyhow::Result<()> {
+    let snap = medmap::snapshot::Snapshot::load(store).await?;
+    let cell = medmap::snapshot::SnapshotCell::new();
+    cell.set(snap);
+    let settings = medmap::config::Settings {
+        allow_private_urls,
+        ..Default::default()
+    };
+    let poller = medmap::slots::poll::Poller::new(store.clone(), cell, settings.pull_settings())?;
+    let out = poller.run(id, true).await?;
+    println!("{}", serde_json::to_string_pretty(&out)?);
+    Ok(())
 }

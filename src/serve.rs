@@ -110,6 +110,9 @@ pub async fn start(store: Store, settings: Settings) -> anyhow::Result<Running> 
     if let Some(puller) = state.puller.clone() {
         puller.spawn_scheduler();
     }
+    if let Some(poller) = state.slot_poller.clone() {
+        poller.spawn_scheduler();
+    }
     let st = state.clone();
     tokio::spawn(async move {
         let started = Instant::now();

@@ -50,6 +50,9 @@ pub struct AppState {
     /// Pull feeds: registration, "fetch now" and the scheduler `serve` starts
     /// (`None` only if the HTTP client could not be built; logged).
     pub puller: Option<crate::feeds::pull::Puller>,
+    /// Slot publications: registration, "poll now" and the scheduler `serve` starts
+    /// (`None` only if the HTTP client could not be built; logged).
+    pub slot_poller: Option<crate::slots::poll::Poller>,
 }
 
 impl AppState {
@@ -67,10 +70,18 @@ impl AppState {
         )
         .map_err(|e| tracing::error!(error = %e, "pull feeds are off"))
         .ok();
+        let slot_poller = crate::slots::poll::Poller::new(
+            store.clone(),
+            snapshot.clone(),
+            settings.pull_settings(),
+        )
+        .map_err(|e| tracing::error!(error = %e, "slot publications are off"))
+        .ok();
         AppState {
             store,
             snapshot,
             puller,
+            slot_poller,
             metrics: crate::serve::metrics_handle(),
             search_cache: Arc::new(cache::ResponseCache::new(settings.search_cache_bytes)),
             resolve_memo: Arc::new(ResolveMemo::new(if settings.search_cache_bytes > 0 {

@@ -15,6 +15,7 @@ mod load;
 mod pulls;
 mod push_tx;
 mod shortlists;
+mod slots;
 mod special_hours;
 mod write;
 
@@ -34,6 +35,10 @@ pub use load::{FacilityRow, ProductRow, StoreCounts, SubstanceRow};
 pub use pulls::{PullResult, PullRow};
 pub use push_tx::{Committed, PushHeader, PushSummary, PushTx};
 pub use shortlists::Shortlist;
+pub use slots::{
+    FoundSlot, PublicationContent, SlotLocationRow, SlotPollResult, SlotPublication, SlotQuery,
+    SlotRow, SlotScheduleRow,
+};
 pub use special_hours::{Replace, SpecialRow};
 pub use write::ImportTx;
 

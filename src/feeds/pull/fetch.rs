@@ -206,6 +206,9 @@ pub struct Fetched {
     /// The file name: Content-Disposition's, else the URL path's last segment
     /// (Tabletki's `Rest_<branch>_<time>` names travel this way).
     pub file_name: Option<String>,
+    /// The response's `Cache-Control` (slot publications read `max-age` as a
+    /// polling hint).
+    pub cache_control: Option<String>,
 }
 
 /// The answer to a conditional GET.
@@ -337,6 +340,7 @@ impl Fetcher {
                     .ok()?;
                 (!last.is_empty()).then(|| last.into_owned())
             });
+        let cache_control = header(reqwest::header::CACHE_CONTROL);
         let local = |e: std::io::Error| FetchError::Local(format!("cannot spool the file: {e}"));
         let spool = tempfile::tempfile().map_err(local)?;
         let mut out = tokio::fs::File::from_std(spool);
@@ -359,6 +363,7 @@ impl Fetcher {
             validators,
             charset,
             file_name,
+            cache_control,
         }))
     }
 }

@@ -71,7 +71,20 @@ pub async fn detail(
         DisplayLang::En,
         Utc::now(),
     )?;
-    json(d)
+    let fid = d.item.id;
+    let mut v = json(d)?;
+    // Appointments, where a slot publication matched this facility.
+    let (next, wait) = super::slots::next_for(&st, &snap, &[fid]).await?;
+    if let Some(o) = v.0.as_object_mut() {
+        o.insert(
+            "next_slot".into(),
+            serde_json::to_value(next).unwrap_or_default(),
+        );
+        if let Some(w) = wait {
+            o.insert("stated_wait_days".into(), w.into());
+        }
+    }
+    Ok(v)
 }
 
 /// An answer that borrows the snapshot, serialized before the snapshot is let go.

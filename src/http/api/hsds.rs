@@ -457,7 +457,31 @@ pub async fn service(
         .directory
         .service(&id)
         .ok_or_else(|| ApiError::NotFound(format!("service {id}")))?;
-    Ok(Json(shape::service_full(&snap, s)))
+    let mut v = shape::service_full(&snap, s);
+    // An extension beside HSDS: the next free appointment at any of its places, from
+    // slot publications matched to them (docs/slots.md), and a stated wait without one.
+    let facilities: Vec<i64> = snap
+        .directory
+        .service_places
+        .get(s)
+        .iter()
+        .filter_map(|&(_, f)| snap.facilities.get(f as usize).map(|r| r.id))
+        .collect();
+    if !facilities.is_empty() {
+        let (next, wait) = super::slots::next_for(&st, &snap, &facilities).await?;
+        if let Some(o) = v.as_object_mut() {
+            if let Some(n) = next {
+                o.insert(
+                    "x_next_slot".into(),
+                    serde_json::to_value(n).unwrap_or_default(),
+                );
+            }
+            if let Some(w) = wait {
+                o.insert("x_stated_wait_days".into(), w.into());
+            }
+        }
+    }
+    Ok(Json(v))
 }
 
 /// `GET /api/v1/hsds/service_at_locations`

@@ -14,6 +14,7 @@ pub mod medications;
 pub mod places;
 pub mod pulls;
 pub mod shortlists;
+pub mod slots;
 
 use std::time::Duration;
 
@@ -45,11 +46,14 @@ fn parts() -> Parts {
     let push = OpenApiRouter::new()
         .routes(routes!(feeds::push))
         .routes(routes!(duty::push))
-        .routes(routes!(pulls::fetch_now));
+        .routes(routes!(pulls::fetch_now))
+        .routes(routes!(slots::poll_now));
     let keyed = OpenApiRouter::new()
         .routes(routes!(feeds::report))
         .routes(routes!(pulls::list, pulls::create))
         .routes(routes!(pulls::remove))
+        .routes(routes!(slots::list, slots::create))
+        .routes(routes!(slots::remove))
         .routes(routes!(shortlists::create));
     let public = OpenApiRouter::new()
         .routes(routes!(medications::search))
@@ -61,6 +65,7 @@ fn parts() -> Parts {
         .routes(routes!(super::openapi::openapi_json))
         .routes(routes!(facilities::list))
         .routes(routes!(facilities::detail))
+        .routes(routes!(slots::near))
         .routes(routes!(feeds::status))
         .routes(routes!(shortlists::get))
         .routes(routes!(shortlists::text))

@@ -50,6 +50,10 @@ struct FacilityPage {
     summary: Option<String>,
     demo: bool,
     lines: Vec<LineRow>,
+    /// "Next free appointment", from slot publications matched to this place.
+    next_slot: Option<super::slots::SlotLine>,
+    /// A stated wait in words when no free slot is published.
+    waiting: Option<String>,
 }
 
 /// "Address withheld for safety. Call …" (see [`crate::privacy`]).
@@ -89,6 +93,12 @@ pub fn kind_label(t: &Tr, kind: crate::model::FacilityKind) -> String {
 
 /// `GET /facilities/{id}`
 pub async fn detail(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Response {
+    let (next_slot, waiting) = match (id.parse::<i64>(), st.snap()) {
+        (Ok(fid), Ok(snap)) => {
+            super::slots::for_facility(&st, &ctx.tr(), &snap, fid, Utc::now()).await
+        }
+        _ => (None, None),
+    };
     let r = (|| -> Result<Response, ApiError> {
         let t = ctx.tr();
         let snap = st.snap()?;
@@ -157,6 +167,8 @@ pub async fn detail(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>
             summary,
             demo: s.source.as_deref() == Some(crate::import::demo_stock::DEMO_SOURCE),
             lines,
+            next_slot,
+            waiting,
         };
         Ok(ctx.render(StatusCode::OK, &tpl))
     })();

@@ -318,6 +318,44 @@ impl From<i64> for Arg {
 mod tests {
     use super::*;
 
+    /// Message ids of a Fluent file: lines that start a message (`id =`).
+    fn message_ids(path: &std::path::Path) -> std::collections::BTreeSet<String> {
+        let text =
+            std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        text.lines()
+            .filter(|l| l.starts_with(|c: char| c.is_ascii_lowercase()))
+            .filter_map(|l| l.split_once(" =").map(|(id, _)| id.trim().to_string()))
+            .collect()
+    }
+
+    /// Every UI language has every message: a key missing in one fails here, not
+    /// as a raw id on a reader's page.
+    #[test]
+    fn every_locale_has_every_key() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("web/i18n");
+        let mut all: Vec<(String, std::collections::BTreeSet<String>)> = Vec::new();
+        for dir in std::fs::read_dir(&root).expect("web/i18n") {
+            let dir = dir.expect("entry").path();
+            let mut ids = std::collections::BTreeSet::new();
+            for f in std::fs::read_dir(&dir).expect("locale dir") {
+                let f = f.expect("entry").path();
+                if f.extension().is_some_and(|e| e == "ftl") {
+                    ids.extend(message_ids(&f));
+                }
+            }
+            all.push((dir.display().to_string(), ids));
+        }
+        assert!(all.len() >= 3, "en, uk, ru");
+        let union: std::collections::BTreeSet<String> = all
+            .iter()
+            .flat_map(|(_, ids)| ids.iter().cloned())
+            .collect();
+        for (dir, ids) in &all {
+            let missing: Vec<&String> = union.difference(ids).collect();
+            assert!(missing.is_empty(), "{dir} lacks {missing:?}");
+        }
+    }
+
     #[test]
     fn accept_language_weights() {
         assert_eq!(

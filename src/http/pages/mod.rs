@@ -15,6 +15,7 @@ pub mod i18n;
 mod medications;
 mod service_facets;
 mod services;
+mod slots;
 mod status;
 
 use askama::Template;
@@ -41,6 +42,7 @@ pub fn router() -> Router<AppState> {
         .route("/services", get(services::page))
         .route("/list", get(services::list))
         .route("/status", get(status::page))
+        .route("/appointments", get(slots::page))
         .route("/static/{*path}", get(assets::serve))
 }
 

@@ -210,3 +210,24 @@ quick-exit-hint = Leave this page now for a neutral site (or press Escape)
 address-withheld = Address withheld for safety
 address-withheld-call = Address withheld for safety. Call { $contact }.
 public-contact = Call
+
+# Appointments (SMART Scheduling Links publications)
+next-appointment = Next free appointment
+appointment-book = Book on the provider's site
+appointment-call = Book by phone:
+appointment-out-of-date = may be out of date: the provider's list was not updated on time
+appointments-title = Appointments near me
+appointments-service-label = Service type (code)
+appointments-from-label = From
+appointments-need-place = Say where you are to see the earliest free appointments.
+appointments-place-unknown = That place is not known. Try a town, a postcode or "lat,lon".
+appointments-none = No free appointment is published within this distance in the next two weeks.
+appointments-privacy = medmap books nothing and keeps nothing about you: you book on the provider's own site or by phone.
+waiting-list-days = { $n ->
+    [one] Waiting list: about { $n } day
+   *[other] Waiting list: about { $n } days
+}
+waiting-list-weeks = { $n ->
+    [one] Waiting list: about { $n } week
+   *[other] Waiting list: about { $n } weeks
+}

@@ -211,3 +211,26 @@ quick-exit-hint = Немедленно перейти на нейтральны�
 address-withheld = Адрес скрыт в целях безопасности
 address-withheld-call = Адрес скрыт в целях безопасности. Звоните { $contact }.
 public-contact = Звоните
+
+# Запись на приём (публикации SMART Scheduling Links)
+next-appointment = Ближайший свободный приём
+appointment-book = Записаться на сайте учреждения
+appointment-call = Записаться по телефону:
+appointment-out-of-date = может быть устаревшим: учреждение вовремя не обновило расписание
+appointments-title = Приём рядом со мной
+appointments-service-label = Вид услуги (код)
+appointments-from-label = С
+appointments-need-place = Укажите, где вы, чтобы увидеть ближайшие свободные приёмы.
+appointments-place-unknown = Такое место неизвестно. Попробуйте город, почтовый индекс или «широта,долгота».
+appointments-none = В этом радиусе на ближайшие две недели свободных приёмов не опубликовано.
+appointments-privacy = medmap ничего не бронирует и ничего о вас не хранит: вы записываетесь на сайте учреждения или по телефону.
+waiting-list-days = { $n ->
+    [one] Очередь: около { $n } дня
+    [few] Очередь: около { $n } дней
+   *[other] Очередь: около { $n } дней
+}
+waiting-list-weeks = { $n ->
+    [one] Очередь: около { $n } недели
+    [few] Очередь: около { $n } недель
+   *[other] Очередь: около { $n } недель
+}

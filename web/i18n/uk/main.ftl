@@ -211,3 +211,26 @@ quick-exit-hint = Негайно перейти на нейтральний са
 address-withheld = Адресу приховано з міркувань безпеки
 address-withheld-call = Адресу приховано з міркувань безпеки. Телефонуйте { $contact }.
 public-contact = Телефонуйте
+
+# Запис на прийом (публікації SMART Scheduling Links)
+next-appointment = Найближчий вільний прийом
+appointment-book = Записатися на сайті закладу
+appointment-call = Записатися телефоном:
+appointment-out-of-date = може бути застарілим: заклад вчасно не оновив розклад
+appointments-title = Прийом поруч зі мною
+appointments-service-label = Вид послуги (код)
+appointments-from-label = Від
+appointments-need-place = Вкажіть, де ви, щоб побачити найближчі вільні прийоми.
+appointments-place-unknown = Таке місце невідоме. Спробуйте місто, поштовий індекс або «широта,довгота».
+appointments-none = У цьому радіусі на найближчі два тижні вільних прийомів не опубліковано.
+appointments-privacy = medmap нічого не бронює і нічого про вас не зберігає: ви записуєтеся на сайті закладу або телефоном.
+waiting-list-days = { $n ->
+    [one] Черга: близько { $n } дня
+    [few] Черга: близько { $n } днів
+   *[other] Черга: близько { $n } днів
+}
+waiting-list-weeks = { $n ->
+    [one] Черга: близько { $n } тижня
+    [few] Черга: близько { $n } тижнів
+   *[other] Черга: близько { $n } тижнів
+}
