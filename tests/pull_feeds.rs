@@ -25,13 +25,7 @@ const PULL_CAP: u64 = 64 * 1024;
 static APP: SharedApps = SharedApps::new(|backend| Box::pin(spawn_app_with(pull_app(backend))));
 
 fn pull_app(backend: Backend) -> AppSettings {
-    AppSettings::new(backend).server(|s| {
-        s.allow_private_urls = true;
-        s.pull_timeout = Duration::from_secs(1);
-        s.pull_max_bytes = PULL_CAP;
-        s.pull_min_every_secs = 1;
-        s.pull_poll = Duration::from_millis(100);
-    })
+    AppSettings::new(backend).fetching(PULL_CAP)
 }
 
 // ---------------------------------------------------------------------------------

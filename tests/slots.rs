@@ -31,13 +31,7 @@ const CAP: u64 = 64 * 1024;
 static APP: SharedApps = SharedApps::new(|backend| Box::pin(spawn_app_with(slot_app(backend))));
 
 fn slot_app(backend: Backend) -> AppSettings {
-    AppSettings::new(backend).server(|s| {
-        s.allow_private_urls = true;
-        s.pull_timeout = Duration::from_secs(1);
-        s.pull_max_bytes = CAP;
-        s.pull_min_every_secs = 1;
-        s.pull_poll = Duration::from_millis(100);
-    })
+    AppSettings::new(backend).fetching(CAP)
 }
 
 // ---------------------------------------------------------------------------------

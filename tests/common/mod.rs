@@ -535,6 +535,20 @@ impl AppSettings {
         self
     }
 
+    /// A server that fetches from the test's own local HTTP servers (pull feeds,
+    /// slot publications) without waiting: private URLs allowed, a 1 s timeout, files
+    /// capped at `cap` bytes (so an oversized file is small), due fetches looked for
+    /// every 100 ms, publications allowed every second.
+    pub fn fetching(self, cap: u64) -> AppSettings {
+        self.server(|s| {
+            s.allow_private_urls = true;
+            s.pull_timeout = std::time::Duration::from_secs(1);
+            s.pull_max_bytes = cap;
+            s.pull_min_every_secs = 1;
+            s.pull_poll = std::time::Duration::from_millis(100);
+        })
+    }
+
     /// Changes the server's settings, e.g. `.server(|s| s.max_body_bytes = 1 << 20)`.
     pub fn server(mut self, change: impl FnOnce(&mut Settings)) -> AppSettings {
         change(&mut self.server);
