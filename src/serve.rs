@@ -183,11 +183,10 @@ async fn first_snapshot(
             if let Some((rows, report)) = w.restore(&st.store).await {
                 let s = Snapshot::load_from_rows(&st.store, rows).await?;
                 let position = report.to_position;
+                // The file itself moves forward with the follower's periodic advance
+                // and at the stop: advancing it here would decode it and read the gap
+                // a second time while the replica starts serving.
                 st.snapshot.sync.set_started(Started::WarmFile(report));
-                // The file moved up to where this start caught up, so a crash soon
-                // after does not cost the same gap again.
-                let (w, store) = (w.clone(), st.store.clone());
-                tokio::spawn(async move { w.advance(&store).await });
                 return Ok((s, Some(position), warm));
             }
         }

@@ -39,9 +39,6 @@ fn format() -> String {
     )
 }
 
-/// Changes read per query while catching up.
-const BATCH: i64 = 1_000;
-
 /// Where a replica keeps its rows, and which database they belong to.
 #[derive(Debug, Clone)]
 pub struct WarmStart {
@@ -392,7 +389,7 @@ impl Gap {
             reload: false,
         };
         loop {
-            let batch = store.changes_after(gap.to, BATCH).await?;
+            let batch = store.changes_after(gap.to, super::BATCH).await?;
             let Some(last) = batch.last().map(|c| c.seq) else {
                 return Ok(gap);
             };
@@ -411,7 +408,7 @@ impl Gap {
             }
             gap.changes += batch.len();
             gap.to = last;
-            if (batch.len() as i64) < BATCH {
+            if (batch.len() as i64) < super::BATCH {
                 return Ok(gap);
             }
         }
